@@ -1,0 +1,1 @@
+"""Pain Biotype Explorer analysis core: pure Python, no streamlit or plotting imports."""

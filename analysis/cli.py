@@ -1,0 +1,106 @@
+"""The command line: ``python -m analysis generate|validate ...``.
+
+Exit codes: 0 success, 2 user error (one ``error: ...`` line on stderr, no traceback), 1 only for bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from analysis.atlas import BUNDLED_ATLASES
+from analysis.errors import CohortError
+from analysis.inputs import MAX_INPUT_BYTES, InputFile
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are one ``error:`` line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CohortError(f"{message} ({self.prog})", "", f"see '{self.prog} --help'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its sub-commands."""
+    parser = _Parser(prog="python -m analysis", description="Pain Biotype Explorer: cohort tools from the command line.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    generate = commands.add_parser("generate", help="write a synthetic multimodal cohort with planted biotypes")
+    generate.add_argument("--out", required=True, type=Path, help="folder to write the files into")
+    generate.add_argument("--n", type=int, default=1000, help="number of participants (default 1000)")
+    generate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    validate = commands.add_parser("validate", help="load a cohort and print its validation report")
+    add_cohort_arguments(validate)
+    return parser
+
+
+def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
+    """The input-file options shared by every command that reads a cohort."""
+    parser.add_argument("--participants", required=True, type=Path, help="participants table (CSV/TSV)")
+    parser.add_argument("--prs", type=Path, help="PRS score file (PLINK 2 .sscore, PRSice-2, pgsc_calc)")
+    parser.add_argument("--connectivity", type=Path, help="connectivity matrices (.npz, .npy or .zip of *_relmat.tsv)")
+    parser.add_argument("--connectivity-ids", type=Path, help="CSV of participant_id in matrix order (for .npy)")
+    parser.add_argument("--atlas", help=f"bundled atlas ({', '.join(BUNDLED_ATLASES)}) or a coordinates CSV")
+    parser.add_argument("--wearables", type=Path, help="daily wearable export (long CSV)")
+    parser.add_argument("--dictionary", type=Path, help="data dictionary CSV (column, modality, description, unit, min, max)")
+    parser.add_argument("--max-file-mb", type=float, default=MAX_INPUT_BYTES / 2**20, help="largest input file accepted, in MB")
+
+
+def cohort_files_from_args(args: argparse.Namespace):
+    """Read the files named on the command line into a CohortFiles."""
+    from analysis.cohort import CohortFiles
+
+    limit = int(args.max_file_mb * 2**20)
+
+    def read(path: Path | None) -> InputFile | None:
+        return InputFile.from_path(path, limit) if path is not None else None
+
+    atlas = args.atlas
+    if atlas and atlas not in BUNDLED_ATLASES:
+        if not Path(atlas).is_file():
+            raise CohortError(
+                f"unknown atlas '{atlas}'", "--atlas", f"give one of {', '.join(BUNDLED_ATLASES)} or the path of a coordinates CSV"
+            )
+        atlas = read(Path(atlas))
+    return CohortFiles(
+        participants=read(args.participants),
+        prs=read(args.prs),
+        connectivity=read(args.connectivity),
+        connectivity_ids=read(args.connectivity_ids),
+        atlas=atlas,
+        wearables=read(args.wearables),
+        dictionary=read(args.dictionary),
+    )
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """Write a synthetic cohort and say where."""
+    from analysis.export import write_synthetic_cohort
+    from analysis.synthetic import generate_cohort
+
+    if args.n < 10:
+        raise CohortError(f"--n must be at least 10, got {args.n}", "--n", "ask for 10 participants or more")
+    paths = write_synthetic_cohort(generate_cohort(args.n, args.seed), args.out)
+    for path in paths:
+        print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MB)")
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Load the cohort and print its report."""
+    from analysis.cohort import load_cohort
+    from analysis.validation import validation_report
+
+    print(validation_report(load_cohort(cohort_files_from_args(args))).to_text())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return {"generate": run_generate, "validate": run_validate}[args.command](args)
+    except CohortError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

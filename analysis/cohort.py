@@ -1,0 +1,282 @@
+"""The cohort model: participants, the column → modality map, connectivity, wearables, availability, provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import modalities as M
+from analysis.atlas import resolve_atlas
+from analysis.connectivity import Connectivity, load_connectivity
+from analysis.errors import CohortError, Issue
+from analysis.inputs import InputFile
+from analysis.io import ScoreTable, load_dictionary, load_participants, load_prs
+from analysis.wearables import Wearables, load_wearables
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """Provenance of one input file: its role, name, size in bytes and SHA-256."""
+
+    role: str
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class CohortFiles:
+    """The files that make a cohort, as the dashboard and the command line both collect them.
+
+    Attributes
+    ----------
+    participants : InputFile
+        Required participants table.
+    prs, connectivity, connectivity_ids, wearables, dictionary : InputFile, optional
+    atlas : str or InputFile, optional
+        A bundled atlas name (see :data:`analysis.atlas.BUNDLED_ATLASES`) or a coordinates CSV.
+    """
+
+    participants: InputFile
+    prs: InputFile | None = None
+    connectivity: InputFile | None = None
+    connectivity_ids: InputFile | None = None
+    atlas: str | InputFile | None = None
+    wearables: InputFile | None = None
+    dictionary: InputFile | None = None
+
+    def records(self) -> tuple[FileRecord, ...]:
+        """Provenance records of the files given, in a fixed role order."""
+        out = []
+        for role in ("participants", "prs", "connectivity", "connectivity_ids", "atlas", "wearables", "dictionary"):
+            value = getattr(self, role)
+            if isinstance(value, InputFile):
+                out.append(FileRecord(role, value.name, value.size, value.sha256))
+            elif isinstance(value, str) and value:
+                out.append(FileRecord(role, value, 0, hashlib.sha256(value.encode()).hexdigest()))
+        return tuple(out)
+
+    def fingerprint(self) -> str:
+        """Hex SHA-256 over every input's role and content hash: equal inputs, equal fingerprint."""
+        digest = hashlib.sha256()
+        for record in self.records():
+            digest.update(f"{record.role}:{record.sha256};".encode())
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A validated multimodal cohort.
+
+    Attributes
+    ----------
+    participants : DataFrame indexed by normalised participant id, shape (n_participants, n_columns)
+        Column ``participant_id`` keeps the id as written; PRS read from a score file are merged in
+        as ``prs_*`` columns.
+    modality : dict of str to str
+        Column → modality for every column but ``participant_id``.
+    connectivity : Connectivity or None
+        Only participants of the table, in their own order (a subset: imaging is usually partial).
+    wearables : Wearables or None
+        Only days of participants of the table.
+    provenance : tuple of FileRecord
+    fingerprint : str
+        Hash of all input bytes; the key of every cached computation on this cohort.
+    sources : dict of str to str
+        Column → name of the file it came from.
+    issues : tuple of Issue
+        Everything the loaders noticed that does not block.
+    """
+
+    participants: pd.DataFrame
+    modality: dict[str, str]
+    connectivity: Connectivity | None
+    wearables: Wearables | None
+    provenance: tuple[FileRecord, ...]
+    fingerprint: str
+    sources: dict[str, str] = field(default_factory=dict)
+    issues: tuple[Issue, ...] = field(default=())
+
+    @property
+    def n_participants(self) -> int:
+        """Number of participants (rows of the participants table)."""
+        return len(self.participants)
+
+    def columns_of(self, modality: str) -> list[str]:
+        """Columns of the participants table that belong to ``modality``, in table order."""
+        return [column for column, kind in self.modality.items() if kind == modality]
+
+    def availability(self) -> pd.DataFrame:
+        """Which participant has which modality.
+
+        Returns
+        -------
+        DataFrame of bool, shape (n_participants, 5)
+            Columns clinical, prs, connectivity, wearables, outcome; True where the participant has
+            at least one value of that modality (table columns, matrices or wearable days).
+        """
+        index = self.participants.index
+        out = pd.DataFrame(index=index)
+        for modality in (*M.FEATURE_MODALITIES, M.OUTCOME):
+            columns = self.columns_of(modality)
+            has = self.participants[columns].notna().any(axis=1) if columns else pd.Series(False, index=index)
+            if modality == M.CONNECTIVITY and self.connectivity is not None:
+                has = has | index.isin(self.connectivity.ids)
+            if modality == M.WEARABLES and self.wearables is not None:
+                has = has | index.isin(self.wearables.days["participant"].unique())
+            out[modality] = has.to_numpy(dtype=bool)
+        return out
+
+
+def load_cohort(files: CohortFiles) -> Cohort:
+    """Load, validate and join every input into one :class:`Cohort`.
+
+    Parameters
+    ----------
+    files : CohortFiles
+
+    Returns
+    -------
+    Cohort
+
+    Raises
+    ------
+    CohortError
+        The first blocking problem found, in the order: dictionary, participants, PRS,
+        connectivity, wearables, then the joins (a file none of whose ids match, a PRS column
+        given twice, a cohort with no feature at all).
+    """
+    dictionary = load_dictionary(files.dictionary) if files.dictionary else None
+    table = load_participants(files.participants, dictionary)
+    frame, modality = table.frame, dict(table.modality)
+    issues = list(table.issues)
+    sources = {column: files.participants.name for column in modality}
+    if files.prs is not None:
+        frame = _merge_scores(frame, load_prs(files.prs), modality, issues)
+        sources.update({c: files.prs.name for c in modality if c not in sources})
+    connectivity = None
+    if files.connectivity is not None:
+        atlas = resolve_atlas(files.atlas)
+        connectivity = _restrict_connectivity(load_connectivity(files.connectivity, atlas, files.connectivity_ids), frame.index, issues)
+    wearables = None
+    if files.wearables is not None:
+        wearables = _restrict_wearables(load_wearables(files.wearables), frame.index, issues)
+    if not any(kind in M.FEATURE_MODALITIES for kind in modality.values()) and connectivity is None and wearables is None:
+        raise CohortError(
+            "the cohort has no feature to cluster (only ids, covariates, outcomes or text)",
+            files.participants.name,
+            "add numeric clinical columns, or PRS, connectivity or wearable files",
+        )
+    if dictionary is not None:
+        known = set(frame.columns) | set(wearables.metrics if wearables else ())
+        unknown = [c for c in dictionary.entries.index if c not in known and c != "participant_id"]
+        if unknown:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"{len(unknown)} data dictionary column(s) name no column of the cohort ({', '.join(unknown[:5])})",
+                    dictionary.name,
+                    "check their spelling against the files",
+                )
+            )
+    return Cohort(frame, modality, connectivity, wearables, files.records(), files.fingerprint(), sources, tuple(issues))
+
+
+def _unmatched_issue(kind: str, name: str, unmatched: list[str], total: int) -> Issue:
+    """Warning listing ids in a modality file that match no participant."""
+    examples = ", ".join(f"'{i}'" for i in unmatched[:5]) + (", ..." if len(unmatched) > 5 else "")
+    return Issue(
+        "warning",
+        f"{len(unmatched)} of {total} ids in the {kind} file match no participant ({examples}); they are not used",
+        name,
+        "check the ids (BIDS 'sub-01' and '01' match; '007' and '7' do not), or add those participants to the table",
+    )
+
+
+def _check_any_match(kind: str, name: str, n_matched: int, participants_name: str = "the participants table") -> None:
+    """Refuse a modality file none of whose ids is a participant."""
+    if n_matched == 0:
+        raise CohortError(
+            f"no id in the {kind} file matches a participant",
+            name,
+            f"use the same participant ids as {participants_name} (BIDS 'sub-01' and '01' match)",
+        )
+
+
+def _merge_scores(frame: pd.DataFrame, table: ScoreTable, modality: dict[str, str], issues: list[Issue]) -> pd.DataFrame:
+    """Join score-file PRS onto the participants (left join: nobody is dropped)."""
+    scores = table.scores
+    clash = [c for c in scores.columns if c in frame.columns]
+    if clash:
+        raise CohortError(
+            f"score '{clash[0]}' is both a column of the participants table and in the PRS file",
+            table.name,
+            "give each score once: drop the column from the table or rename the score",
+        )
+    matched = scores.index.isin(frame.index)
+    _check_any_match("PRS", table.name, int(matched.sum()))
+    if not matched.all():
+        issues.append(_unmatched_issue("PRS", table.name, scores.index[~matched].tolist(), len(scores)))
+    missing = int((~frame.index.isin(scores.index)).sum())
+    if missing:
+        issues.append(
+            Issue("info", f"{missing} participant(s) have no PRS in the score file", table.name, "they are kept, with PRS missing")
+        )
+    issues.append(Issue("info", f"read as {table.source_format}: {', '.join(scores.columns)}", table.name, ""))
+    for column in scores.columns:
+        modality[column] = M.PRS
+    return frame.join(scores, how="left")
+
+
+def _restrict_connectivity(connectivity: Connectivity, index: pd.Index, issues: list[Issue]) -> Connectivity:
+    """Keep matrices of table participants, in table order; report the others."""
+    issues.extend(connectivity.issues)
+    ids = pd.Index(connectivity.ids)
+    matched = ids.isin(index)
+    _check_any_match("connectivity", connectivity.name, int(matched.sum()))
+    if not matched.all():
+        issues.append(_unmatched_issue("connectivity", connectivity.name, ids[~matched].tolist(), len(ids)))
+    order = [ids.get_loc(i) for i in index if i in ids]
+    return Connectivity(
+        np.asarray(ids[order], dtype=object),
+        connectivity.edges[order],
+        connectivity.n_rois,
+        connectivity.atlas,
+        connectivity.name,
+        connectivity.issues,
+    )
+
+
+def _restrict_wearables(wearables: Wearables, index: pd.Index, issues: list[Issue]) -> Wearables:
+    """Keep days of table participants; report the others."""
+    issues.extend(wearables.issues)
+    ids = pd.Index(wearables.days["participant"].unique())
+    matched = ids.isin(index)
+    _check_any_match("wearables", wearables.name, int(matched.sum()))
+    if not matched.all():
+        issues.append(_unmatched_issue("wearables", wearables.name, ids[~matched].tolist(), len(ids)))
+    days = wearables.days[wearables.days["participant"].isin(index)].reset_index(drop=True)
+    return Wearables(days, wearables.metrics, wearables.wear_column, wearables.name, wearables.issues)
+
+
+#: Folder of the bundled synthetic cohort.
+SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+def sample_cohort_files() -> CohortFiles:
+    """The bundled synthetic cohort (sample_data/) as CohortFiles; its npz names its atlas."""
+
+    def read(name: str) -> InputFile:
+        return InputFile.from_path(SAMPLE_DATA / name)
+
+    return CohortFiles(
+        participants=read("participants.csv"),
+        prs=read("prs.sscore"),
+        connectivity=read("connectivity.npz"),
+        wearables=read("wearables.csv"),
+        dictionary=read("data_dictionary.csv"),
+    )

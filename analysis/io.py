@@ -1,0 +1,382 @@
+"""Loaders for the participants table, the data dictionary and polygenic risk score files.
+
+Each loader takes an :class:`~analysis.inputs.InputFile` and returns a small frozen dataclass plus
+the :class:`~analysis.errors.Issue` list it found; blocking problems raise
+:class:`~analysis.errors.CohortError`. Connectivity and wearables have their own modules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis import modalities as M
+from analysis.errors import CohortError, Issue
+from analysis.inputs import InputFile, decode_text, maybe_gunzip
+from analysis.tables import coerce_numeric, normalised_ids, numeric_fraction, read_table
+
+#: Fewest participants a cohort needs for biotypes to mean anything.
+MIN_PARTICIPANTS = 10
+#: Share of missing values in a column above which the report warns.
+MISSING_WARNING_FRACTION = 0.10
+#: Share of numeric cells above which a text column is taken to be numeric with typos.
+NUMERIC_WITH_TYPOS = 0.8
+
+
+@dataclass(frozen=True)
+class DataDictionary:
+    """The optional data dictionary (column, modality, description, unit, min, max, missing_codes).
+
+    Attributes
+    ----------
+    entries : DataFrame indexed by column name
+        Columns ``modality`` (str or NA), ``description``, ``unit``, ``min``, ``max`` (float or NaN)
+        and ``missing_codes`` (text such as ``"-99;999"`` or NA).
+    name : str
+        The file it came from.
+    """
+
+    entries: pd.DataFrame
+    name: str
+
+    def modality_of(self, column: str) -> str | None:
+        """The modality the dictionary gives a column, or None."""
+        if column not in self.entries.index:
+            return None
+        value = self.entries.at[column, "modality"]
+        return None if pd.isna(value) else str(value)
+
+    def missing_codes_of(self, column: str) -> list[str]:
+        """Cell texts the dictionary declares as missing for a column (e.g. ``["-99"]``)."""
+        if column not in self.entries.index or pd.isna(self.entries.at[column, "missing_codes"]):
+            return []
+        return [code.strip() for code in re.split(r"[;|]", str(self.entries.at[column, "missing_codes"])) if code.strip()]
+
+
+@dataclass(frozen=True)
+class ParticipantsTable:
+    """The participants table after validation.
+
+    Attributes
+    ----------
+    frame : DataFrame indexed by normalised participant id
+        Column ``participant_id`` keeps the id as written; numeric columns are float64, text columns
+        are strings.
+    modality : dict of str to str
+        Column name → modality (see :mod:`analysis.modalities`) for every column but ``participant_id``.
+    issues : tuple of Issue
+    """
+
+    frame: pd.DataFrame
+    modality: dict[str, str]
+    issues: tuple[Issue, ...] = field(default=())
+
+
+def load_dictionary(file: InputFile) -> DataDictionary:
+    """Read a data dictionary CSV with columns ``column, modality, description, unit, min, max``.
+
+    ``modality`` must be one of clinical, prs, connectivity, wearables, outcome, covariate or
+    ignore (blank leaves the prefix rules in charge); ``missing_codes`` may list cell texts that
+    mean missing, separated by ``;``.
+    """
+    frame = read_table(file.name, decode_text(file.name, maybe_gunzip(file)), id_column=False, what="data dictionary")
+    lowered = {c.lower(): c for c in frame.columns}
+    if "column" not in lowered:
+        raise CohortError(
+            "the data dictionary has no 'column' column",
+            f"{file.name} line 1",
+            "give columns column, modality, description, unit, min, max",
+        )
+    entries = pd.DataFrame(index=pd.Index(frame[lowered["column"]].astype(str), name="column"))
+    for name in ("modality", "description", "unit", "missing_codes"):
+        entries[name] = frame[lowered[name]].astype("string").to_numpy() if name in lowered else pd.NA
+    for name in ("min", "max"):
+        values = frame[lowered[name]] if name in lowered else pd.Series(np.nan, index=frame.index)
+        if values.dtype != np.float64:
+            values, _ = coerce_numeric(file.name, frame, lowered[name], frame.attrs["delimiter"])
+        entries[name] = values.to_numpy(dtype=np.float64)
+    entries["modality"] = entries["modality"].str.lower()
+    lines = frame.attrs["line_numbers"]
+    for row, value in enumerate(entries["modality"]):
+        if not pd.isna(value) and value not in M.DICTIONARY_MODALITIES:
+            raise CohortError(
+                f"unknown modality '{value}' for column '{entries.index[row]}'",
+                f"{file.name} line {lines[row]}",
+                f"use one of {', '.join(M.DICTIONARY_MODALITIES)} (or leave it blank)",
+            )
+    if entries.index.duplicated().any():
+        duplicate = entries.index[entries.index.duplicated()][0]
+        raise CohortError(f"column '{duplicate}' is described twice", file.name, "keep one row per column")
+    return DataDictionary(entries, file.name)
+
+
+def load_participants(file: InputFile, dictionary: DataDictionary | None = None) -> ParticipantsTable:
+    """Read and validate the participants table (CSV or TSV, UTF-8, delimiter sniffed).
+
+    Parameters
+    ----------
+    file : InputFile
+        One row per participant with a ``participant_id`` column (or IID, subject_id, sub).
+    dictionary : DataDictionary, optional
+        Overrides modalities, declares missing codes and valid ranges.
+
+    Returns
+    -------
+    ParticipantsTable
+
+    Raises
+    ------
+    CohortError
+        For every blocking problem: see :func:`analysis.tables.read_table`, plus missing or
+        duplicate ids, text in a numeric column, infinite values, values outside the dictionary's
+        range, fewer than :data:`MIN_PARTICIPANTS` participants.
+    """
+    frame = read_table(file.name, decode_text(file.name, maybe_gunzip(file)), what="participants table")
+    keys = normalised_ids(file.name, frame, "participants table")
+    if len(frame) < MIN_PARTICIPANTS:
+        raise CohortError(
+            f"the participants table has {len(frame)} participant(s); biotypes need at least {MIN_PARTICIPANTS}",
+            file.name,
+            "load the full cohort",
+        )
+    issues: list[Issue] = []
+    modality: dict[str, str] = {}
+    for column in [c for c in frame.columns if c != "participant_id"]:
+        declared = dictionary.modality_of(column) if dictionary else None
+        if dictionary:
+            _apply_missing_codes(frame, column, dictionary.missing_codes_of(column), file.name, issues)
+        numeric = _column_as_numeric(file.name, frame, column, declared, issues)
+        modality[column] = declared or M.modality_from_name(column, numeric)
+        if modality[column] == M.TEXT:
+            issues.append(
+                Issue(
+                    "info",
+                    f"text column '{column}' is kept but not used as a feature",
+                    file.name,
+                    "give it a modality in the data dictionary to use it",
+                )
+            )
+        elif numeric:
+            _check_finite(file.name, frame, column)
+            if dictionary:
+                _check_range(file.name, frame, column, dictionary)
+    issues.extend(column_quality_issues(file.name, frame, modality))
+    frame.index = pd.Index(keys.to_numpy(), name="participant")
+    frame.attrs.pop("line_numbers", None)
+    return ParticipantsTable(frame, modality, tuple(issues))
+
+
+def _apply_missing_codes(frame: pd.DataFrame, column: str, codes: list[str], name: str, issues: list[Issue]) -> None:
+    """Set cells equal to a declared missing code (compared as text or as number) to NA."""
+    if not codes:
+        return
+    values = frame[column]
+    if values.dtype == np.float64:
+        numbers = pd.to_numeric(pd.Series(codes), errors="coerce").dropna().to_numpy()
+        hits = values.isin(numbers)
+    else:
+        hits = values.isin(codes)
+    if hits.any():
+        frame.loc[hits, column] = np.nan if values.dtype == np.float64 else pd.NA
+        issues.append(
+            Issue(
+                "info",
+                f"{int(hits.sum())} cell(s) of '{column}' hold a declared missing code ({', '.join(codes)}) and are read as missing",
+                name,
+                "",
+            )
+        )
+
+
+def _column_as_numeric(name: str, frame: pd.DataFrame, column: str, declared: str | None, issues: list[Issue]) -> bool:
+    """Make ``frame[column]`` float64 where it should be numeric; return whether it is numeric."""
+    values = frame[column]
+    if values.dtype == np.float64:
+        return True
+    if values.notna().sum() == 0:
+        frame[column] = values.astype("float64")
+        return True
+    text_covariate = M.is_covariate_name(column) and column.lower() != "age"
+    must_be_numeric = declared in M.FEATURE_MODALITIES or column.lower() == "age"
+    if must_be_numeric or (not text_covariate and declared is None and numeric_fraction(values) >= NUMERIC_WITH_TYPOS):
+        converted, found = coerce_numeric(name, frame, column, frame.attrs["delimiter"])
+        frame[column] = converted
+        issues.extend(found)
+        return True
+    return False
+
+
+def _check_finite(name: str, frame: pd.DataFrame, column: str) -> None:
+    """Refuse infinite values (missing values are allowed and counted)."""
+    values = frame[column].to_numpy()
+    infinite = np.isinf(values)
+    if infinite.any():
+        row = int(np.flatnonzero(infinite)[0])
+        raise CohortError(
+            f"infinite value in column '{column}'",
+            f"{name} line {frame.attrs['line_numbers'][row]}, column '{column}'",
+            "replace it with the real value, or leave the cell empty if it is missing",
+        )
+
+
+def _check_range(name: str, frame: pd.DataFrame, column: str, dictionary: DataDictionary) -> None:
+    """Refuse values outside the data dictionary's [min, max] for a column."""
+    if column not in dictionary.entries.index:
+        return
+    low, high = dictionary.entries.at[column, "min"], dictionary.entries.at[column, "max"]
+    values = frame[column].to_numpy()
+    outside = (values < low) | (values > high)
+    if outside.any():
+        rows = np.flatnonzero(outside)
+        lines = ", ".join(str(frame.attrs["line_numbers"][r]) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        raise CohortError(
+            f"{len(rows)} value(s) of '{column}' lie outside the data dictionary's range [{low:g}, {high:g}] (first: {values[rows[0]]:g})",
+            f"{name} line(s) {lines}, column '{column}'",
+            "correct the values, declare a missing code for them in the data dictionary, or widen min/max there",
+        )
+
+
+def column_quality_issues(name: str, frame: pd.DataFrame, modality: dict[str, str]) -> list[Issue]:
+    """Warnings for feature and outcome columns that are constant, empty or often missing."""
+    issues = []
+    for column, kind in modality.items():
+        if kind not in (*M.FEATURE_MODALITIES, M.OUTCOME) or frame[column].dtype != np.float64:
+            continue
+        values = frame[column]
+        missing = float(values.isna().mean())
+        if missing == 1.0:
+            issues.append(
+                Issue("warning", f"column '{column}' is empty (every value missing)", name, "fill it in or remove it; it cannot be used")
+            )
+        elif values.nunique(dropna=True) == 1:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"column '{column}' is constant ({values.dropna().iloc[0]:g} for everyone)",
+                    name,
+                    "it carries no information and will not be clustered",
+                )
+            )
+        elif missing >= MISSING_WARNING_FRACTION:
+            fix = (
+                "outcomes are compared where present"
+                if kind == M.OUTCOME
+                else "missing values are imputed or the column dropped, as the run configuration says"
+            )
+            issues.append(Issue("warning", f"{missing:.0%} of '{column}' is missing", name, f"check the export; {fix}"))
+    return issues
+
+
+# ---------------------------------------------------------------------------------------------
+# Polygenic risk scores
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Polygenic risk scores read from a score file.
+
+    Attributes
+    ----------
+    scores : DataFrame indexed by normalised participant id
+        One float64 column per score, named ``prs_<score>``.
+    source_format : str
+        ``"PLINK 2 .sscore"``, ``"PRSice-2 .all_score"``, ``"PRSice-2 .best"``, ``"pgsc_calc"`` or ``"table"``.
+    name : str
+        The file it came from.
+    """
+
+    scores: pd.DataFrame
+    source_format: str
+    name: str
+
+
+_PLINK_NON_SCORES = {"NAMED_ALLELE_DOSAGE_SUM", "ALLELE_CT", "DENOM", "NMISS_ALLELE_CT"}
+
+
+def load_prs(file: InputFile) -> ScoreTable:
+    """Read a polygenic risk score file (gzip allowed).
+
+    Recognised: PLINK 2 ``.sscore`` (``*_AVG``/``*_SUM`` columns), PRSice-2 ``.all_score``
+    (``Pt_*`` columns) and ``.best`` (``PRS``), pgsc_calc aggregated scores (long format with
+    ``PGS`` and ``SUM`` columns, or wide ``*_SUM`` columns), or any table of ``prs_*`` columns.
+    FID is ignored; IID is the participant id.
+
+    Returns
+    -------
+    ScoreTable
+    """
+    frame = read_table(file.name, decode_text(file.name, maybe_gunzip(file)), what="PRS score file")
+    columns = [c for c in frame.columns if c != "participant_id"]
+    upper = {c.upper(): c for c in columns}
+    if "PGS" in upper and ("SUM" in upper or "AVG" in upper):
+        frame, source = _pgsc_long_to_wide(file.name, frame, upper), "pgsc_calc"
+        picks = {c: f"prs_{_clean(c)}" for c in frame.columns if c != "participant_id"}
+    elif any(c.upper().startswith("PT_") for c in columns):
+        source = "PRSice-2 .all_score"
+        picks = {c: f"prs_{_clean(file.stem)}_{_clean(c)}" for c in columns if c.upper().startswith("PT_")}
+    elif "PRS" in upper and "IN_REGRESSION" in upper:
+        source, picks = "PRSice-2 .best", {upper["PRS"]: f"prs_{_clean(file.stem)}"}
+    elif any(re.search(r"_(AVG|SUM)$", c.upper()) and c.upper() not in _PLINK_NON_SCORES for c in columns):
+        source, picks = ("pgsc_calc" if "SAMPLESET" in upper else "PLINK 2 .sscore"), _plink_score_columns(file, columns)
+    else:
+        source = "table"
+        picks = {c: c.lower() for c in columns if c.lower().startswith("prs_")}
+    if not picks:
+        raise CohortError(
+            "no score columns found in the PRS file",
+            f"{file.name} line 1",
+            "give a PLINK 2 .sscore, a PRSice-2 .all_score or .best, pgsc_calc aggregated scores, or columns named prs_*",
+        )
+    keys = normalised_ids(file.name, frame, "PRS score file")
+    scores = pd.DataFrame(index=pd.Index(keys.to_numpy(), name="participant"))
+    for column, new_name in picks.items():
+        values = frame[column]
+        if values.dtype != np.float64:
+            values, _ = coerce_numeric(file.name, frame, column, frame.attrs["delimiter"])
+        _check_finite(file.name, frame.assign(**{column: values}), column)
+        scores[new_name] = values.to_numpy()
+    return ScoreTable(scores, source, file.name)
+
+
+def _plink_score_columns(file: InputFile, columns: list[str]) -> dict[str, str]:
+    """PLINK/pgsc_calc score columns → prs_ names, preferring *_AVG over *_SUM for the same score."""
+    scores: dict[str, str] = {}
+    for column in columns:
+        match = re.match(r"^(.*)_(AVG|SUM)$", column, re.IGNORECASE)
+        if not match or column.upper() in _PLINK_NON_SCORES:
+            continue
+        base = match.group(1)
+        if base.upper() in {b.upper() for b in scores.values()} and match.group(2).upper() == "SUM":
+            continue
+        scores = {c: b for c, b in scores.items() if b.upper() != base.upper()}
+        scores[column] = base
+    single = len(scores) == 1 and re.fullmatch(r"SCORE\d*", next(iter(scores.values())), re.IGNORECASE)
+    return {c: f"prs_{_clean(file.stem if single else b)}" for c, b in scores.items()}
+
+
+def _pgsc_long_to_wide(name: str, frame: pd.DataFrame, upper: dict[str, str]) -> pd.DataFrame:
+    """pgsc_calc long format (one row per participant and score) → one row per participant."""
+    value = upper["SUM"] if "SUM" in upper else upper["AVG"]
+    if frame[value].dtype != np.float64:
+        frame[value], _ = coerce_numeric(name, frame, value, frame.attrs["delimiter"])
+    pairs = frame[["participant_id", upper["PGS"]]]
+    if pairs.duplicated().any():
+        row = int(np.flatnonzero(pairs.duplicated().to_numpy())[0])
+        raise CohortError(
+            "a participant has two values for the same score",
+            f"{name} line {frame.attrs['line_numbers'][row]}",
+            "keep one row per participant and PGS (one sampleset)",
+        )
+    wide = frame.pivot(index="participant_id", columns=upper["PGS"], values=value)
+    wide.columns = [str(c) for c in wide.columns]
+    wide = wide.reset_index()
+    wide.attrs = {"delimiter": frame.attrs["delimiter"], "line_numbers": np.arange(2, len(wide) + 2)}
+    return wide
+
+
+def _clean(text: str) -> str:
+    """Lower-case name made of letters, digits and underscores."""
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")

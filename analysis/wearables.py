@@ -1,0 +1,173 @@
+"""Daily wearable exports: one row per participant per day, with missing and non-wear days counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import CohortError, Issue
+from analysis.inputs import InputFile, decode_text, maybe_gunzip
+from analysis.tables import coerce_numeric, normalise_id, numeric_fraction, read_table
+
+#: A day counts as worn when wear time reaches this many minutes (the usual 10-hour accelerometry rule).
+VALID_WEAR_MINUTES = 600
+_WEAR_TIME_NAMES = ("wear_minutes", "wear_time_min", "wear_time_minutes", "wear_min", "weartime")
+
+
+@dataclass(frozen=True)
+class Wearables:
+    """Daily wearable series in long format.
+
+    Attributes
+    ----------
+    days : DataFrame
+        Columns ``participant`` (normalised id), ``day`` (int, study day 1 = each participant's
+        first recorded day, or the ``day`` given in the file), ``date`` (datetime64 or NaT when
+        the file gives integer days) and one float64 column per metric. One row per recorded day.
+    metrics : tuple of str
+        Metric column names as in the file (e.g. ``hrv_rmssd_ms``).
+    wear_column : str or None
+        The wear-time column (minutes per day) when the file has one.
+    name : str
+    issues : tuple of Issue
+    """
+
+    days: pd.DataFrame
+    metrics: tuple[str, ...]
+    wear_column: str | None
+    name: str
+    issues: tuple[Issue, ...] = field(default=())
+
+    def adherence(self) -> pd.DataFrame:
+        """Per participant: days recorded, days in the span, missing days, non-wear days, valid days.
+
+        Returns
+        -------
+        DataFrame indexed by participant
+            Columns ``days_recorded``, ``span_days`` (last day - first day + 1), ``missing_days``
+            (days in the span with no row), ``nonwear_days`` (rows below :data:`VALID_WEAR_MINUTES`
+            of wear, or with every metric missing) and ``valid_days``.
+        """
+        grouped = self.days.groupby("participant", sort=False)
+        out = pd.DataFrame({"days_recorded": grouped.size(), "span_days": grouped["day"].max() - grouped["day"].min() + 1})
+        out["missing_days"] = out["span_days"] - out["days_recorded"]
+        out["nonwear_days"] = self._nonwear().groupby(self.days["participant"], sort=False).sum()
+        out["valid_days"] = out["days_recorded"] - out["nonwear_days"]
+        return out.astype(np.int64)
+
+    def _nonwear(self) -> pd.Series:
+        """Boolean per row: the day was not worn enough to count."""
+        empty = self.days[list(self.metrics)].isna().all(axis=1)
+        if self.wear_column is None:
+            return empty
+        return empty | (self.days[self.wear_column].fillna(0) < VALID_WEAR_MINUTES)
+
+
+def load_wearables(file: InputFile) -> Wearables:
+    """Read a long-format daily wearable export.
+
+    Parameters
+    ----------
+    file : InputFile
+        CSV/TSV with ``participant_id``, ``date`` (ISO 8601, ``YYYY-MM-DD``) or integer ``day``,
+        then one column per daily metric (resting heart rate, HRV RMSSD in ms, steps, sleep
+        minutes, pain NRS 0-10, wear minutes, ...).
+
+    Returns
+    -------
+    Wearables
+
+    Raises
+    ------
+    CohortError
+        No date/day column, a date that cannot be read, a day that is not a whole number,
+        two rows for the same participant and day, no metric columns, text in a metric column.
+    """
+    frame = read_table(file.name, decode_text(file.name, maybe_gunzip(file)), what="wearables file")
+    lowered = {c.lower(): c for c in frame.columns}
+    if frame["participant_id"].isna().any():
+        row = int(np.flatnonzero(frame["participant_id"].isna().to_numpy())[0])
+        raise CohortError("missing participant id", f"{file.name} line {frame.attrs['line_numbers'][row]}", "give every row an id")
+    participant = frame["participant_id"].astype(str).map(normalise_id)
+    day, date, time_columns = _study_days(file.name, frame, lowered, participant)
+    issues: list[Issue] = []
+    metrics = []
+    for column in [c for c in frame.columns if c != "participant_id" and c not in time_columns]:
+        if frame[column].dtype != np.float64:
+            if numeric_fraction(frame[column]) < 0.8:
+                issues.append(Issue("info", f"text column '{column}' is kept out of the wearable metrics", file.name, ""))
+                continue
+            frame[column], found = coerce_numeric(file.name, frame, column, frame.attrs["delimiter"])
+            issues.extend(found)
+        metrics.append(column)
+    if not metrics:
+        raise CohortError(
+            "the wearables file has no metric columns",
+            f"{file.name} line 1",
+            "add daily metrics such as resting_hr_bpm, hrv_rmssd_ms, steps, sleep_minutes",
+        )
+    days = pd.DataFrame({"participant": participant.to_numpy(), "day": day, "date": date})
+    for column in metrics:
+        values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(values).any():
+            row = int(np.flatnonzero(np.isinf(values))[0])
+            raise CohortError(
+                f"infinite value in column '{column}'",
+                f"{file.name} line {frame.attrs['line_numbers'][row]}",
+                "replace it with the real value or leave it empty",
+            )
+        days[column] = values
+    _check_unique_days(file.name, frame, days)
+    wear = next((lowered[n] for n in _WEAR_TIME_NAMES if n in lowered), None)
+    days = days.sort_values(["participant", "day"], kind="stable").reset_index(drop=True)
+    return Wearables(days, tuple(metrics), wear, file.name, tuple(issues))
+
+
+def _study_days(name: str, frame: pd.DataFrame, lowered: dict[str, str], participant: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:
+    """Study day per row (1 = the participant's first date), the dates, and the time columns used."""
+    lines = frame.attrs["line_numbers"]
+    if "date" in lowered:
+        column = lowered["date"]
+        text = frame[column].astype("string")
+        dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        bad = dates.isna().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise CohortError(
+                f"date '{text.iloc[row]}' cannot be read",
+                f"{name} line {lines[row]}, column '{column}'",
+                "write dates as YYYY-MM-DD (ISO 8601), or give an integer 'day' column instead",
+            )
+        first = dates.groupby(participant.to_numpy()).transform("min")
+        day = ((dates - first).dt.days + 1).to_numpy(dtype=np.int64)
+        return day, dates.to_numpy(), {column}
+    if "day" in lowered:
+        column = lowered["day"]
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(values) | (values != np.round(values))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise CohortError(
+                f"day '{frame[column].iloc[row]}' is not a whole number",
+                f"{name} line {lines[row]}, column '{column}'",
+                "give study days as integers (1, 2, 3, ...)",
+            )
+        return values.astype(np.int64), np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]"), {column}
+    raise CohortError(
+        "the wearables file has no 'date' or 'day' column", f"{name} line 1", "add a date (YYYY-MM-DD) or an integer study day column"
+    )
+
+
+def _check_unique_days(name: str, frame: pd.DataFrame, days: pd.DataFrame) -> None:
+    """Refuse two rows for the same participant and day."""
+    duplicated = days.duplicated(["participant", "day"], keep=False).to_numpy()
+    if duplicated.any():
+        rows = np.flatnonzero(duplicated)[:2]
+        lines = frame.attrs["line_numbers"]
+        raise CohortError(
+            f"participant '{days['participant'].iloc[rows[0]]}' has two rows for day {days['day'].iloc[rows[0]]}",
+            f"{name} lines {lines[rows[0]]} and {lines[rows[1]]}",
+            "keep one row per participant per day (aggregate intraday data to daily values first)",
+        )

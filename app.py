@@ -1,0 +1,21 @@
+"""Pain Biotype Explorer: entry point (page config, navigation, sidebar status)."""
+
+import streamlit as st
+
+from components import state
+
+st.set_page_config(page_title="Pain Biotype Explorer", page_icon=":material/neurology:", layout="wide")
+
+page = st.navigation([st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True)])
+
+page.run()
+
+# Drawn after the page so that it reflects what the page just loaded.
+with st.sidebar:
+    st.markdown("**Pain Biotype Explorer**")
+    cohort = st.session_state.get(state.COHORT)
+    if cohort is None:
+        st.caption("No cohort loaded.")
+    else:
+        source = "sample cohort (synthetic)" if st.session_state.get(state.DATA_SOURCE) == "sample" else "uploaded files"
+        st.caption(f"Cohort: {cohort.n_participants:,} participants from the {source}; fingerprint `{cohort.fingerprint[:12]}`")

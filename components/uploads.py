@@ -1,0 +1,88 @@
+"""The upload form of the Data page: one uploader per input kind, returning CohortFiles."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.atlas import BUNDLED_ATLASES
+from analysis.cohort import CohortFiles
+from analysis.inputs import InputFile
+from components import state
+
+ATLAS_FROM_FILE = "as named in the .npz (or none)"
+
+
+def _input(key: str) -> InputFile | None:
+    """The uploaded file under a widget key as an InputFile, or None."""
+    uploaded = st.session_state.get(key)
+    return None if uploaded is None else InputFile(uploaded.name, uploaded.getvalue())
+
+
+def _switch_to_upload() -> None:
+    st.session_state[state.DATA_SOURCE] = "upload"
+
+
+def render_upload_form() -> CohortFiles | None:
+    """Draw the uploaders; return the uploaded files once a participants table is there.
+
+    Returns
+    -------
+    CohortFiles or None
+        None until a participants table is uploaded.
+    """
+    st.file_uploader(
+        "Participants table (CSV or TSV, one row per participant)",
+        type=["csv", "tsv", "txt", "gz"],
+        key=state.DATA_PARTICIPANTS,
+        on_change=_switch_to_upload,
+        help="A participant_id column (or IID, subject_id, sub); optional site, sex, age, ancestry; "
+        "prs_*, fc_*, wear_*, outcome_* prefixes set the modality; other numeric columns are clinical.",
+    )
+    left, right = st.columns(2)
+    with left:
+        st.file_uploader(
+            "PRS scores (PLINK 2 .sscore, PRSice-2 .all_score/.best, pgsc_calc)", key=state.DATA_PRS, on_change=_switch_to_upload
+        )
+        st.file_uploader(
+            "Wearables, daily long format (CSV)", type=["csv", "tsv", "txt", "gz"], key=state.DATA_WEARABLES, on_change=_switch_to_upload
+        )
+        st.file_uploader(
+            "Data dictionary (CSV: column, modality, description, unit, min, max)",
+            type=["csv", "tsv", "txt"],
+            key=state.DATA_DICTIONARY,
+            on_change=_switch_to_upload,
+        )
+    with right:
+        st.file_uploader(
+            "Connectivity (.npz, .npy, or .zip of *_relmat.tsv)",
+            type=["npz", "npy", "zip"],
+            key=state.DATA_CONNECTIVITY,
+            on_change=_switch_to_upload,
+        )
+        st.file_uploader(
+            "Matrix ids for a .npy stack (CSV with participant_id, in matrix order)",
+            type=["csv", "tsv", "txt"],
+            key=state.DATA_CONNECTIVITY_IDS,
+            on_change=_switch_to_upload,
+        )
+        st.selectbox("Atlas of the matrices", [ATLAS_FROM_FILE, *BUNDLED_ATLASES], key=state.DATA_ATLAS, on_change=_switch_to_upload)
+        st.file_uploader(
+            "...or atlas coordinates (CSV: roi, x, y, z, label, network)",
+            type=["csv", "tsv", "txt"],
+            key=state.DATA_ATLAS_COORDS,
+            on_change=_switch_to_upload,
+        )
+    participants = _input(state.DATA_PARTICIPANTS)
+    if participants is None:
+        return None
+    choice = st.session_state.get(state.DATA_ATLAS, ATLAS_FROM_FILE)
+    atlas = _input(state.DATA_ATLAS_COORDS) or (None if choice == ATLAS_FROM_FILE else choice)
+    return CohortFiles(
+        participants=participants,
+        prs=_input(state.DATA_PRS),
+        connectivity=_input(state.DATA_CONNECTIVITY),
+        connectivity_ids=_input(state.DATA_CONNECTIVITY_IDS),
+        atlas=atlas,
+        wearables=_input(state.DATA_WEARABLES),
+        dictionary=_input(state.DATA_DICTIONARY),
+    )

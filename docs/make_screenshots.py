@@ -1,0 +1,29 @@
+"""Take the README's screenshots in a real headless browser: ``python docs/make_screenshots.py``.
+
+Starts ``streamlit run app.py`` on a free localhost port, drives Debian's chromium with Playwright
+and writes PNG files to docs/img/.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.server import browser_page, served_app  # noqa: E402
+
+
+def main() -> None:
+    out = ROOT / "docs" / "img"
+    out.mkdir(parents=True, exist_ok=True)
+    with served_app() as url, browser_page(width=1440, height=1900) as page:
+        page.goto(url)
+        page.get_by_role("button", name="Load sample cohort").click()
+        page.get_by_text("Problems found", exact=True).wait_for(timeout=60_000)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(out / "data_page.png"))
+    print(f"wrote {out / 'data_page.png'}")
+
+
+if __name__ == "__main__":
+    main()

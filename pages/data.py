@@ -1,0 +1,38 @@
+"""Data page: load the sample cohort or upload files, and read the validation report."""
+
+import streamlit as st
+
+from analysis.errors import CohortError
+from components import cache, state
+from components.report import render_validation_report
+from components.uploads import render_upload_form
+
+st.title("Data")
+st.caption("Load the bundled synthetic cohort, or upload your own files. Nothing leaves this machine.")
+
+if st.button("Load sample cohort", key=state.DATA_LOAD_SAMPLE, type="primary"):
+    st.session_state[state.DATA_SOURCE] = "sample"
+
+with st.expander("Upload your cohort", expanded=st.session_state.get(state.DATA_SOURCE) != "sample"):
+    uploaded = render_upload_form()
+
+source = st.session_state.get(state.DATA_SOURCE)
+files = cache.sample_files() if source == "sample" else uploaded if source == "upload" else None
+if files is not None:
+    try:
+        cohort = cache.cohort_for(files.fingerprint(), files)
+        st.session_state[state.COHORT] = cohort
+        st.session_state[state.DATA_ERROR] = None
+    except CohortError as error:
+        st.session_state[state.DATA_ERROR] = str(error)
+
+if st.session_state.get(state.DATA_ERROR):
+    st.error(st.session_state[state.DATA_ERROR], icon=":material/error:")
+    if st.session_state.get(state.COHORT) is not None:
+        st.info("The cohort loaded before is still in use; its report follows.")
+
+cohort = st.session_state.get(state.COHORT)
+if cohort is None:
+    st.info("No cohort yet: click **Load sample cohort** or upload a participants table.")
+else:
+    render_validation_report(cache.report_for(cohort.fingerprint, cohort))

@@ -1,0 +1,137 @@
+"""The command-line contract: exit codes 0 and 2, one `error:` line, never a traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.cli import main
+from tests.conftest import participants_frame
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen")
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "generate", "--out", str(out), "--n", "60", "--seed", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_generate_writes_the_contract_files(generated):
+    names = sorted(p.name for p in generated.iterdir())
+    assert names == sorted(["participants.csv", "prs.sscore", "connectivity.npz", "wearables.csv", "data_dictionary.csv", "truth.csv"])
+    with np.load(generated / "connectivity.npz") as npz:
+        assert set(npz.files) == {"matrices", "participant_id", "atlas"}
+
+
+def test_validate_real_process_exit_0_with_report(generated):
+    result = run_cli(
+        "validate",
+        "--participants",
+        str(generated / "participants.csv"),
+        "--prs",
+        str(generated / "prs.sscore"),
+        "--connectivity",
+        str(generated / "connectivity.npz"),
+        "--atlas",
+        "dosenbach_2010",
+        "--wearables",
+        str(generated / "wearables.csv"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Cohort: 60 participants" in result.stdout
+    assert "Brain connectivity" in result.stdout
+    assert "Usable: yes" in result.stdout
+
+
+def test_validate_real_process_user_error_exit_2_one_line(tmp_path):
+    bad = tmp_path / "p.csv"
+    frame = participants_frame()
+    frame.loc[3, "participant_id"] = frame.loc[2, "participant_id"]
+    frame.to_csv(bad, index=False)
+    result = run_cli("validate", "--participants", str(bad))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: duplicate participant_id '03'")
+    assert "p.csv lines 4 and 5" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+BAD_CASES = {
+    "empty": b"",
+    "header_only": b"participant_id,pain\n",
+    "wrong_delimiter": b"participant_id:pain\n01:3\n",
+    "latin1": "participant_id,pain\n01,caf\xe9\n".encode("latin-1"),
+    "duplicate_column": b"participant_id,pain,pain\n01,1,2\n",
+    "no_id_column": b"name,pain\n01,1\n",
+    "text_in_number": ("participant_id,pain\n" + "".join(f"{i},{i}\n" for i in range(12)) + "12,high\n").encode(),
+    "single_row": b"participant_id,pain\n01,3\n",
+    "ragged": b"participant_id,pain\n01,3,4\n02,3\n",
+    "infinite": ("participant_id,pain\n" + "".join(f"{i},{i}\n" for i in range(12)) + "12,inf\n").encode(),
+    "binary": b"\x00\x01\x02PK\x03\x04",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_every_bad_participants_file_gives_exit_2_and_one_error_line(case, tmp_path, capsys):
+    path = tmp_path / f"{case}.csv"
+    path.write_bytes(BAD_CASES[case])
+    code = main(["validate", "--participants", str(path)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("error: ")
+    assert f"{case}.csv" in captured.err
+    assert captured.out == ""
+
+
+def test_bad_modality_files_exit_2(generated, tmp_path, capsys):
+    fc = tmp_path / "fc.npz"
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=(2, 5, 5))
+    np.savez(fc, matrices=m, participant_id=np.array(["sub-0001", "sub-0002"]))
+    code = main(["validate", "--participants", str(generated / "participants.csv"), "--connectivity", str(fc)])
+    assert code == 2
+    assert "is not symmetric" in capsys.readouterr().err
+    code = main(
+        [
+            "validate",
+            "--participants",
+            str(generated / "participants.csv"),
+            "--connectivity",
+            str(generated / "connectivity.npz"),
+            "--atlas",
+            "power_2011",
+        ]
+    )
+    assert code == 2
+    assert "the matrices have 160 regions but the atlas 'power_2011' has 264" in capsys.readouterr().err
+
+
+def test_usage_errors_are_one_error_line(capsys):
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the following arguments are required: --participants")
+    assert main(["validate", "--participants", "missing.csv"]) == 2
+    assert "file 'missing.csv' does not exist" in capsys.readouterr().err
+    assert main(["generate", "--out", "x", "--n", "3"]) == 2
+    assert "--n must be at least 10" in capsys.readouterr().err
+
+
+def test_unknown_atlas_is_named(generated, capsys):
+    assert main(["validate", "--participants", str(generated / "participants.csv"), "--atlas", "aal"]) == 2
+    assert "unknown atlas 'aal'" in capsys.readouterr().err

@@ -1,0 +1,149 @@
+"""Reading delimited tables: delimiters, encodings, structure, ids."""
+
+import pytest
+
+from analysis.errors import CohortError
+from analysis.inputs import InputFile, decode_text
+from analysis.io import load_participants
+from analysis.tables import normalise_id, read_table
+from tests.conftest import frame_file, participants_frame, text_file
+
+HEADER = "participant_id,pain,phq9\n"
+ROWS = "".join(f"sub-{i:02d},{i % 10},{i}\n" for i in range(1, 13))
+
+
+def read(text: str, name: str = "p.csv"):
+    return read_table(name, text, what="participants table")
+
+
+@pytest.mark.parametrize("sep", [",", "\t", ";", "|"])
+def test_delimiter_is_sniffed(sep):
+    frame = read((HEADER + ROWS).replace(",", sep))
+    assert list(frame.columns) == ["participant_id", "pain", "phq9"]
+    assert frame.attrs["delimiter"] == sep
+    assert frame["phq9"].sum() == sum(range(1, 13))
+
+
+def test_whitespace_delimited_plink_style():
+    frame = read_table("s.sscore", "#FID  IID   SCORE1_AVG\n1 1 0.5\n2 2 0.25\n", what="PRS score file")
+    assert list(frame.columns) == ["#FID", "participant_id", "SCORE1_AVG"]
+    assert frame["SCORE1_AVG"].tolist() == [0.5, 0.25]
+
+
+def test_utf8_bom_and_crlf_are_accepted():
+    data = ("\ufeff" + HEADER + ROWS).replace("\n", "\r\n").encode("utf-8")
+    frame = read(decode_text("p.csv", data))
+    assert frame.columns[0] == "participant_id"
+    assert len(frame) == 12
+
+
+def test_utf16_with_bom_is_decoded():
+    text = decode_text("p.csv", (HEADER + ROWS).encode("utf-16"))
+    assert text.startswith("participant_id")
+
+
+def test_non_utf8_bytes_name_the_line():
+    data = (HEADER + "sub-01,3,4\nsub-02,caf\xe9,5\n").encode("latin-1")
+    with pytest.raises(CohortError, match=r"not UTF-8 text .* line 3.*save the file as UTF-8"):
+        decode_text("p.csv", data)
+
+
+def test_binary_file_is_refused():
+    with pytest.raises(CohortError, match="binary file, not delimited text"):
+        decode_text("p.csv", b"PK\x03\x04\x00\x00\x00binary")
+
+
+def test_empty_file_and_header_only():
+    with pytest.raises(CohortError, match="holds no text"):
+        read("\n\n")
+    with pytest.raises(CohortError, match="header but no data rows"):
+        read(HEADER)
+
+
+def test_duplicate_column_names_are_refused():
+    with pytest.raises(CohortError, match=r"duplicate column name 'pain' and 'PAIN' \(compared ignoring case\) \(columns 2 and 4\)"):
+        read("participant_id,pain,phq9,PAIN\nsub-01,1,2,3\n")
+
+
+def test_column_without_name_is_refused():
+    with pytest.raises(CohortError, match="column 3 of the participants table has no name"):
+        read("participant_id,pain,,phq9\nsub-01,1,2,3\n")
+
+
+def test_extra_field_in_first_data_row_is_refused_not_shifted():
+    with pytest.raises(CohortError, match=r"row has 4 fields but the header has 3 .* in p.csv line 2"):
+        read(HEADER + "sub-01,1,2,3\n" + ROWS)
+
+
+def test_short_row_is_refused_with_its_line():
+    with pytest.raises(CohortError, match=r"row has 2 fields but the header has 3 \(fewer.* line 4"):
+        read(HEADER + "sub-01,1,2\nsub-02,1,2\nsub-03,1\n")
+
+
+def test_header_repeated_mid_file_is_refused():
+    with pytest.raises(CohortError, match=r"header row is repeated inside the data in p.csv line 4"):
+        read(HEADER + "sub-01,1,2\nsub-02,1,2\n" + HEADER + "sub-03,1,2\n")
+
+
+def test_quoted_fields_with_delimiters_and_newlines_keep_line_numbers():
+    text = 'participant_id,note,pain\nsub-01,"a, b",1\nsub-02,"two\nlines",2\nsub-03,x\n'
+    with pytest.raises(CohortError, match="p.csv line 5"):
+        read(text)
+    frame = read(text.replace("sub-03,x\n", "sub-03,x,3\n"))
+    assert frame["note"].tolist() == ["a, b", "two\nlines", "x"]
+
+
+def test_missing_id_column_lists_columns_and_names_accepted_ones():
+    with pytest.raises(CohortError, match=r"no participant id column .*'person', 'pain'.*name the id column 'participant_id'"):
+        read("person,pain\n1,2\n")
+
+
+def test_unknown_delimiter_gives_hint():
+    with pytest.raises(CohortError, match="the whole header is one column: the file is not comma, tab"):
+        read("participant_id:pain\n1:2\n")
+
+
+@pytest.mark.parametrize("name", ["IID", "subject_id", "SUB", "Participant_ID"])
+def test_id_column_aliases_case_insensitive(name):
+    frame = read(HEADER.replace("participant_id", name) + ROWS)
+    assert "participant_id" in frame.columns
+
+
+def test_bids_prefix_is_removed_for_matching_and_text_ids_stay_text():
+    assert normalise_id(" sub-07 ") == "07"
+    assert normalise_id("07") == "07"
+    assert normalise_id("007") != normalise_id("7")
+    frame = participants_frame()
+    frame.loc[0, "participant_id"] = "007"
+    frame.loc[1, "participant_id"] = "7"
+    table = load_participants(frame_file("p.csv", frame))
+    assert {"007", "7"} <= set(table.frame.index)
+    assert table.frame.loc["007", "participant_id"] == "007"
+
+
+def test_duplicate_ids_after_normalisation_name_both_lines():
+    frame = participants_frame()
+    frame.loc[3, "participant_id"] = "01"
+    with pytest.raises(
+        CohortError, match=r"duplicate participant_id '01' \('01' and 'sub-01' are the same participant\) in participants.csv lines 2 and 5"
+    ):
+        load_participants(frame_file("participants.csv", frame))
+
+
+def test_missing_id_is_refused():
+    frame = participants_frame()
+    frame.loc[2, "participant_id"] = ""
+    with pytest.raises(CohortError, match=r"missing participant id .* line 4"):
+        load_participants(frame_file("participants.csv", frame))
+
+
+def test_tsv_participants_load(participants):
+    table = load_participants(frame_file("participants.tsv", participants, sep="\t"))
+    assert len(table.frame) == len(participants)
+
+
+def test_input_file_suffix_and_stem():
+    file = InputFile("scores.all_score.gz", b"x")
+    assert file.suffix == ".all_score"
+    assert file.stem == "scores"
+    assert text_file("a.csv", "x").size == 1

@@ -1,0 +1,87 @@
+"""Daily wearable exports: study days, counting missing and non-wear days, refusals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.cohort import CohortFiles, load_cohort
+from analysis.errors import CohortError
+from analysis.wearables import VALID_WEAR_MINUTES, load_wearables
+from tests.conftest import frame_file, participants_frame, text_file
+
+
+def daily(ids=("sub-01", "sub-02"), days=5) -> pd.DataFrame:
+    rows = []
+    for k, pid in enumerate(ids):
+        for d in range(days):
+            rows.append(
+                {
+                    "participant_id": pid,
+                    "date": f"2025-03-{d + 1 + k:02d}",
+                    "hrv_rmssd_ms": 30.0 + d,
+                    "steps": 5000.0,
+                    "wear_minutes": 1300.0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_dates_become_study_days_per_participant():
+    w = load_wearables(frame_file("w.csv", daily()))
+    assert w.metrics == ("hrv_rmssd_ms", "steps", "wear_minutes")
+    assert w.wear_column == "wear_minutes"
+    assert w.days.groupby("participant")["day"].agg(["min", "max"]).to_dict("list") == {"min": [1, 1], "max": [5, 5]}
+
+
+def test_missing_and_nonwear_days_are_counted_not_dropped():
+    frame = daily()
+    frame = frame.drop(index=[1, 2])  # sub-01 misses days 2 and 3
+    frame.loc[3, "wear_minutes"] = VALID_WEAR_MINUTES - 1  # sub-01 day 4 barely worn
+    frame.loc[7, ["hrv_rmssd_ms", "steps", "wear_minutes"]] = np.nan  # sub-02 day 3 empty
+    w = load_wearables(frame_file("w.csv", frame))
+    adherence = w.adherence()
+    assert adherence.loc["01"].to_dict() == {"days_recorded": 3, "span_days": 5, "missing_days": 2, "nonwear_days": 1, "valid_days": 2}
+    assert adherence.loc["02"].to_dict() == {"days_recorded": 5, "span_days": 5, "missing_days": 0, "nonwear_days": 1, "valid_days": 4}
+    assert len(w.days) == 8
+
+
+def test_integer_days_are_accepted():
+    frame = daily().drop(columns="date").assign(day=list(range(1, 6)) * 2)
+    w = load_wearables(frame_file("w.csv", frame))
+    assert w.days["day"].tolist() == list(range(1, 6)) * 2
+    assert w.days["date"].isna().all()
+
+
+def test_unreadable_date_names_line():
+    frame = daily()
+    frame.loc[6, "date"] = "03/14/2025"
+    with pytest.raises(CohortError, match=r"date '03/14/2025' cannot be read in w.csv line 8, column 'date': write dates as YYYY-MM-DD"):
+        load_wearables(frame_file("w.csv", frame))
+
+
+def test_fractional_day_is_refused():
+    frame = daily().drop(columns="date").assign(day=[1, 2, 3, 4, 4.5] * 2)
+    with pytest.raises(CohortError, match=r"day '4.5' is not a whole number in w.csv line 6"):
+        load_wearables(frame_file("w.csv", frame))
+
+
+def test_two_rows_for_one_day_are_refused():
+    frame = pd.concat([daily(), daily().iloc[[2]]])
+    with pytest.raises(CohortError, match=r"participant '01' has two rows for day 3 in w.csv lines 4 and 12"):
+        load_wearables(frame_file("w.csv", frame))
+
+
+def test_no_time_column_and_no_metric_are_refused():
+    with pytest.raises(CohortError, match="no 'date' or 'day' column"):
+        load_wearables(text_file("w.csv", "participant_id,steps\n01,5\n"))
+    with pytest.raises(CohortError, match="no metric columns"):
+        load_wearables(text_file("w.csv", "participant_id,date\n01,2025-01-01\n"))
+
+
+def test_cohort_reports_unmatched_wearable_ids():
+    cohort = load_cohort(
+        CohortFiles(participants=frame_file("p.csv", participants_frame()), wearables=frame_file("w.csv", daily(("sub-01", "sub-77"))))
+    )
+    assert set(cohort.wearables.days["participant"]) == {"01"}
+    assert cohort.availability()["wearables"].sum() == 1
+    assert any("1 of 2 ids in the wearables file match no participant ('77')" in i.message for i in cohort.issues)

@@ -1,0 +1,55 @@
+"""Shared fixtures: small cohorts made in code, seeded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.inputs import InputFile
+
+
+def text_file(name: str, text: str, encoding: str = "utf-8") -> InputFile:
+    """An InputFile holding ``text`` encoded as ``encoding``."""
+    return InputFile(name, text.encode(encoding))
+
+
+def frame_file(name: str, frame: pd.DataFrame, sep: str = ",") -> InputFile:
+    """An InputFile holding a frame written as delimited text."""
+    return InputFile(name, frame.to_csv(index=False, sep=sep).encode())
+
+
+def participants_frame(n: int = 12, seed: int = 0) -> pd.DataFrame:
+    """A valid participants table: ids sub-01.., covariates, three clinical scores, a PRS and an outcome."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "participant_id": [f"sub-{i:02d}" for i in range(1, n + 1)],
+            "site": rng.choice(["A", "B"], n),
+            "sex": rng.choice(["F", "M"], n),
+            "age": rng.integers(20, 70, n).astype(float),
+            "pain_intensity": rng.integers(0, 11, n).astype(float),
+            "phq9": rng.integers(0, 28, n).astype(float),
+            "pcs_total": rng.integers(0, 53, n).astype(float),
+            "prs_mcp": rng.normal(0, 1, n).round(4),
+            "outcome_pain_12m": rng.integers(0, 11, n).astype(float),
+        }
+    )
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded random generator."""
+    return np.random.default_rng(0)
+
+
+@pytest.fixture
+def participants() -> pd.DataFrame:
+    """A fresh valid participants table of 12 rows."""
+    return participants_frame()
+
+
+@pytest.fixture
+def participants_file(participants: pd.DataFrame) -> InputFile:
+    """The valid participants table as a CSV InputFile."""
+    return frame_file("participants.csv", participants)

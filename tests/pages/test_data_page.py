@@ -1,0 +1,90 @@
+"""The Data page in streamlit's AppTest: sample cohort, uploads, errors that keep the loaded cohort."""
+
+import gzip
+import io
+
+import numpy as np
+
+from components import state
+from tests.conftest import participants_frame
+from tests.pages.conftest import metric
+
+
+def csv_bytes(frame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+def test_first_visit_invites_to_load(app):
+    assert any("No cohort yet" in i.value for i in app.info)
+    assert app.button(key=state.DATA_LOAD_SAMPLE).label == "Load sample cohort"
+    assert not app.error
+
+
+def test_load_sample_cohort_shows_its_report(app):
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    assert not app.exception
+    assert not app.error
+    assert metric(app, "Participants") == "1,000"
+    assert metric(app, "Modalities") == "5"
+    cohort = app.session_state[state.COHORT]
+    assert metric(app, "Warnings") == str(sum(i.severity == "warning" for i in cohort.issues))
+    assert any("W001" in w.value for w in app.warning)
+    table = app.dataframe[0].value
+    assert (
+        table["participants"].tolist()
+        == cohort.availability().sum().loc[["clinical", "prs", "connectivity", "wearables", "outcome"]].tolist()
+    )
+    # The sidebar status (drawn by app.py) is checked in tests/e2e: AppTest reruns only the page script.
+
+
+def test_upload_participants_and_prs(app):
+    frame = participants_frame(15)
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("cohort.csv", csv_bytes(frame.drop(columns="prs_mcp")), "text/csv"))
+    app.run()
+    assert not app.exception
+    assert metric(app, "Participants") == "15"
+    sscore = "#IID\tMCP_AVG\n" + "".join(f"{pid}\t{v}\n" for pid, v in zip(frame["participant_id"], frame["prs_mcp"], strict=True))
+    app.file_uploader(key=state.DATA_PRS).set_value(("mcp.sscore.gz", gzip.compress(sscore.encode()), "application/gzip"))
+    app.run()
+    cohort = app.session_state[state.COHORT]
+    np.testing.assert_allclose(cohort.participants["prs_mcp"].to_numpy(), frame["prs_mcp"].to_numpy())
+    assert "Genetics (PRS)" in app.dataframe[0].value["modality"].tolist()
+
+
+def test_upload_connectivity_with_atlas_choice(app):
+    frame = participants_frame(12)
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-0.5, 0.5, (5, 160, 160))
+    m = (a + a.transpose(0, 2, 1)) / 2
+    buffer = io.BytesIO()
+    np.savez(buffer, matrices=m, participant_id=frame["participant_id"][:5].to_numpy(dtype=str))
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("p.csv", csv_bytes(frame), "text/csv"))
+    app.file_uploader(key=state.DATA_CONNECTIVITY).set_value(("fc.npz", buffer.getvalue(), "application/octet-stream"))
+    app.selectbox(key=state.DATA_ATLAS).set_value("dosenbach_2010")
+    app.run()
+    assert not app.exception
+    cohort = app.session_state[state.COHORT]
+    assert cohort.connectivity.atlas.name == "dosenbach_2010"
+    assert cohort.availability()["connectivity"].sum() == 5
+    app.selectbox(key=state.DATA_ATLAS).set_value("power_2011").run()
+    assert "the matrices have 160 regions but the atlas 'power_2011' has 264" in app.error[0].value
+
+
+def test_bad_upload_shows_error_and_keeps_the_loaded_cohort(app):
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    bad = participants_frame()
+    bad.loc[4, "participant_id"] = bad.loc[0, "participant_id"]
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("mine.csv", csv_bytes(bad), "text/csv"))
+    app.run()
+    assert not app.exception
+    assert len(app.error) == 1
+    assert app.error[0].value.startswith("duplicate participant_id '01' in mine.csv lines 2 and 6: make ids unique")
+    assert any("still in use" in i.value for i in app.info)
+    assert metric(app, "Participants") == "1,000"
+
+
+def test_binary_upload_is_a_clear_error(app):
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("scan.csv", b"\x00\x01\x02\x03binary", "text/csv"))
+    app.run()
+    assert not app.exception
+    assert "'scan.csv' is a binary file, not delimited text" in app.error[0].value
