@@ -92,10 +92,15 @@ def check_size(name: str, size: int, max_bytes: int = MAX_INPUT_BYTES) -> None:
         raise CohortError(f"'{name}' is empty (0 bytes)", name, "choose the file that holds the data")
     if size > max_bytes:
         raise CohortError(
-            f"'{name}' is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit",
+            f"'{name}' is {readable_size(size)}, over the {readable_size(max_bytes)} limit",
             name,
             "split the file, drop unused columns, or raise the limit with --max-file-mb",
         )
+
+
+def readable_size(n_bytes: int) -> str:
+    """A size for messages: ``"6.94 kB"``, ``"3 MB"``."""
+    return f"{n_bytes / 1024:.3g} kB" if n_bytes < 2**20 else f"{n_bytes / 2**20:.3g} MB"
 
 
 def maybe_gunzip(file: InputFile) -> bytes:

@@ -135,3 +135,53 @@ def test_usage_errors_are_one_error_line(capsys):
 def test_unknown_atlas_is_named(generated, capsys):
     assert main(["validate", "--participants", str(generated / "participants.csv"), "--atlas", "aal"]) == 2
     assert "unknown atlas 'aal'" in capsys.readouterr().err
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def modality_bad_cases(generated: Path, tmp: Path) -> dict[str, tuple[list[str], str]]:
+    """Each bad case of the foundation issue beyond the participants table: CLI arguments and the expected message."""
+    import zipfile
+
+    participants = str(generated / "participants.csv")
+    dictionary = write(tmp / "dd.csv", "column,modality,min,max\npain_intensity,clinical,0,5\n")
+    prs = write(tmp / "other.sscore", "#IID\tMCP_AVG\nX1\t0.1\nX2\t0.2\n")
+    wear = write(tmp / "w.csv", "participant_id,date,steps\nnobody,2025-01-01,10\n")
+    archive = tmp / "fc.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("sub-0001_relmat.tsv", "1\t0\n0\t1\n")
+        z.writestr("run.sh", "echo hi")
+    npy = tmp / "fc.npy"
+    np.save(npy, np.ones((2, 3, 3)))
+    return {
+        "out_of_range": (
+            ["--participants", participants, "--dictionary", str(dictionary)],
+            "lie outside the data dictionary's range [0, 5]",
+        ),
+        "prs_ids_unmatched": (["--participants", participants, "--prs", str(prs)], "no id in the PRS file matches a participant"),
+        "wearable_ids_unmatched": (
+            ["--participants", participants, "--wearables", str(wear)],
+            "no id in the wearables file matches a participant",
+        ),
+        "zip_unexpected_member": (
+            ["--participants", participants, "--connectivity", str(archive)],
+            "unexpected member 'run.sh' in the connectivity zip",
+        ),
+        "npy_without_ids": (["--participants", participants, "--connectivity", str(npy)], "'fc.npy' has no participant ids"),
+        "over_size_limit": (["--participants", participants, "--max-file-mb", "0.001"], "over the 1.02 kB limit"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["out_of_range", "prs_ids_unmatched", "wearable_ids_unmatched", "zip_unexpected_member", "npy_without_ids", "over_size_limit"]
+)
+def test_every_bad_modality_case_gives_exit_2_and_one_error_line(case, generated, tmp_path, capsys):
+    args, expected = modality_bad_cases(generated, tmp_path)[case]
+    assert main(["validate", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert expected in err
