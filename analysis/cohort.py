@@ -15,6 +15,7 @@ from analysis.connectivity import Connectivity, load_connectivity
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile
 from analysis.io import ScoreTable, load_dictionary, load_participants, load_prs
+from analysis.tables import ids_in
 from analysis.wearables import Wearables, load_wearables
 
 
@@ -125,9 +126,9 @@ class Cohort:
             columns = self.columns_of(modality)
             has = self.participants[columns].notna().any(axis=1) if columns else pd.Series(False, index=index)
             if modality == M.CONNECTIVITY and self.connectivity is not None:
-                has = has | index.isin(self.connectivity.ids)
+                has = has | ids_in(index, self.connectivity.ids)
             if modality == M.WEARABLES and self.wearables is not None:
-                has = has | index.isin(self.wearables.days["participant"].unique())
+                has = has | ids_in(index, self.wearables.days["participant"].unique())
             out[modality] = has.to_numpy(dtype=bool)
         return out
 
@@ -217,11 +218,11 @@ def _merge_scores(frame: pd.DataFrame, table: ScoreTable, modality: dict[str, st
             table.name,
             "give each score once: drop the column from the table or rename the score",
         )
-    matched = scores.index.isin(frame.index)
+    matched = ids_in(scores.index, frame.index)
     _check_any_match("PRS", table.name, int(matched.sum()))
     if not matched.all():
         issues.append(_unmatched_issue("PRS", table.name, scores.index[~matched].tolist(), len(scores)))
-    missing = int((~frame.index.isin(scores.index)).sum())
+    missing = int((~ids_in(frame.index, scores.index)).sum())
     if missing:
         issues.append(
             Issue("info", f"{missing} participant(s) have no PRS in the score file", table.name, "they are kept, with PRS missing")
@@ -236,11 +237,12 @@ def _restrict_connectivity(connectivity: Connectivity, index: pd.Index, issues: 
     """Keep matrices of table participants, in table order; report the others."""
     issues.extend(connectivity.issues)
     ids = pd.Index(connectivity.ids)
-    matched = ids.isin(index)
+    matched = ids_in(ids, index)
     _check_any_match("connectivity", connectivity.name, int(matched.sum()))
     if not matched.all():
         issues.append(_unmatched_issue("connectivity", connectivity.name, ids[~matched].tolist(), len(ids)))
-    order = [ids.get_loc(i) for i in index if i in ids]
+    positions = ids.get_indexer(index)
+    order = positions[positions >= 0]
     return Connectivity(
         np.asarray(ids[order], dtype=object),
         connectivity.edges[order],
@@ -255,11 +257,11 @@ def _restrict_wearables(wearables: Wearables, index: pd.Index, issues: list[Issu
     """Keep days of table participants; report the others."""
     issues.extend(wearables.issues)
     ids = pd.Index(wearables.days["participant"].unique())
-    matched = ids.isin(index)
+    matched = ids_in(ids, index)
     _check_any_match("wearables", wearables.name, int(matched.sum()))
     if not matched.all():
         issues.append(_unmatched_issue("wearables", wearables.name, ids[~matched].tolist(), len(ids)))
-    days = wearables.days[wearables.days["participant"].isin(index)].reset_index(drop=True)
+    days = wearables.days[ids_in(wearables.days["participant"], index)].reset_index(drop=True)
     return Wearables(days, wearables.metrics, wearables.wear_column, wearables.name, wearables.issues)
 
 

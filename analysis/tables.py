@@ -13,6 +13,9 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from analysis.errors import CohortError, Issue
 
@@ -43,15 +46,19 @@ def sniff_delimiter(header_line: str, name: str) -> str:
 def read_table(name: str, text: str, *, id_column: bool = True, what: str = "table") -> pd.DataFrame:
     """Parse delimited text into a DataFrame of strings and numbers, checking its structure.
 
+    Parsing runs in pyarrow's CSV reader (multi-threaded, quotes and quoted newlines respected);
+    every cell is read as text, blanks are trimmed, :data:`MISSING_TOKENS` become missing, and a
+    column becomes float64 when every remaining cell is a number.
+
     Parameters
     ----------
     name : str
         File name for messages.
     text : str
-        Decoded text (see :func:`analysis.inputs.decode_text`).
+        Decoded text with ``\n`` newlines (see :func:`analysis.inputs.decode_text`).
     id_column : bool
         Whether the table must hold a participant id column (see :data:`ID_COLUMN_NAMES`);
-        when it does, that column is renamed ``participant_id`` and read as text, so that ``007``
+        when it does, that column is renamed ``participant_id`` and kept as text, so that ``007``
         and ``7`` stay different ids.
     what : str
         What the table is, for messages (``"participants table"``).
@@ -60,8 +67,9 @@ def read_table(name: str, text: str, *, id_column: bool = True, what: str = "tab
     -------
     DataFrame of shape (n_rows, n_columns)
         Numeric columns as float64, other columns as strings with missing cells as NA.
-        ``df.attrs["delimiter"]`` holds the delimiter used and ``df.attrs["line_numbers"]``
-        the 1-based line of each row in the file (for messages).
+        ``df.attrs["delimiter"]`` holds the delimiter (``" "`` for whitespace) and
+        ``df.attrs["line_numbers"]`` the 1-based line of each row in the file (for messages).
+        Rows whose cells are all empty are left out.
 
     Raises
     ------
@@ -69,58 +77,50 @@ def read_table(name: str, text: str, *, id_column: bool = True, what: str = "tab
         Empty or header-only file, duplicate or empty column names, rows with too many or too
         few fields, a header repeated inside the data, or no id column.
     """
-    lines = text.split("\n")
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    first = next((line for line in text.split("\n", 50) if line.strip()), None)
     if first is None:
         raise CohortError(f"the {what} '{name}' holds no text", name, "choose the file that holds the data")
-    delimiter = sniff_delimiter(lines[first], name)
-    header, records = _parse_records(name, text, delimiter)
-    _check_header(name, header, delimiter, what)
-    _check_records(name, header, records, delimiter)
-    if id_column:
-        id_name = find_id_column(name, header, what)
-        header = ["participant_id" if col == id_name else col for col in header]
-    frame = _records_to_frame(header, records)
-    frame.attrs["delimiter"] = delimiter
-    frame.attrs["line_numbers"] = np.array([line for line, _ in records], dtype=np.int64)
-    return frame
-
-
-def _parse_records(name: str, text: str, delimiter: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Split text into a header and (line number, fields) records, skipping blank lines."""
+    delimiter = sniff_delimiter(first, name)
     if delimiter == " ":
-        rows = ((i + 1, line.split()) for i, line in enumerate(text.split("\n")))
-    else:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
-        rows = _numbered(reader)
-    records = [(line, [field.strip() for field in fields]) for line, fields in rows if any(f.strip() for f in fields)]
-    if not records:
-        raise CohortError(f"'{name}' holds no rows", name, "choose the file that holds the data")
-    (_, header), *body = records
-    if not body:
+        text = _WHITESPACE_RUNS.sub("\t", _EDGE_WHITESPACE.sub("", text))
+    parse_delimiter = "\t" if delimiter == " " else delimiter
+    header = _header(name, text, parse_delimiter)
+    _check_header(name, header, what)
+    columns = _parse_columns(name, text, parse_delimiter, header, delimiter)
+    lines = _record_line_numbers(text, parse_delimiter, header, len(columns[0]))
+    keep = ~np.logical_and.reduce([pc.is_null(c).to_numpy(zero_copy_only=False) for c in columns])
+    if not keep.any():
         raise CohortError(
             f"'{name}' has a header but no data rows",
             name,
             "export the table again with its rows (the file holds only the column names)",
         )
-    return header, body
+    _check_repeated_header(name, header, columns, lines)
+    if id_column:
+        id_name = find_id_column(name, header, what)
+        header = ["participant_id" if col == id_name else col for col in header]
+    frame = _columns_to_frame(header, columns, keep)
+    frame.attrs["delimiter"] = delimiter
+    frame.attrs["line_numbers"] = lines[keep]
+    return frame
 
 
-def _numbered(reader) -> list[tuple[int, list[str]]]:
-    """Yield csv records with the file line on which each starts (quoted newlines respected)."""
-    out = []
-    previous_end = 0
+_WHITESPACE_RUNS = re.compile(r"[ \t]+")
+_EDGE_WHITESPACE = re.compile(r"(?m)^[ \t]+|[ \t]+$")
+
+
+def _header(name: str, text: str, delimiter: str) -> list[str]:
+    """The first record's fields, trimmed (csv rules: a quoted header may hold the delimiter)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        for fields in reader:
-            out.append((previous_end + 1, fields))
-            previous_end = reader.line_num
-    except csv.Error as exc:
-        raise CohortError(f"malformed quoting near line {reader.line_num} ({exc})", "the file", "check the quotes on that line") from None
-    return out
+        header = next(fields for fields in reader if any(f.strip() for f in fields))
+    except (StopIteration, csv.Error):
+        raise CohortError(f"'{name}' holds no rows", name, "choose the file that holds the data") from None
+    return [field.strip() for field in header]
 
 
-def _check_header(name: str, header: list[str], delimiter: str, what: str) -> None:
-    """Refuse empty or duplicate column names."""
+def _check_header(name: str, header: list[str], what: str) -> None:
+    """Refuse empty or duplicate column names (compared ignoring case)."""
     seen: dict[str, tuple[int, str]] = {}
     for position, column in enumerate(header, start=1):
         if not column:
@@ -141,41 +141,107 @@ def _check_header(name: str, header: list[str], delimiter: str, what: str) -> No
         seen[key] = (position, column)
 
 
-def _check_records(name: str, header: list[str], records: list[tuple[int, list[str]]], delimiter: str) -> None:
-    """Refuse rows whose field count differs from the header and header lines repeated in the data."""
-    width = len(header)
-    for line, fields in records:
-        if len(fields) != width:
-            extra = "more" if len(fields) > width else "fewer"
-            raise CohortError(
-                f"row has {len(fields)} fields but the header has {width} ({extra} than the header; "
-                f"the file is read as {_DELIMITER_NAMES[delimiter]}-delimited)",
-                f"{name} line {line}",
-                "make every row have one value per column (quote values that contain the delimiter)",
-            )
-        if fields == header:
-            raise CohortError(
-                "the header row is repeated inside the data",
-                f"{name} line {line}",
-                "delete the repeated header line (files concatenated together often carry one)",
-            )
+def _parse_columns(name: str, text: str, delimiter: str, header: list[str], shown_delimiter: str) -> list[pa.ChunkedArray]:
+    """Data cells per column as trimmed strings with missing tokens as nulls; refuses ragged rows."""
+    invalid: list[pacsv.InvalidRow] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        if row.actual_columns == 1 and not row.text.strip():
+            return "skip"
+        invalid.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        raise CohortError(f"the file cannot be read as delimited text ({exc})", name, "check quotes and delimiters") from None
+    if invalid:
+        row = invalid[0]
+        extra = "more" if row.actual_columns > len(header) else "fewer"
+        raise CohortError(
+            f"row has {row.actual_columns} fields but the header has {len(header)} ({extra} than the header; "
+            f"the file is read as {_DELIMITER_NAMES[shown_delimiter]}-delimited)",
+            f"{name} line {_line_of(text, row)}",
+            "make every row have one value per column (quote values that contain the delimiter)",
+        )
+    missing = pa.array(MISSING_TOKENS)
+    columns = []
+    for column in table.columns:
+        trimmed = pc.utf8_trim_whitespace(column)
+        columns.append(pc.if_else(pc.is_in(trimmed, value_set=missing), pa.scalar(None, pa.string()), trimmed))
+    return columns
 
 
-def _records_to_frame(header: list[str], records: list[tuple[int, list[str]]]) -> pd.DataFrame:
-    """Build a frame of text columns with missing tokens as NA, then numeric columns as float64."""
-    columns = list(zip(*(fields for _, fields in records), strict=True))
-    missing = set(MISSING_TOKENS)
+def _line_of(text: str, row: pacsv.InvalidRow) -> int:
+    """1-based line of an invalid row: found by its text, else pyarrow's row number."""
+    at = ("\n" + text).find("\n" + row.text + "\n") if row.text else -1
+    if at >= 0:
+        return text.count("\n", 0, at) + 1
+    return int(row.number) if row.number else 0
+
+
+def _record_line_numbers(text: str, delimiter: str, header: list[str], n_rows: int) -> np.ndarray:
+    """1-based file line of each data record, as pyarrow counted them (blank lines skipped)."""
+    if '"' in text:
+        return _record_line_numbers_quoted(text, delimiter, len(header))[:n_rows]
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    breaks = np.flatnonzero(data == 10)
+    record = np.diff(np.concatenate(([-1], breaks, [len(data)]))) > 1
+    if len(header) > 1:
+        blank = re.compile(r"(?m)^ +$" if delimiter == "\t" else r"(?m)^[ \t]+$")
+        for match in blank.finditer(text):
+            record[text.count("\n", 0, match.start())] = False
+    lines = np.flatnonzero(record) + 1
+    return lines[1 : n_rows + 1].astype(np.int64)
+
+
+def _record_line_numbers_quoted(text: str, delimiter: str, width: int) -> np.ndarray:
+    """Line numbers by the csv module, for files with quotes (a quoted value may span lines)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    lines, previous_end = [], 0
+    for fields in reader:
+        if fields and not (width > 1 and len(fields) == 1 and not fields[0].strip()):
+            lines.append(previous_end + 1)
+        previous_end = reader.line_num
+    return np.asarray(lines[1:], dtype=np.int64)
+
+
+def _check_repeated_header(name: str, header: list[str], columns: list[pa.ChunkedArray], lines: np.ndarray) -> None:
+    """Refuse a data row identical to the header (files concatenated together often carry one)."""
+    same = np.logical_and.reduce(
+        [pc.fill_null(pc.equal(c, h), False).to_numpy(zero_copy_only=False) for c, h in zip(columns, header, strict=True)]
+    )
+    if same.any():
+        raise CohortError(
+            "the header row is repeated inside the data",
+            f"{name} line {lines[int(np.flatnonzero(same)[0])]}",
+            "delete the repeated header line (files concatenated together often carry one)",
+        )
+
+
+def _columns_to_frame(header: list[str], columns: list[pa.ChunkedArray], keep: np.ndarray) -> pd.DataFrame:
+    """A frame with float64 columns where every cell is a number, string columns otherwise."""
+    mask = pa.array(keep)
     data = {}
-    for column, values in zip(header, columns, strict=True):
-        text = pd.Series([None if v in missing else v for v in values], dtype="string")
-        data[column] = text
+    for name, column in zip(header, columns, strict=True):
+        column = column.filter(mask)
+        if name != "participant_id":
+            try:
+                data[name] = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+                continue
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        data[name] = pd.Series(column.to_pandas(), dtype="string").to_numpy()
     frame = pd.DataFrame(data)
-    for column in header:
-        if column == "participant_id":
-            continue
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        if numbers.notna().sum() == frame[column].notna().sum():
-            frame[column] = numbers.astype("float64")
+    for name in header:
+        if frame[name].dtype != np.float64:
+            frame[name] = frame[name].astype("string")
     return frame
 
 
@@ -205,6 +271,27 @@ def normalise_id(raw: str) -> str:
     return text[4:] if text.lower().startswith("sub-") and len(text) > 4 else text
 
 
+def normalise_ids(raw: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalise_id` over a text column (same index)."""
+    return raw.astype("string").str.strip().str.replace(r"^[sS][uU][bB]-(.)", r"\1", regex=True).astype(object)
+
+
+def ids_in(values, ids) -> np.ndarray:
+    """Boolean array: which of ``values`` (participant ids) are among ``ids`` (hashing in pyarrow).
+
+    Parameters
+    ----------
+    values, ids : array-like of str
+
+    Returns
+    -------
+    ndarray of bool, shape (len(values),)
+    """
+    values = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    value_set = pa.array(np.asarray(ids, dtype=object), type=pa.string())
+    return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
+
+
 def normalised_ids(name: str, frame: pd.DataFrame, what: str = "table") -> pd.Series:
     """Return the normalised ids of ``frame["participant_id"]``, refusing missing or duplicate ids.
 
@@ -221,7 +308,7 @@ def normalised_ids(name: str, frame: pd.DataFrame, what: str = "table") -> pd.Se
             f"{name} line {lines[row] if lines is not None else row + 2}",
             "give every row an id (or delete rows that are not participants)",
         )
-    keys = raw.astype(str).map(normalise_id)
+    keys = normalise_ids(raw)
     duplicated = keys.duplicated(keep=False).to_numpy()
     if duplicated.any():
         first = keys[duplicated].iloc[0]

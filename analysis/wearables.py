@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile, decode_text, maybe_gunzip
-from analysis.tables import coerce_numeric, normalise_id, numeric_fraction, read_table
+from analysis.tables import coerce_numeric, normalise_ids, numeric_fraction, read_table
 
 #: A day counts as worn when wear time reaches this many minutes (the usual 10-hour accelerometry rule).
 VALID_WEAR_MINUTES = 600
@@ -90,7 +90,7 @@ def load_wearables(file: InputFile) -> Wearables:
     if frame["participant_id"].isna().any():
         row = int(np.flatnonzero(frame["participant_id"].isna().to_numpy())[0])
         raise CohortError("missing participant id", f"{file.name} line {frame.attrs['line_numbers'][row]}", "give every row an id")
-    participant = frame["participant_id"].astype(str).map(normalise_id)
+    participant = normalise_ids(frame["participant_id"])
     day, date, time_columns = _study_days(file.name, frame, lowered, participant)
     issues: list[Issue] = []
     metrics = []

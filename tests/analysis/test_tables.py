@@ -147,3 +147,20 @@ def test_input_file_suffix_and_stem():
     assert file.suffix == ".all_score"
     assert file.stem == "scores"
     assert text_file("a.csv", "x").size == 1
+
+
+def test_vectorised_id_normalisation_matches_the_scalar_one():
+    import pandas as pd
+
+    from analysis.tables import normalise_ids
+
+    raw = pd.Series([" sub-07", "SUB-7", "sub-", "007", "subject-1", "Sub-A1 "])
+    assert normalise_ids(raw).tolist() == [normalise_id(v) for v in raw]
+
+
+def test_blank_and_space_only_lines_keep_line_numbers_right():
+    text = "participant_id,pain\n\nsub-01,1\n   \nsub-02,x\n"
+    frame = read(text)
+    assert frame.attrs["line_numbers"].tolist() == [3, 5]
+    tsv = "participant_id\tpain\n\t\nsub-01\t1\n  \nsub-02\t2\n"
+    assert read(tsv).attrs["line_numbers"].tolist() == [3, 5]
