@@ -84,17 +84,15 @@ def read_table(name: str, text: str, *, id_column: bool = True, what: str = "tab
     if delimiter == " ":
         text = _WHITESPACE_RUNS.sub("\t", _EDGE_WHITESPACE.sub("", text))
     parse_delimiter = "\t" if delimiter == " " else delimiter
-    header = _header(name, text, parse_delimiter)
+    header, body_start = _header(name, text, parse_delimiter)
     _check_header(name, header, what)
-    columns = _parse_columns(name, text, parse_delimiter, header, delimiter)
+    if not text[body_start:].strip(" \t\n"):
+        raise _header_only(name)
+    columns = _parse_columns(name, text, body_start, parse_delimiter, header, delimiter)
     lines = _record_line_numbers(text, parse_delimiter, header, len(columns[0]))
     keep = ~np.logical_and.reduce([pc.is_null(c).to_numpy(zero_copy_only=False) for c in columns])
     if not keep.any():
-        raise CohortError(
-            f"'{name}' has a header but no data rows",
-            name,
-            "export the table again with its rows (the file holds only the column names)",
-        )
+        raise _header_only(name)
     _check_repeated_header(name, header, columns, lines)
     if id_column:
         id_name = find_id_column(name, header, what)
@@ -105,18 +103,35 @@ def read_table(name: str, text: str, *, id_column: bool = True, what: str = "tab
     return frame
 
 
+def _header_only(name: str) -> CohortError:
+    return CohortError(
+        f"'{name}' has a header but no data rows",
+        name,
+        "export the table again with its rows (the file holds only the column names)",
+    )
+
+
 _WHITESPACE_RUNS = re.compile(r"[ \t]+")
 _EDGE_WHITESPACE = re.compile(r"(?m)^[ \t]+|[ \t]+$")
 
 
-def _header(name: str, text: str, delimiter: str) -> list[str]:
-    """The first record's fields, trimmed (csv rules: a quoted header may hold the delimiter)."""
+def _header(name: str, text: str, delimiter: str) -> tuple[list[str], int]:
+    """The first record's fields, trimmed, and the offset in ``text`` where the data begin.
+
+    csv rules apply: a quoted header name may hold the delimiter or a newline.
+    """
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(fields for fields in reader if any(f.strip() for f in fields))
     except (StopIteration, csv.Error):
         raise CohortError(f"'{name}' holds no rows", name, "choose the file that holds the data") from None
-    return [field.strip() for field in header]
+    start = 0
+    for _ in range(reader.line_num):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            start = len(text)
+            break
+    return [field.strip() for field in header], start
 
 
 def _check_header(name: str, header: list[str], what: str) -> None:
@@ -141,7 +156,7 @@ def _check_header(name: str, header: list[str], what: str) -> None:
         seen[key] = (position, column)
 
 
-def _parse_columns(name: str, text: str, delimiter: str, header: list[str], shown_delimiter: str) -> list[pa.ChunkedArray]:
+def _parse_columns(name: str, text: str, body_start: int, delimiter: str, header: list[str], shown_delimiter: str) -> list[pa.ChunkedArray]:
     """Data cells per column as trimmed strings with missing tokens as nulls; refuses ragged rows."""
     invalid: list[pacsv.InvalidRow] = []
 
@@ -154,8 +169,8 @@ def _parse_columns(name: str, text: str, delimiter: str, header: list[str], show
     names = [f"c{i}" for i in range(len(header))]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1, block_size=1 << 24),
+            io.BytesIO(text[body_start:].encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
         )

@@ -1,6 +1,7 @@
 """Property-based tests: whatever bytes arrive, the loaders either succeed or raise CohortError."""
 
 import io
+import os
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,8 @@ CELLS = st.one_of(
     st.sampled_from(["", "NA", ".", "1", "-2.5", "3,5", "inf", "nan", "1e308", "sub-01", "01", "yes", '"a,b"', "2025-01-01", "0"]),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6),
 )
+#: Multiply the number of examples for a longer local hunt: LOADER_FUZZ_SCALE=20 python -m pytest ...
+SCALE = int(os.environ.get("LOADER_FUZZ_SCALE", "1"))
 HEADERS = st.lists(
     st.sampled_from(
         [
@@ -57,7 +60,7 @@ def only_cohort_errors(loader, file):
         assert str(error)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(delimited_text(), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]))
 def test_text_loaders_raise_only_cohort_errors(text, encoding):
     try:
@@ -68,7 +71,7 @@ def test_text_loaders_raise_only_cohort_errors(text, encoding):
         only_cohort_errors(loader, InputFile("f.csv", data))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60 * SCALE, deadline=None)
 @given(st.binary(max_size=300))
 def test_random_bytes_raise_only_cohort_errors(data):
     for loader in (load_participants, load_prs, load_wearables):
@@ -77,7 +80,7 @@ def test_random_bytes_raise_only_cohort_errors(data):
     only_cohort_errors(load_connectivity, InputFile("f.zip", data))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60 * SCALE, deadline=None)
 @given(
     st.integers(1, 3),
     st.integers(1, 5),

@@ -164,3 +164,11 @@ def test_blank_and_space_only_lines_keep_line_numbers_right():
     assert frame.attrs["line_numbers"].tolist() == [3, 5]
     tsv = "participant_id\tpain\n\t\nsub-01\t1\n  \nsub-02\t2\n"
     assert read(tsv).attrs["line_numbers"].tolist() == [3, 5]
+
+
+def test_leading_blank_lines_and_a_quoted_multiline_header():
+    frame = read('\n\n"participant_id","pain\nscore"\nsub-01,1\nsub-02,2\n')
+    assert list(frame.columns) == ["participant_id", "pain\nscore"]
+    assert frame.attrs["line_numbers"].tolist() == [5, 6]
+    with pytest.raises(CohortError, match="header but no data rows"):
+        read("\n\x01")
