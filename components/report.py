@@ -68,9 +68,9 @@ def missingness_figure(report: ValidationReport) -> go.Figure:
         title="Missing values per column",
         xaxis=dict(title="% missing", rangemode="tozero"),
         yaxis=dict(autorange="reversed", automargin=True),
-        height=140 + 18 * len(table),
-        margin=dict(l=10, r=10, t=70, b=10),
-        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
+        height=120 + 18 * len(table),
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(x=1.02, xanchor="left", y=1, yanchor="top"),
     )
     return fig
 

@@ -20,7 +20,8 @@ def main() -> None:
         page.goto(url)
         page.get_by_role("button", name="Load sample cohort").click()
         page.get_by_text("Problems found", exact=True).wait_for(timeout=60_000)
-        page.wait_for_timeout(3000)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2", timeout=60_000)
+        page.wait_for_timeout(2000)
         page.screenshot(path=str(out / "data_page.png"))
     print(f"wrote {out / 'data_page.png'}")
 
