@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     validate = commands.add_parser("validate", help="load a cohort and print its validation report")
     add_cohort_arguments(validate)
+    cluster = commands.add_parser("cluster", help="find biotypes and write assignments.csv, profile.csv and run.json")
+    add_cohort_arguments(cluster)
+    cluster.add_argument("--modalities", help="comma-separated modalities to cluster on (default: every modality the inputs provide)")
+    cluster.add_argument("--config", type=Path, help="run.json (or a configuration JSON) whose parameters to use")
+    cluster.add_argument("--seed", type=int, help="random seed (overrides the configuration's)")
+    cluster.add_argument("--out", required=True, type=Path, help="folder to write the results into")
     return parser
 
 
@@ -96,11 +102,52 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def config_from_args(args: argparse.Namespace):
+    """The run configuration: --config's, then --modalities and --seed on top."""
+    from analysis.config import RunConfig
+
+    config = RunConfig()
+    if args.config is not None:
+        config = RunConfig.from_json(InputFile.from_path(args.config).data.decode("utf-8", errors="replace"), args.config.name)
+    if args.modalities:
+        config = config.with_(modalities=tuple(m.strip() for m in args.modalities.split(",") if m.strip()))
+    if args.seed is not None:
+        config = config.with_(seed=args.seed)
+    return config
+
+
+def run_cluster(args: argparse.Namespace) -> int:
+    """Load, cluster, write the record, print a summary."""
+    from analysis.biotypes import run_biotypes
+    from analysis.cohort import load_cohort
+    from analysis.export import write_run
+
+    config = config_from_args(args)
+    cohort = load_cohort(cohort_files_from_args(args))
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"[{fraction:4.0%}] {message}", flush=True)
+
+    result = run_biotypes(cohort, config, progress)
+    paths = write_run(result, cohort, args.out)
+    labels = result.clusters.labels
+    print(
+        f"{result.clusters.n_biotypes} biotype(s) among {len(labels)} clustered participant(s) of {cohort.n_participants}; "
+        f"noise {(labels < 0).mean():.1%}; min_cluster_size {result.config.min_cluster_size}, n_neighbors {result.config.n_neighbors}"
+    )
+    for issue in result.issues:
+        if issue.severity == "warning":
+            print(f"warning: {issue.message}")
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        return {"generate": run_generate, "validate": run_validate}[args.command](args)
+        return {"generate": run_generate, "validate": run_validate, "cluster": run_cluster}[args.command](args)
     except CohortError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,11 @@
-"""Everything this project writes to disk: the synthetic cohort's files (and, later, run exports)."""
+"""Everything this project writes to disk: the synthetic cohort's files and a run's record."""
 
 from __future__ import annotations
 
+import json
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +32,7 @@ def write_synthetic_cohort(cohort: SyntheticCohort, out: str | Path) -> list[Pat
         ``matrices`` as vectorised lower triangles, ``participant_id``, ``atlas``), wearables.csv,
         data_dictionary.csv and truth.csv (never read by the loaders).
     """
-    folder = Path(out)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CohortError(f"cannot create the output folder ({exc.strerror})", str(folder), "choose a folder you can write to") from None
+    folder = _folder(out)
     paths = [folder / name for name in SYNTHETIC_FILES]
     cohort.participants.to_csv(paths[0], index=False)
     cohort.prs.to_csv(paths[1], sep="\t", index=False)
@@ -46,3 +46,78 @@ def write_synthetic_cohort(cohort: SyntheticCohort, out: str | Path) -> list[Pat
     cohort.dictionary.to_csv(paths[4], index=False)
     cohort.truth.to_csv(paths[5], index=False)
     return paths
+
+
+#: Packages whose versions go into run.json.
+RECORDED_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "umap-learn", "pynndescent", "hdbscan", "numba", "nilearn", "pyarrow")
+
+
+def write_run(result, cohort, out: str | Path) -> list[Path]:
+    """Write a run's record: assignments.csv, profile.csv and run.json.
+
+    Parameters
+    ----------
+    result : analysis.biotypes.RunResult
+    cohort : analysis.cohort.Cohort
+    out : str or Path
+        Folder (created if missing).
+
+    Returns
+    -------
+    list of Path
+        ``assignments.csv`` (one row per input participant, excluded ones too), ``profile.csv``
+        and ``run.json`` (resolved configuration, seed, input hashes, package versions, timings).
+    """
+    folder = _folder(out)
+    paths = [folder / "assignments.csv", folder / "profile.csv", folder / "run.json"]
+    result.assignments.to_csv(paths[0], index=False)
+    result.profile.to_csv(paths[1], index=False)
+    paths[2].write_text(json.dumps(run_record(result, cohort), indent=2, default=_json_default))
+    return paths
+
+
+def run_record(result, cohort) -> dict:
+    """The content of run.json."""
+    labels = result.clusters.labels
+    return {
+        "tool": "Pain Biotype Explorer",
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": result.config.to_dict(),
+        "seed": result.config.seed,
+        "inputs": [{"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256} for r in cohort.provenance],
+        "cohort_fingerprint": cohort.fingerprint,
+        "n_participants": cohort.n_participants,
+        "n_clustered": int(len(labels)),
+        "n_biotypes": result.clusters.n_biotypes,
+        "noise_fraction": float((labels < 0).mean()) if len(labels) else 0.0,
+        "variance_share": result.fused.variance_share,
+        "features": result.fused.blocks,
+        "min_cluster_size_selection": list(result.clusters.selection),
+        "notes": [{"severity": i.severity, "message": i.message} for i in result.issues],
+        "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
+        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+    }
+
+
+def _folder(out: str | Path) -> Path:
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CohortError(f"cannot create the output folder ({exc.strerror})", str(folder), "choose a folder you can write to") from None
+    return folder
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _json_default(value):
+    if isinstance(value, np.integer | np.floating):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -171,3 +171,46 @@ def _check_unique_days(name: str, frame: pd.DataFrame, days: pd.DataFrame) -> No
             f"{name} lines {lines[rows[0]]} and {lines[rows[1]]}",
             "keep one row per participant per day (aggregate intraday data to daily values first)",
         )
+
+
+def wearable_summaries(wearables: Wearables, min_valid_days: int) -> pd.DataFrame:
+    """Per-participant summary features of the daily series, over valid (worn) days only.
+
+    Parameters
+    ----------
+    wearables : Wearables
+    min_valid_days : int
+        Participants with fewer valid days get no summary (they count as lacking the modality).
+
+    Returns
+    -------
+    DataFrame indexed by participant
+        For each metric except wear time: ``<metric>_mean``, ``<metric>_sd`` (day-to-day
+        variability) and ``<metric>_slope`` (linear trend, units per day); plus ``adherence``
+        (valid days / days in the participant's span, in [0, 1]).
+    """
+    days = wearables.days[~wearables._nonwear()]
+    adherence = wearables.adherence()
+    enough = adherence.index[adherence["valid_days"] >= min_valid_days]
+    days = days[days["participant"].isin(enough)]
+    grouped = days.groupby("participant", sort=False)
+    out = pd.DataFrame(index=pd.Index(enough, name="participant"))
+    for metric in (m for m in wearables.metrics if m != wearables.wear_column):
+        values = days[metric]
+        out[f"{metric}_mean"] = grouped[metric].mean()
+        out[f"{metric}_sd"] = grouped[metric].std()
+        out[f"{metric}_slope"] = _slopes(days["participant"], days["day"].astype(np.float64), values)
+    out["adherence"] = (adherence["valid_days"] / adherence["span_days"]).reindex(out.index)
+    return out
+
+
+def _slopes(participant: pd.Series, day: pd.Series, values: pd.Series) -> pd.Series:
+    """Least-squares slope of values on day per participant (NaN with fewer than 2 observed days)."""
+    present = values.notna()
+    frame = pd.DataFrame({"p": participant[present], "d": day[present], "x": values[present]})
+    frame["dx"] = frame["d"] * frame["x"]
+    frame["dd"] = frame["d"] * frame["d"]
+    sums = frame.groupby("p", sort=False).agg(n=("d", "size"), d=("d", "sum"), x=("x", "sum"), dx=("dx", "sum"), dd=("dd", "sum"))
+    denominator = sums["n"] * sums["dd"] - sums["d"] ** 2
+    slope = (sums["n"] * sums["dx"] - sums["d"] * sums["x"]) / denominator.where(denominator > 0)
+    return slope

@@ -61,3 +61,13 @@ def participants() -> pd.DataFrame:
 def participants_file(participants: pd.DataFrame) -> InputFile:
     """The valid participants table as a CSV InputFile."""
     return frame_file("participants.csv", participants)
+
+
+@pytest.fixture(scope="session")
+def warm_umap():
+    """Compile umap-learn's numba code once per test session (the first fit in a process takes ~40 s)."""
+    from analysis.clustering import neighbour_graph, umap_embedding
+
+    x = np.random.default_rng(0).normal(size=(60, 4))
+    umap_embedding(x, neighbour_graph(x, 10, 0), 2, 0.1, 0)
+    return True

@@ -1,0 +1,175 @@
+"""One biotype run: features → fusion → embedding and clustering → profiles → assignments."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis import modalities as M
+from analysis.clustering import ClusterResult, find_biotypes
+from analysis.cohort import Cohort
+from analysis.config import RunConfig
+from analysis.errors import Issue
+from analysis.features import build_blocks
+from analysis.fusion import FusedFeatures, fuse_blocks
+from analysis.profiling import biotype_names, profile_table
+
+ASSIGNMENT_COLUMNS = (
+    "participant_id",
+    "biotype",
+    "biotype_name",
+    "membership_probability",
+    "outlier_score",
+    "umap_1",
+    "umap_2",
+    "included",
+    "exclusion_reason",
+)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    config : RunConfig
+        With n_neighbors, min_cluster_size and min_samples resolved to the values used.
+    assignments : DataFrame
+        One row per participant of the cohort, in cohort order, with :data:`ASSIGNMENT_COLUMNS`.
+    profile : DataFrame
+        See :func:`analysis.profiling.profile_table`.
+    fused : FusedFeatures
+    clusters : ClusterResult
+    models : dict
+        Fitted UMAP and HDBSCAN objects.
+    issues : tuple of Issue
+        What the run set aside, dropped or chose, and why.
+    timings : dict of str to float
+        Seconds per step.
+    """
+
+    config: RunConfig
+    assignments: pd.DataFrame
+    profile: pd.DataFrame
+    fused: FusedFeatures
+    clusters: ClusterResult
+    models: dict
+    issues: tuple[Issue, ...]
+    timings: dict[str, float]
+
+
+def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, str], None] | None = None) -> RunResult:
+    """Find biotypes in a cohort.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    config : RunConfig
+    progress : callable(fraction, message), optional
+        Driven through the long steps (the dashboard shows it as a progress bar).
+
+    Returns
+    -------
+    RunResult
+    """
+    say = progress or (lambda fraction, message: None)
+    timings = {}
+    started = time.perf_counter()
+    say(0.0, "building features")
+    modalities = tuple(m for m in config.modalities if _cohort_has(cohort, m))
+    issues = [Issue("info", f"{m} not in the cohort; left out of the run", m, "") for m in config.modalities if m not in modalities]
+    blocks, block_issues = build_blocks(cohort, config.with_(modalities=modalities or config.modalities))
+    issues += block_issues + [i for b in blocks.values() for i in b.issues]
+    fused = fuse_blocks(blocks, cohort.participants.index, config)
+    timings["features"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    clusters, models = find_biotypes(fused.matrix.to_numpy(), config, lambda f, m: say(0.1 + 0.8 * f, m))
+    timings["embedding_and_clustering"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    say(0.92, "profiling biotypes")
+    labels = pd.Series(clusters.labels, index=fused.included)
+    features, feature_modality = profiling_features(cohort, blocks)
+    profile = profile_table(features, feature_modality, labels)
+    names = biotype_names(profile)
+    timings["profiling"] = time.perf_counter() - started
+    resolved = config.with_(
+        modalities=tuple(blocks),
+        n_neighbors=clusters.n_neighbors,
+        min_cluster_size=clusters.min_cluster_size,
+        min_samples=clusters.min_samples,
+    )
+    excluded = int((fused.exclusion_reason != "").sum())
+    if excluded:
+        issues.append(
+            Issue(
+                "warning",
+                f"{excluded} participant(s) not clustered (reasons in the exclusion_reason column)",
+                "missing_modality = " + config.missing_modality,
+                "set missing_modality to 'impute' or select fewer modalities to include them",
+            )
+        )
+    say(1.0, "done")
+    assignments = assignment_table(cohort, fused, clusters, names)
+    return RunResult(resolved, assignments, profile, fused, clusters, models, tuple(issues), timings)
+
+
+def _cohort_has(cohort: Cohort, modality: str) -> bool:
+    """Whether the cohort holds any data of a modality."""
+    return bool(cohort.availability()[modality].any())
+
+
+def profiling_features(cohort: Cohort, blocks: dict) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Features in natural units for profiling: every block's raw features, other clinical and PRS columns, and outcomes."""
+    parts, modality = [], {}
+    for name, block in blocks.items():
+        parts.append(block.raw)
+        modality.update({c: name for c in block.raw.columns})
+    frame = cohort.participants
+    for kind in (M.CLINICAL, M.PRS, M.OUTCOME):
+        extra = [c for c in cohort.columns_of(kind) if frame[c].dtype == np.float64 and c not in modality]
+        if extra:
+            parts.append(frame[extra])
+            modality.update({c: kind for c in extra})
+    features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
+    return features.loc[:, ~features.columns.duplicated()], modality
+
+
+def assignment_table(cohort: Cohort, fused: FusedFeatures, clusters: ClusterResult, names: dict[int, str]) -> pd.DataFrame:
+    """One row per participant of the cohort: biotype (1-based, -1 noise, empty if excluded) and the rest of the contract."""
+    index = cohort.participants.index
+    position = pd.Series(np.arange(len(fused.included)), index=fused.included).reindex(index)
+    included = position.notna().to_numpy()
+    rows = position.to_numpy()[included].astype(int)
+    biotype = pd.array([pd.NA] * len(index), dtype="Int64")
+    labels = clusters.labels[rows]
+    biotype[included] = np.where(labels >= 0, labels + 1, -1)
+    name = np.full(len(index), "", dtype=object)
+    name[included] = [names.get(int(label), f"B{label + 1}") if label >= 0 else "noise" for label in labels]
+    out = pd.DataFrame(
+        {
+            "participant_id": cohort.participants["participant_id"].to_numpy(),
+            "biotype": biotype,
+            "biotype_name": name,
+            "membership_probability": _at(clusters.probabilities, rows, included),
+            "outlier_score": _at(clusters.outlier_scores, rows, included),
+            "umap_1": _at(clusters.display[:, 0], rows, included),
+            "umap_2": _at(clusters.display[:, 1], rows, included),
+            "included": included,
+            "exclusion_reason": fused.exclusion_reason.reindex(index).fillna("").to_numpy(),
+        }
+    )
+    return out
+
+
+def _at(values: np.ndarray, rows: np.ndarray, included: np.ndarray) -> np.ndarray:
+    """Per-participant values for included rows, NaN for the excluded."""
+    out = np.full(len(included), np.nan)
+    out[included] = np.asarray(values, dtype=np.float64)[rows]
+    return out

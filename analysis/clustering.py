@@ -1,0 +1,208 @@
+"""Embedding and clustering: UMAP (umap-learn) then HDBSCAN (hdbscan), with data-driven defaults.
+
+The k-nearest-neighbour graph is computed once and shared by the clustering embedding and the 2-D
+display embedding. A fixed seed makes UMAP single-threaded and every result identical run to run.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Fractions of the cohort tried as min_cluster_size when it is chosen from the data.
+MIN_CLUSTER_FRACTIONS = (0.01, 0.02, 0.03, 0.05, 0.08)
+DEFAULT_N_NEIGHBORS = 15
+DISPLAY_MIN_DIST = 0.1
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    """Biotypes of the included participants.
+
+    Attributes
+    ----------
+    labels : ndarray of int, shape (n,)
+        0 for the largest biotype, 1 for the next, ...; -1 for noise (no biotype).
+    probabilities : ndarray of float, shape (n,)
+        HDBSCAN membership strength in [0, 1] (0 for noise).
+    outlier_scores : ndarray of float, shape (n,)
+        GLOSH outlier score in [0, 1]; higher is more atypical.
+    embedding : ndarray of float32, shape (n, n_components)
+        The UMAP embedding that was clustered.
+    display : ndarray of float32, shape (n, 2)
+        A 2-D UMAP of the same neighbour graph, for plots.
+    n_neighbors, min_cluster_size, min_samples : int
+        The values used (chosen from the data where the configuration left them open).
+    selection : tuple of dict
+        One row per min_cluster_size tried: ``min_cluster_size``, ``n_biotypes``,
+        ``noise_fraction``, ``dbcv`` (HDBSCAN's relative validity), ``chosen``.
+    """
+
+    labels: np.ndarray
+    probabilities: np.ndarray
+    outlier_scores: np.ndarray
+    embedding: np.ndarray
+    display: np.ndarray
+    n_neighbors: int
+    min_cluster_size: int
+    min_samples: int
+    selection: tuple[dict, ...]
+
+    @property
+    def n_biotypes(self) -> int:
+        """Number of biotypes found (noise not counted)."""
+        return int(self.labels.max()) + 1 if (self.labels >= 0).any() else 0
+
+
+def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
+    """The approximate k-nearest-neighbour graph (pynndescent, as umap-learn computes it).
+
+    Returns
+    -------
+    tuple
+        ``(indices, distances, search_index)`` as umap-learn's ``precomputed_knn`` expects.
+    """
+    from umap.umap_ import nearest_neighbors
+
+    return nearest_neighbors(x, n_neighbors, "euclidean", {}, False, np.random.RandomState(seed), n_jobs=1)
+
+
+def umap_embedding(x: np.ndarray, knn: tuple, n_components: int, min_dist: float, seed: int) -> tuple[np.ndarray, object]:
+    """Fit UMAP on ``x`` reusing a neighbour graph.
+
+    Returns
+    -------
+    embedding : ndarray of float32, shape (n, n_components)
+    model : umap.UMAP
+        The fitted model (kept for placing new participants).
+    """
+    import umap
+
+    n_neighbors = knn[0].shape[1]
+    model = umap.UMAP(
+        n_neighbors=n_neighbors,
+        n_components=n_components,
+        min_dist=min_dist,
+        random_state=seed,
+        precomputed_knn=knn,
+        n_jobs=1,
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
+        warnings.filterwarnings("ignore", message=".*n_jobs.*")
+        embedding = model.fit_transform(x)
+    return embedding.astype(np.float32), model
+
+
+def hdbscan_fit(embedding: np.ndarray, min_cluster_size: int, min_samples: int, method: str, epsilon: float):
+    """Fit HDBSCAN with prediction data (for new participants) and the tree needed for DBCV."""
+    import hdbscan
+
+    return hdbscan.HDBSCAN(
+        min_cluster_size=min_cluster_size,
+        min_samples=min_samples,
+        cluster_selection_method=method,
+        cluster_selection_epsilon=epsilon,
+        gen_min_span_tree=True,
+        prediction_data=True,
+        core_dist_n_jobs=1,
+    ).fit(embedding)
+
+
+def candidate_min_cluster_sizes(n: int) -> list[int]:
+    """min_cluster_size values tried when it is chosen from the data: 1-8% of n, at least 5."""
+    return sorted({max(5, int(round(f * n))) for f in MIN_CLUSTER_FRACTIONS if max(5, int(round(f * n))) <= n // 2})
+
+
+def default_min_samples(min_cluster_size: int) -> int:
+    """min_samples when the configuration leaves it open: a quarter of min_cluster_size, at least 5.
+
+    HDBSCAN's own default (min_samples = min_cluster_size) declares a large share of a clinical
+    cohort noise; a smaller value keeps the density estimate smooth without that cost.
+    """
+    return max(5, min_cluster_size // 4)
+
+
+def size_ordered(labels: np.ndarray) -> np.ndarray:
+    """Relabel clusters 0..k-1 by decreasing size (ties by first appearance); noise stays -1."""
+    clusters = [c for c in dict.fromkeys(labels.tolist()) if c >= 0]
+    order = sorted(clusters, key=lambda c: -int((labels == c).sum()))
+    mapping = {old: new for new, old in enumerate(order)}
+    return np.array([mapping.get(c, -1) for c in labels.tolist()], dtype=np.int64)
+
+
+def find_biotypes(x: np.ndarray, config, progress=None) -> tuple[ClusterResult, dict]:
+    """Embed the fused features and cluster them.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_participants, n_features)
+    config : RunConfig
+    progress : callable(fraction, message), optional
+        Called before each long step, with the share of the work done in [0, 1].
+
+    Returns
+    -------
+    result : ClusterResult
+    models : dict
+        ``umap`` (clustering embedding), ``umap_2d``, ``hdbscan``: the fitted objects.
+    """
+    say = progress or (lambda fraction, message: None)
+    n = len(x)
+    n_neighbors = min(config.n_neighbors or DEFAULT_N_NEIGHBORS, n - 1)
+    say(0.05, f"nearest neighbours (k = {n_neighbors}) of {n} participants")
+    knn = neighbour_graph(x, n_neighbors, config.seed)
+    say(0.15, f"UMAP to {config.n_components} dimensions for clustering")
+    embedding, umap_model = umap_embedding(x, knn, config.n_components, config.min_dist, config.seed)
+    sizes = [config.min_cluster_size] if config.min_cluster_size else candidate_min_cluster_sizes(n)
+    rows, fits = [], {}
+    for k, size in enumerate(sizes):
+        say(0.5 + 0.2 * k / len(sizes), f"HDBSCAN with min_cluster_size {size}")
+        min_samples = config.min_samples or default_min_samples(size)
+        fit = hdbscan_fit(embedding, size, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
+        fits[size] = fit
+        rows.append(_selection_row(fit, size, min_samples))
+    chosen = _choose(rows)
+    selection = tuple({**row, "chosen": row["min_cluster_size"] == chosen} for row in rows)
+    fit = fits[chosen]
+    say(0.75, "UMAP to 2 dimensions for display")
+    display, display_model = umap_embedding(x, knn, 2, DISPLAY_MIN_DIST, config.seed)
+    result = ClusterResult(
+        labels=size_ordered(fit.labels_),
+        probabilities=np.asarray(fit.probabilities_, dtype=np.float64),
+        outlier_scores=np.nan_to_num(np.asarray(fit.outlier_scores_, dtype=np.float64)),
+        embedding=embedding,
+        display=display,
+        n_neighbors=n_neighbors,
+        min_cluster_size=chosen,
+        min_samples=fit.min_samples,
+        selection=selection,
+    )
+    return result, {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit}
+
+
+def _selection_row(fit, size: int, min_samples: int) -> dict:
+    """Number of biotypes, noise share and DBCV of one HDBSCAN fit."""
+    labels = fit.labels_
+    n_biotypes = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    try:
+        dbcv = float(fit.relative_validity_) if n_biotypes >= 2 else float("nan")
+    except (ValueError, ZeroDivisionError, IndexError):
+        dbcv = float("nan")
+    return {
+        "min_cluster_size": size,
+        "min_samples": min_samples,
+        "n_biotypes": n_biotypes,
+        "noise_fraction": float((labels < 0).mean()),
+        "dbcv": dbcv,
+    }
+
+
+def _choose(rows: list[dict]) -> int:
+    """The min_cluster_size with the best DBCV among fits with two or more biotypes (ties: the larger size)."""
+    scored = [r for r in rows if r["n_biotypes"] >= 2 and np.isfinite(r["dbcv"])]
+    if not scored:
+        return max(rows, key=lambda r: (r["n_biotypes"], r["min_cluster_size"]))["min_cluster_size"]
+    return max(scored, key=lambda r: (round(r["dbcv"], 6), r["min_cluster_size"]))["min_cluster_size"]

@@ -1,0 +1,180 @@
+"""The run configuration: every parameter of a biotype run, checked once, serialised to run.json and back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from analysis import modalities as M
+from analysis.errors import CohortError
+
+IMPUTERS = ("median", "knn", "iterative")
+SCALERS = ("standard", "robust")
+MISSING_MODALITY_POLICIES = ("exclude", "impute")
+PRS_ADJUSTMENTS = ("auto", "within_ancestry", "residualise_pcs", "none")
+CONNECTIVITY_FEATURES = ("networks", "pca", "both")
+SELECTION_METHODS = ("eom", "leaf")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Every parameter of one biotype run.
+
+    Parameters left as None are chosen from the data (see :mod:`analysis.clustering`); the resolved
+    values are written to run.json so that passing it back reproduces the run exactly.
+
+    Attributes
+    ----------
+    modalities : tuple of str
+        Modalities to cluster on, among clinical, prs, connectivity, wearables; those the cohort
+        lacks are left out with a note.
+    exclude_columns : tuple of str
+        Columns never used as features.
+    max_missing_fraction : float in [0, 1)
+        Feature columns missing for more than this share of the participants who have the
+        modality are dropped with a warning.
+    impute : {"median", "knn", "iterative"}
+        How missing values inside a modality are filled.
+    scale : {"standard", "robust"}
+        Per-feature scaling (z-score, or median/IQR).
+    missing_modality : {"exclude", "impute"}
+        Participants lacking a whole selected modality are excluded (with the reason), or their
+        block is imputed from the participants most like them in the other modalities (KNN).
+    prs_adjustment : {"auto", "within_ancestry", "residualise_pcs", "none"}
+        auto: standardise within ancestry group when an ``ancestry`` column exists, else none.
+    connectivity_features : {"networks", "pca", "both"}
+        Within/between-network mean connectivity from the atlas, PCA components of the edges, or both.
+    connectivity_pca_components : int
+    wearable_min_valid_days : int
+        Fewer valid (worn) days than this and the participant's wearable summary is missing.
+    block_weights : tuple of (str, float)
+        Weight of each modality block in the fused space; missing modalities weigh 1 (equal blocks).
+    n_components : int
+        UMAP dimensions used for clustering (the display embedding is always 2-D).
+    n_neighbors, min_cluster_size, min_samples : int or None
+        UMAP and HDBSCAN parameters; None chooses them from the data.
+    min_dist : float
+        UMAP min_dist for the clustering embedding (0 packs clusters tightly, as HDBSCAN prefers).
+    cluster_selection_method : {"eom", "leaf"}
+    cluster_selection_epsilon : float
+    seed : int
+        Seed of every random step; equal seeds give identical assignments.
+    """
+
+    modalities: tuple[str, ...] = M.FEATURE_MODALITIES
+    exclude_columns: tuple[str, ...] = ()
+    max_missing_fraction: float = 0.5
+    impute: str = "median"
+    scale: str = "standard"
+    missing_modality: str = "exclude"
+    prs_adjustment: str = "auto"
+    connectivity_features: str = "networks"
+    connectivity_pca_components: int = 10
+    wearable_min_valid_days: int = 7
+    block_weights: tuple[tuple[str, float], ...] = field(default=())
+    n_components: int = 5
+    n_neighbors: int | None = None
+    min_dist: float = 0.0
+    min_cluster_size: int | None = None
+    min_samples: int | None = None
+    cluster_selection_method: str = "eom"
+    cluster_selection_epsilon: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise CohortError naming the first parameter out of range (scikit-learn's message shape)."""
+        _one_of("modalities", self.modalities, M.FEATURE_MODALITIES, many=True)
+        if not self.modalities:
+            _bad("modalities", "a non-empty list of clinical, prs, connectivity, wearables", self.modalities)
+        _one_of("impute", self.impute, IMPUTERS)
+        _one_of("scale", self.scale, SCALERS)
+        _one_of("missing_modality", self.missing_modality, MISSING_MODALITY_POLICIES)
+        _one_of("prs_adjustment", self.prs_adjustment, PRS_ADJUSTMENTS)
+        _one_of("connectivity_features", self.connectivity_features, CONNECTIVITY_FEATURES)
+        _one_of("cluster_selection_method", self.cluster_selection_method, SELECTION_METHODS)
+        if not 0 <= self.max_missing_fraction < 1:
+            _bad("max_missing_fraction", "a float in [0, 1)", self.max_missing_fraction)
+        _int_at_least("connectivity_pca_components", self.connectivity_pca_components, 1)
+        _int_at_least("wearable_min_valid_days", self.wearable_min_valid_days, 1)
+        _int_at_least("n_components", self.n_components, 2)
+        _int_at_least("seed", self.seed, 0)
+        if self.n_neighbors is not None:
+            _int_at_least("n_neighbors", self.n_neighbors, 2)
+        if self.min_cluster_size is not None:
+            _int_at_least("min_cluster_size", self.min_cluster_size, 2)
+        if self.min_samples is not None:
+            _int_at_least("min_samples", self.min_samples, 1)
+        if not 0 <= self.min_dist <= 1:
+            _bad("min_dist", "a float in [0, 1]", self.min_dist)
+        if self.cluster_selection_epsilon < 0:
+            _bad("cluster_selection_epsilon", "a float >= 0", self.cluster_selection_epsilon)
+        for name, weight in self.block_weights:
+            _one_of("block_weights", name, M.FEATURE_MODALITIES)
+            if not weight > 0:
+                _bad(f"block weight of {name}", "a float > 0", weight)
+
+    def weight_of(self, modality: str) -> float:
+        """Block weight of a modality (1.0 unless set)."""
+        return dict(self.block_weights).get(modality, 1.0)
+
+    def with_(self, **changes) -> RunConfig:
+        """A copy with some parameters changed (checked again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready values (tuples become lists)."""
+        out = asdict(self)
+        out["block_weights"] = {name: weight for name, weight in self.block_weights}
+        return out
+
+    def to_json(self) -> str:
+        """The configuration as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, values: dict, where: str = "run configuration") -> RunConfig:
+        """Build from a dict such as run.json's ``config``; unknown keys are refused by name."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise CohortError(f"unknown parameter(s) {', '.join(unknown)}", where, f"use only {', '.join(sorted(known))}")
+        values = dict(values)
+        for name in ("modalities", "exclude_columns"):
+            if name in values:
+                values[name] = tuple(values[name])
+        if "block_weights" in values:
+            weights = values["block_weights"]
+            values["block_weights"] = tuple(sorted(weights.items() if isinstance(weights, dict) else map(tuple, weights)))
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise CohortError(f"a parameter has the wrong type ({exc})", where, "compare with a run.json written by this tool") from None
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "run.json") -> RunConfig:
+        """Read a configuration from JSON: either the object itself or run.json with a ``config`` key."""
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CohortError(f"not valid JSON ({exc.msg}, line {exc.lineno})", where, "give the run.json this tool wrote") from None
+        if not isinstance(values, dict):
+            raise CohortError("not a JSON object", where, "give the run.json this tool wrote")
+        return cls.from_dict(values.get("config", values), where)
+
+
+def _bad(name: str, expected: str, got) -> None:
+    raise CohortError(f"the '{name}' parameter must be {expected}; got {got!r} instead", "the run configuration", "change that parameter")
+
+
+def _one_of(name: str, value, allowed: tuple[str, ...], many: bool = False) -> None:
+    values = value if many else (value,)
+    if isinstance(values, str) or any(v not in allowed for v in values):
+        _bad(name, f"{'any of' if many else 'one of'} {', '.join(allowed)}", value)
+
+
+def _int_at_least(name: str, value, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        _bad(name, f"an int >= {low}", value)

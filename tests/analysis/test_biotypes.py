@@ -1,0 +1,104 @@
+"""A whole run: the assignments contract, never dropping anyone silently, and the run.json round trip."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from analysis.biotypes import ASSIGNMENT_COLUMNS, run_biotypes
+from analysis.cli import main
+from analysis.cohort import CohortFiles, load_cohort
+from analysis.config import RunConfig
+from analysis.export import write_synthetic_cohort
+from analysis.inputs import InputFile
+from analysis.synthetic import generate_cohort
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def cohort_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cohort")
+    write_synthetic_cohort(generate_cohort(400, seed=11), folder)
+    return folder
+
+
+def inputs(folder: Path) -> list[str]:
+    return [
+        "--participants",
+        str(folder / "participants.csv"),
+        "--prs",
+        str(folder / "prs.sscore"),
+        "--wearables",
+        str(folder / "wearables.csv"),
+    ]
+
+
+def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir):
+    cohort = load_cohort(
+        CohortFiles(
+            participants=InputFile.from_path(cohort_dir / "participants.csv"), wearables=InputFile.from_path(cohort_dir / "wearables.csv")
+        )
+    )
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=3))
+    a = result.assignments
+    assert tuple(a.columns) == ASSIGNMENT_COLUMNS
+    assert len(a) == cohort.n_participants
+    assert a["participant_id"].tolist() == cohort.participants["participant_id"].tolist()
+    excluded = a[~a["included"]]
+    assert len(excluded) == cohort.n_participants - len(result.fused.included) > 0
+    assert (excluded["exclusion_reason"] == "no wearables").all()
+    assert excluded["biotype"].isna().all()
+    included = a[a["included"]]
+    assert included["biotype"].notna().all()
+    assert set(included["biotype"].unique()) <= {-1, *range(1, result.clusters.n_biotypes + 1)}
+    assert (included.loc[included["biotype"] == -1, "biotype_name"] == "noise").all()
+    assert result.config.min_cluster_size is not None
+    assert result.config.modalities == ("clinical", "wearables")
+
+
+def test_clinical_biotypes_match_the_planted_ones(warm_umap, cohort_dir):
+    cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0))
+    truth = pd.read_csv(cohort_dir / "truth.csv", dtype={"participant_id": str})
+    planted = truth["true_biotype"].to_numpy() >= 0
+    found = result.assignments["biotype"].to_numpy(dtype=float)
+    assert adjusted_rand_score(truth["true_biotype"][planted], found[planted]) >= 0.8
+
+
+def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp_path, capsys):
+    assert main(["cluster", *inputs(cohort_dir), "--modalities", "clinical,prs", "--seed", "5", "--out", str(tmp_path / "one")]) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out and "biotype(s) among" in out
+    record = json.loads((tmp_path / "one" / "run.json").read_text())
+    assert record["config"]["seed"] == 5
+    assert record["config"]["modalities"] == ["clinical", "prs"]
+    assert record["config"]["min_cluster_size"] >= 5
+    assert {i["role"] for i in record["inputs"]} == {"participants", "prs", "wearables"}
+    assert abs(sum(record["variance_share"].values()) - 1) < 1e-9
+    assert main(["cluster", *inputs(cohort_dir), "--config", str(tmp_path / "one" / "run.json"), "--out", str(tmp_path / "two")]) == 0
+    for name in ("assignments.csv", "profile.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
+    assert len(assignments) == 400
+    assert np.isfinite(assignments.loc[assignments["included"], "umap_1"]).all()
+
+
+def test_cluster_user_errors_exit_2_without_traceback(cohort_dir, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "cluster", *inputs(cohort_dir), "--modalities", "clinical,mri", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: the 'modalities' parameter must be any of clinical, prs, connectivity, wearables")
+    assert "Traceback" not in result.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"config": {"min_cluster_size": 1}}')
+    assert main(["cluster", *inputs(cohort_dir), "--config", str(bad), "--out", str(tmp_path)]) == 2

@@ -1,0 +1,120 @@
+"""Feature blocks: selection, screening, modality reductions, imputation and scaling."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.atlas import Atlas
+from analysis.cohort import CohortFiles, load_cohort
+from analysis.config import RunConfig
+from analysis.features import build_blocks, clinical_features, impute_and_scale, network_means, prs_features, screen_columns
+from analysis.wearables import Wearables, wearable_summaries
+from tests.conftest import frame_file, participants_frame
+
+
+def cohort_of(frame):
+    return load_cohort(CohortFiles(participants=frame_file("p.csv", frame)))
+
+
+def test_yes_no_text_becomes_zero_one_and_free_text_is_not_a_feature():
+    frame = participants_frame(12)
+    frame["smoker"] = ["yes", "no", "Yes", "NO"] * 3
+    frame["notes"] = "free text"
+    raw, notes = clinical_features(cohort_of(frame), RunConfig())
+    assert raw["smoker"].tolist() == [1.0, 0.0, 1.0, 0.0] * 3
+    assert "notes" not in raw.columns
+    assert any("'smoker' read as 0/1" in n.message for n in notes)
+
+
+def test_screening_drops_sparse_and_constant_columns_and_says_so():
+    raw = pd.DataFrame({"a": [1.0, 2, 3, 4], "sparse": [1.0, np.nan, np.nan, np.nan], "flat": [5.0] * 4})
+    kept, notes = screen_columns(raw, "clinical", 0.5)
+    assert list(kept.columns) == ["a"]
+    messages = " ".join(n.message for n in notes)
+    assert "missing for more than 50% of participants are not used: sparse" in messages
+    assert "constant clinical column(s) not used: flat" in messages
+
+
+def test_imputation_counts_and_scaling():
+    raw = pd.DataFrame({"a": [1.0, np.nan, 3.0, 5.0], "b": [2.0, 2.5, np.nan, 1.0]})
+    values, n = impute_and_scale(raw, RunConfig(impute="median"))
+    assert n == 2
+    np.testing.assert_allclose(values.mean(), 0, atol=1e-12)
+    np.testing.assert_allclose(values.std(ddof=0), 1)
+    for method in ("knn", "iterative"):
+        filled, _ = impute_and_scale(raw, RunConfig(impute=method))
+        assert not filled.isna().any().any()
+
+
+def test_prs_standardised_within_ancestry():
+    rng = np.random.default_rng(0)
+    frame = participants_frame(60)
+    frame["ancestry"] = ["EUR"] * 40 + ["AFR"] * 20
+    frame["prs_mcp"] = np.r_[rng.normal(5, 2, 40), rng.normal(-3, 1, 20)]
+    adjusted, notes = prs_features(cohort_of(frame), RunConfig())
+    by_group = adjusted["prs_mcp"].groupby(frame["ancestry"].to_numpy()).agg(["mean", lambda s: s.std(ddof=0)])
+    np.testing.assert_allclose(by_group["mean"], 0, atol=1e-12)
+    np.testing.assert_allclose(by_group.iloc[:, 1], 1)
+    assert any("standardised within ancestry group (EUR 40, AFR 20)" in n.message for n in notes)
+
+
+def test_prs_residualised_on_pcs_is_uncorrelated_with_them():
+    rng = np.random.default_rng(1)
+    frame = participants_frame(80)
+    frame["pc1"] = rng.normal(size=80)
+    frame["prs_mcp"] = 3 * frame["pc1"] + rng.normal(size=80)
+    adjusted, _ = prs_features(cohort_of(frame), RunConfig(prs_adjustment="residualise_pcs"))
+    assert abs(np.corrcoef(adjusted["prs_mcp"], frame["pc1"])[0, 1]) < 1e-10
+
+
+def test_network_means_match_a_hand_computation():
+    networks = ("A", "A", "B")
+    m = np.array([[1, 0.2, 0.4], [0.2, 1, 0.6], [0.4, 0.6, 1]])
+    edges = m[np.tril_indices(3, k=-1)][None, :]
+    means = network_means(edges, networks, np.array(["x"]))
+    assert list(means.columns) == ["fc_A__A", "fc_A__B"]
+    np.testing.assert_allclose(means.to_numpy(), [[0.2, 0.5]])
+
+
+def test_wearable_summaries_slope_sd_adherence_and_min_days():
+    days = pd.DataFrame(
+        {
+            "participant": ["a"] * 10 + ["b"] * 3,
+            "day": list(range(1, 11)) + [1, 2, 3],
+            "date": pd.NaT,
+            "steps": [100.0 + 10 * d for d in range(1, 11)] + [5.0, 6.0, 7.0],
+            "wear_minutes": [1300.0] * 9 + [100.0] + [1300.0] * 3,
+        }
+    )
+    wearables = Wearables(days, ("steps", "wear_minutes"), "wear_minutes", "w.csv")
+    summaries = wearable_summaries(wearables, min_valid_days=5)
+    assert list(summaries.index) == ["a"]
+    assert summaries.loc["a", "steps_slope"] == pytest.approx(10.0)
+    assert summaries.loc["a", "steps_mean"] == pytest.approx(np.mean([100 + 10 * d for d in range(1, 10)]))
+    assert summaries.loc["a", "adherence"] == pytest.approx(0.9)
+    assert "wear_minutes_mean" not in summaries.columns
+
+
+def test_blocks_for_a_cohort_with_matrices():
+    rng = np.random.default_rng(2)
+    frame = participants_frame(12)
+    a = rng.uniform(-0.5, 0.5, (12, 4, 4))
+    m = (a + a.transpose(0, 2, 1)) / 2
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, matrices=m, participant_id=frame["participant_id"].to_numpy(dtype=str))
+    coords = "roi,x,y,z,network\n1,0,0,0,SAL\n2,1,1,1,SAL\n3,2,2,2,DMN\n4,3,3,3,DMN\n"
+    from analysis.inputs import InputFile
+
+    cohort = load_cohort(
+        CohortFiles(
+            participants=frame_file("p.csv", frame),
+            connectivity=InputFile("fc.npz", buffer.getvalue()),
+            atlas=InputFile("c.csv", coords.encode()),
+        )
+    )
+    assert isinstance(cohort.connectivity.atlas, Atlas)
+    blocks, issues = build_blocks(cohort, RunConfig(connectivity_features="both", connectivity_pca_components=3))
+    assert list(blocks) == ["clinical", "prs", "connectivity"]
+    assert list(blocks["connectivity"].values.columns) == ["fc_SAL__SAL", "fc_SAL__DMN", "fc_DMN__DMN", "fc_pc1", "fc_pc2", "fc_pc3"]
