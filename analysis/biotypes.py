@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import modalities as M
+from analysis.audits import covariate_audit
 from analysis.clustering import ClusterResult, find_biotypes
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
@@ -43,6 +44,8 @@ class RunResult:
         One row per participant of the cohort, in cohort order, with :data:`ASSIGNMENT_COLUMNS`.
     profile : DataFrame
         See :func:`analysis.profiling.profile_table`.
+    audit : DataFrame
+        See :func:`analysis.audits.covariate_audit`.
     fused : FusedFeatures
     clusters : ClusterResult
     models : dict
@@ -56,6 +59,7 @@ class RunResult:
     config: RunConfig
     assignments: pd.DataFrame
     profile: pd.DataFrame
+    audit: pd.DataFrame
     fused: FusedFeatures
     clusters: ClusterResult
     models: dict
@@ -98,6 +102,16 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     features, feature_modality = profiling_features(cohort, blocks)
     profile = profile_table(features, feature_modality, labels)
     names = biotype_names(profile)
+    audit = covariate_audit(labels, audit_covariates(cohort))
+    for row in audit[audit["flagged"]].itertuples():
+        issues.append(
+            Issue(
+                "warning",
+                f"biotypes track {row.covariate} ({row.statistic} {row.value:.2f}; {row.detail})",
+                "confound audit",
+                f"check whether {row.covariate} rather than pain biology drives the split (harmonise sites, stratify, or adjust)",
+            )
+        )
     timings["profiling"] = time.perf_counter() - started
     resolved = config.with_(
         modalities=tuple(blocks),
@@ -117,7 +131,13 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
         )
     say(1.0, "done")
     assignments = assignment_table(cohort, fused, clusters, names)
-    return RunResult(resolved, assignments, profile, fused, clusters, models, tuple(issues), timings)
+    return RunResult(resolved, assignments, profile, audit, fused, clusters, models, tuple(issues), timings)
+
+
+def audit_covariates(cohort: Cohort) -> pd.DataFrame:
+    """Covariates the audits look at: site, scanner, sex, gender, ancestry, age (not genetic PCs)."""
+    wanted = [c for c in cohort.columns_of(M.COVARIATE) if c.lower() in {"site", "scanner", "sex", "gender", "ancestry", "age"}]
+    return cohort.participants[wanted]
 
 
 def _cohort_has(cohort: Cohort, modality: str) -> bool:

@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     validate = commands.add_parser("validate", help="load a cohort and print its validation report")
     add_cohort_arguments(validate)
-    cluster = commands.add_parser("cluster", help="find biotypes and write assignments.csv, profile.csv and run.json")
+    cluster = commands.add_parser("cluster", help="find biotypes and write assignments.csv, profile.csv, audit.csv and run.json")
     add_cohort_arguments(cluster)
     cluster.add_argument("--modalities", help="comma-separated modalities to cluster on (default: every modality the inputs provide)")
     cluster.add_argument("--config", type=Path, help="run.json (or a configuration JSON) whose parameters to use")

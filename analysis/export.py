@@ -53,7 +53,7 @@ RECORDED_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "umap-learn", "
 
 
 def write_run(result, cohort, out: str | Path) -> list[Path]:
-    """Write a run's record: assignments.csv, profile.csv and run.json.
+    """Write a run's record: assignments.csv, profile.csv, audit.csv and run.json.
 
     Parameters
     ----------
@@ -65,14 +65,16 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
     Returns
     -------
     list of Path
-        ``assignments.csv`` (one row per input participant, excluded ones too), ``profile.csv``
-        and ``run.json`` (resolved configuration, seed, input hashes, package versions, timings).
+        ``assignments.csv`` (one row per input participant, excluded ones too), ``profile.csv``,
+        ``audit.csv`` (biotype against site, sex, ancestry, age) and ``run.json`` (resolved
+        configuration, seed, input hashes, package versions, timings).
     """
     folder = _folder(out)
-    paths = [folder / "assignments.csv", folder / "profile.csv", folder / "run.json"]
+    paths = [folder / "assignments.csv", folder / "profile.csv", folder / "audit.csv", folder / "run.json"]
     result.assignments.to_csv(paths[0], index=False)
     result.profile.to_csv(paths[1], index=False)
-    paths[2].write_text(json.dumps(run_record(result, cohort), indent=2, default=_json_default))
+    result.audit.to_csv(paths[2], index=False)
+    paths[3].write_text(json.dumps(run_record(result, cohort), indent=2, default=_json_default))
     return paths
 
 
@@ -93,6 +95,7 @@ def run_record(result, cohort) -> dict:
         "variance_share": result.fused.variance_share,
         "features": result.fused.blocks,
         "min_cluster_size_selection": list(result.clusters.selection),
+        "audits": result.audit.to_dict("records"),
         "notes": [{"severity": i.severity, "message": i.message} for i in result.issues],
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},

@@ -82,7 +82,7 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     assert {i["role"] for i in record["inputs"]} == {"participants", "prs", "wearables"}
     assert abs(sum(record["variance_share"].values()) - 1) < 1e-9
     assert main(["cluster", *inputs(cohort_dir), "--config", str(tmp_path / "one" / "run.json"), "--out", str(tmp_path / "two")]) == 0
-    for name in ("assignments.csv", "profile.csv"):
+    for name in ("assignments.csv", "profile.csv", "audit.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
     assert len(assignments) == 400
