@@ -18,6 +18,7 @@ from analysis.errors import Issue
 from analysis.features import build_blocks
 from analysis.fusion import FusedFeatures, fuse_blocks
 from analysis.profiling import biotype_names, profile_table
+from analysis.stability import Stability, subsample_stability
 
 ASSIGNMENT_COLUMNS = (
     "participant_id",
@@ -50,6 +51,8 @@ class RunResult:
     clusters : ClusterResult
     models : dict
         Fitted UMAP and HDBSCAN objects.
+    stability : Stability or None
+        Subsampling stability, when ``config.stability_resamples`` > 0.
     issues : tuple of Issue
         What the run set aside, dropped or chose, and why.
     timings : dict of str to float
@@ -63,6 +66,7 @@ class RunResult:
     fused: FusedFeatures
     clusters: ClusterResult
     models: dict
+    stability: Stability | None
     issues: tuple[Issue, ...]
     timings: dict[str, float]
 
@@ -129,9 +133,25 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
                 "set missing_modality to 'impute' or select fewer modalities to include them",
             )
         )
+    stability = None
+    if config.stability_resamples and clusters.n_biotypes:
+        started = time.perf_counter()
+        say(0.95, f"stability: re-clustering {config.stability_resamples} subsamples")
+        stability = subsample_stability(fused.matrix.to_numpy(), clusters.labels, resolved, config.stability_resamples)
+        for row in stability.summary().itertuples():
+            if row.verdict == "dissolves":
+                issues.append(
+                    Issue(
+                        "warning",
+                        f"biotype B{row.biotype} dissolves under resampling (median Jaccard {row.median_jaccard:.2f})",
+                        "stability",
+                        "treat it as tentative; try a larger min_cluster_size",
+                    )
+                )
+        timings["stability"] = time.perf_counter() - started
     say(1.0, "done")
     assignments = assignment_table(cohort, fused, clusters, names)
-    return RunResult(resolved, assignments, profile, audit, fused, clusters, models, tuple(issues), timings)
+    return RunResult(resolved, assignments, profile, audit, fused, clusters, models, stability, tuple(issues), timings)
 
 
 def audit_covariates(cohort: Cohort) -> pd.DataFrame:

@@ -57,6 +57,8 @@ class RunConfig:
         UMAP min_dist for the clustering embedding (0 packs clusters tightly, as HDBSCAN prefers).
     cluster_selection_method : {"eom", "leaf"}
     cluster_selection_epsilon : float
+    stability_resamples : int
+        Subsamples (80%) re-clustered to measure each biotype's stability; 0 skips the check.
     seed : int
         Seed of every random step; equal seeds give identical assignments.
     """
@@ -79,6 +81,7 @@ class RunConfig:
     min_samples: int | None = None
     cluster_selection_method: str = "eom"
     cluster_selection_epsilon: float = 0.0
+    stability_resamples: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -101,6 +104,7 @@ class RunConfig:
         _int_at_least("wearable_min_valid_days", self.wearable_min_valid_days, 1)
         _int_at_least("n_components", self.n_components, 2)
         _int_at_least("seed", self.seed, 0)
+        _int_at_least("stability_resamples", self.stability_resamples, 0)
         if self.n_neighbors is not None:
             _int_at_least("n_neighbors", self.n_neighbors, 2)
         if self.min_cluster_size is not None:

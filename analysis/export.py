@@ -75,6 +75,9 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
     result.profile.to_csv(paths[1], index=False)
     result.audit.to_csv(paths[2], index=False)
     paths[3].write_text(json.dumps(run_record(result, cohort), indent=2, default=_json_default))
+    if result.stability is not None:
+        paths.append(folder / "stability.csv")
+        result.stability.summary().to_csv(paths[-1], index=False)
     return paths
 
 
@@ -96,6 +99,9 @@ def run_record(result, cohort) -> dict:
         "features": result.fused.blocks,
         "min_cluster_size_selection": list(result.clusters.selection),
         "audits": result.audit.to_dict("records"),
+        "stability": None
+        if result.stability is None
+        else {"per_biotype": result.stability.summary().to_dict("records"), "ari": result.stability.ari.tolist()},
         "notes": [{"severity": i.severity, "message": i.message} for i in result.issues],
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},

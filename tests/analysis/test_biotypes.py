@@ -72,7 +72,10 @@ def test_clinical_biotypes_match_the_planted_ones(warm_umap, cohort_dir):
 
 
 def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp_path, capsys):
-    assert main(["cluster", *inputs(cohort_dir), "--modalities", "clinical,prs", "--seed", "5", "--out", str(tmp_path / "one")]) == 0
+    config = tmp_path / "config.json"
+    config.write_text('{"stability_resamples": 2}')
+    args = ["--modalities", "clinical,prs", "--seed", "5", "--config", str(config)]
+    assert main(["cluster", *inputs(cohort_dir), *args, "--out", str(tmp_path / "one")]) == 0
     out = capsys.readouterr().out
     assert "wrote" in out and "biotype(s) among" in out
     record = json.loads((tmp_path / "one" / "run.json").read_text())
@@ -82,7 +85,8 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     assert {i["role"] for i in record["inputs"]} == {"participants", "prs", "wearables"}
     assert abs(sum(record["variance_share"].values()) - 1) < 1e-9
     assert main(["cluster", *inputs(cohort_dir), "--config", str(tmp_path / "one" / "run.json"), "--out", str(tmp_path / "two")]) == 0
-    for name in ("assignments.csv", "profile.csv", "audit.csv"):
+    assert len(record["stability"]["ari"]) == 2
+    for name in ("assignments.csv", "profile.csv", "audit.csv", "stability.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
     assert len(assignments) == 400
