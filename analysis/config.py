@@ -45,6 +45,10 @@ class RunConfig:
     connectivity_features : {"networks", "pca", "both"}
         Within/between-network mean connectivity from the atlas, PCA components of the edges, or both.
     connectivity_pca_components : int
+    harmonise_sites : bool
+        Remove site (or scanner) effects from the connectivity features with ComBat before clustering.
+    harmonise_protect : tuple of str
+        Covariates whose effects ComBat keeps (default age and sex).
     wearable_min_valid_days : int
         Fewer valid (worn) days than this and the participant's wearable summary is missing.
     block_weights : tuple of (str, float)
@@ -72,6 +76,8 @@ class RunConfig:
     prs_adjustment: str = "auto"
     connectivity_features: str = "networks"
     connectivity_pca_components: int = 10
+    harmonise_sites: bool = False
+    harmonise_protect: tuple[str, ...] = ("age", "sex")
     wearable_min_valid_days: int = 7
     block_weights: tuple[tuple[str, float], ...] = field(default=())
     n_components: int = 5
@@ -105,6 +111,8 @@ class RunConfig:
         _int_at_least("n_components", self.n_components, 2)
         _int_at_least("seed", self.seed, 0)
         _int_at_least("stability_resamples", self.stability_resamples, 0)
+        if not isinstance(self.harmonise_sites, bool):
+            _bad("harmonise_sites", "true or false", self.harmonise_sites)
         if self.n_neighbors is not None:
             _int_at_least("n_neighbors", self.n_neighbors, 2)
         if self.min_cluster_size is not None:
@@ -146,7 +154,7 @@ class RunConfig:
         if unknown:
             raise CohortError(f"unknown parameter(s) {', '.join(unknown)}", where, f"use only {', '.join(sorted(known))}")
         values = dict(values)
-        for name in ("modalities", "exclude_columns"):
+        for name in ("modalities", "exclude_columns", "harmonise_protect"):
             if name in values:
                 values[name] = tuple(values[name])
         if "block_weights" in values:

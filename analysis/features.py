@@ -20,7 +20,8 @@ from sklearn.preprocessing import RobustScaler, StandardScaler
 from analysis import modalities as M
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
-from analysis.errors import Issue
+from analysis.errors import CohortError, Issue
+from analysis.harmonisation import combat
 from analysis.wearables import wearable_summaries
 
 _YES_NO = {"yes": 1.0, "no": 0.0, "y": 1.0, "n": 0.0, "true": 1.0, "false": 0.0}
@@ -191,7 +192,37 @@ def connectivity_features(cohort: Cohort, config: RunConfig) -> tuple[pd.DataFra
         scores = PCA(n_components=k, random_state=config.seed).fit_transform(c.edges.astype(np.float64))
         parts.append(pd.DataFrame(scores, index=pd.Index(c.ids, name="participant"), columns=[f"fc_pc{i + 1}" for i in range(k)]))
     matrices = pd.concat(parts, axis=1)
+    if config.harmonise_sites:
+        matrices, harmonised = harmonised_features(cohort, matrices, config)
+        notes.append(harmonised)
     return matrices.join(table, how="outer"), notes
+
+
+def harmonised_features(cohort: Cohort, features: pd.DataFrame, config: RunConfig) -> tuple[pd.DataFrame, Issue]:
+    """ComBat across sites (the ``scanner`` column if there is one, else ``site``), protecting chosen covariates."""
+    frame = cohort.participants
+    lowered = {c.lower(): c for c in frame.columns}
+    batch_column = lowered.get("scanner") or lowered.get("site")
+    if batch_column is None:
+        raise CohortError(
+            "site harmonisation needs a 'site' or 'scanner' column", "the participants table", "add one, or turn site harmonisation off"
+        )
+    missing = [c for c in config.harmonise_protect if c.lower() not in lowered]
+    if missing:
+        raise CohortError(
+            f"covariate(s) {', '.join(missing)} to protect during harmonisation are not in the table",
+            "harmonise_protect",
+            "name existing columns",
+        )
+    protect = frame[[lowered[c.lower()] for c in config.harmonise_protect]]
+    out = combat(features, frame[batch_column], protect)
+    sites = frame[batch_column].reindex(features.index).nunique()
+    return out, Issue(
+        "info",
+        f"connectivity features harmonised across {sites} {batch_column}s with ComBat, protecting {', '.join(config.harmonise_protect) or 'nothing'}",
+        M.CONNECTIVITY,
+        "",
+    )
 
 
 def network_means(edges: np.ndarray, networks: tuple[str, ...], ids: np.ndarray) -> pd.DataFrame:

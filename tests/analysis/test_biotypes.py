@@ -106,3 +106,19 @@ def test_cluster_user_errors_exit_2_without_traceback(cohort_dir, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"config": {"min_cluster_size": 1}}')
     assert main(["cluster", *inputs(cohort_dir), "--config", str(bad), "--out", str(tmp_path)]) == 2
+
+
+def test_site_harmonisation_removes_the_planted_scanner_confound(warm_umap, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("imaging")
+    write_synthetic_cohort(generate_cohort(700, seed=2), folder)
+    cohort = load_cohort(
+        CohortFiles(
+            participants=InputFile.from_path(folder / "participants.csv"), connectivity=InputFile.from_path(folder / "connectivity.npz")
+        )
+    )
+    plain = run_biotypes(cohort, RunConfig(modalities=("connectivity",), seed=1))
+    harmonised = run_biotypes(cohort, RunConfig(modalities=("connectivity",), harmonise_sites=True, seed=1))
+    site_v = {name: r.audit.set_index("covariate").loc["site", "value"] for name, r in (("plain", plain), ("harmonised", harmonised))}
+    assert site_v["plain"] > 0.5
+    assert site_v["harmonised"] < site_v["plain"] - 0.3
+    assert any("harmonised across" in i.message for i in harmonised.issues)
