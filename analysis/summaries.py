@@ -1,0 +1,181 @@
+"""Per-biotype summaries of each modality, for the dashboard's brain, genetics and wearables views.
+
+Every function takes the run's labels (a Series of 0-based biotypes indexed by participant, -1 for
+noise) and returns plain arrays or frames; none of them plots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.metrics import roc_auc_score
+
+from analysis.atlas import Atlas
+from analysis.connectivity import Connectivity
+
+#: Resamples of the AUC bootstrap confidence interval.
+AUC_BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True)
+class BiotypeConnectivity:
+    """One biotype's connectivity against the other clustered participants.
+
+    Attributes
+    ----------
+    biotype : int
+        0-based biotype.
+    n : int
+        Participants of the biotype with a matrix.
+    mean : ndarray of float32, shape (n_edges,)
+        Mean edge values of the biotype (nilearn's vectorised lower triangle).
+    difference : ndarray of float, shape (n_edges,)
+        Mean of the biotype minus mean of the rest.
+    t, q : ndarray of float, shape (n_edges,)
+        Welch t statistic and Benjamini-Hochberg q value of each edge.
+    """
+
+    biotype: int
+    n: int
+    mean: np.ndarray
+    difference: np.ndarray
+    t: np.ndarray
+    q: np.ndarray
+
+
+def biotype_connectivity(connectivity: Connectivity, labels: pd.Series) -> list[BiotypeConnectivity]:
+    """Edge-wise comparison of each biotype with the rest (Welch t, BH FDR over edges).
+
+    Returns
+    -------
+    list of BiotypeConnectivity
+        One per biotype with at least two matrices, the rest having at least two too.
+    """
+    biotype = labels.reindex(connectivity.ids).to_numpy(dtype=float)
+    clustered = np.isfinite(biotype) & (biotype >= 0)
+    edges = connectivity.edges[clustered].astype(np.float64)
+    biotype = biotype[clustered].astype(int)
+    out = []
+    for b in sorted(set(biotype.tolist())):
+        inside = biotype == b
+        if inside.sum() < 2 or (~inside).sum() < 2:
+            continue
+        t, p = stats.ttest_ind(edges[inside], edges[~inside], axis=0, equal_var=False)
+        q = np.full_like(p, np.nan)
+        finite = np.isfinite(p)
+        q[finite] = stats.false_discovery_control(p[finite], method="bh")
+        mean = edges[inside].mean(axis=0)
+        out.append(BiotypeConnectivity(b, int(inside.sum()), mean.astype(np.float32), mean - edges[~inside].mean(axis=0), t, q))
+    return out
+
+
+def network_matrix(edges: np.ndarray, atlas: Atlas) -> pd.DataFrame:
+    """Average of edge values within and between networks, as a symmetric networks × networks table.
+
+    Parameters
+    ----------
+    edges : ndarray of shape (n_edges,)
+        One vectorised matrix (or a mean, or a difference).
+    atlas : Atlas
+
+    Returns
+    -------
+    DataFrame, shape (n_networks, n_networks)
+        Rows and columns are the atlas networks in order of first appearance; a network with a single
+        region has NaN on its diagonal.
+    """
+    names = list(atlas.network_names)
+    code = np.array([names.index(n) for n in atlas.networks])
+    lower = np.tril_indices(atlas.n_rois, k=-1)
+    a, b = code[lower[0]], code[lower[1]]
+    table = np.full((len(names), len(names)), np.nan)
+    for i in range(len(names)):
+        for j in range(i, len(names)):
+            pick = ((a == i) & (b == j)) | ((a == j) & (b == i))
+            if pick.any():
+                table[i, j] = table[j, i] = float(edges[pick].mean())
+    return pd.DataFrame(table, index=names, columns=names)
+
+
+def wearable_trajectories(days: pd.DataFrame, metric: str, labels: pd.Series) -> pd.DataFrame:
+    """Mean and 95% confidence interval of a daily metric per biotype and study day.
+
+    Parameters
+    ----------
+    days : DataFrame
+        The long wearable table (``participant``, ``day``, metrics), e.g. ``Wearables.days``.
+    metric : str
+    labels : Series of int indexed by participant
+
+    Returns
+    -------
+    DataFrame
+        ``biotype`` (0-based; -1 noise), ``day``, ``n`` (participants with a value that day),
+        ``mean``, ``ci_low``, ``ci_high`` (t-based 95% interval; NaN with fewer than two values).
+    """
+    frame = days[["participant", "day", metric]].dropna()
+    frame = frame.assign(biotype=labels.reindex(frame["participant"]).to_numpy())
+    frame = frame[frame["biotype"].notna()]
+    grouped = frame.groupby(["biotype", "day"])[metric]
+    out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
+    half = stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(out["n"])
+    half = half.where(out["n"] >= 2)
+    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+    out["biotype"] = out["biotype"].astype(int)
+    return out.drop(columns="sd")
+
+
+def prs_association(scores: pd.DataFrame, outcome: pd.Series, seed: int = 0) -> pd.DataFrame:
+    """Odds ratio per SD and AUC of each PRS for a binary outcome.
+
+    Parameters
+    ----------
+    scores : DataFrame indexed by participant
+        One column per score.
+    outcome : Series of 0/1 indexed by participant (NaN allowed)
+    seed : int
+        Seed of the AUC bootstrap.
+
+    Returns
+    -------
+    DataFrame
+        One row per score: ``score``, ``n``, ``cases``, ``odds_ratio_per_sd`` with ``or_ci_low`` and
+        ``or_ci_high`` (Wald 95%, logistic regression on the standardised score), ``p_value``,
+        ``auc`` with ``auc_ci_low`` and ``auc_ci_high`` (percentile bootstrap, 1,000 resamples).
+    """
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for column in scores.columns:
+        data = pd.concat([scores[column], outcome.reindex(scores.index)], axis=1, keys=["x", "y"]).dropna()
+        y = data["y"].to_numpy(dtype=float)
+        if len(data) < 10 or len(np.unique(y)) < 2:
+            continue
+        z = (data["x"] - data["x"].mean()) / data["x"].std(ddof=0)
+        fit = sm.Logit(y, sm.add_constant(z.to_numpy())).fit(disp=0)
+        beta, se = fit.params[1], fit.bse[1]
+        auc = roc_auc_score(y, z)
+        boot = []
+        for _ in range(AUC_BOOTSTRAP):
+            pick = rng.integers(0, len(y), len(y))
+            if len(np.unique(y[pick])) == 2:
+                boot.append(roc_auc_score(y[pick], z.to_numpy()[pick]))
+        rows.append(
+            {
+                "score": column,
+                "n": len(y),
+                "cases": int(y.sum()),
+                "odds_ratio_per_sd": float(np.exp(beta)),
+                "or_ci_low": float(np.exp(beta - 1.96 * se)),
+                "or_ci_high": float(np.exp(beta + 1.96 * se)),
+                "p_value": float(fit.pvalues[1]),
+                "auc": float(auc),
+                "auc_ci_low": float(np.percentile(boot, 2.5)),
+                "auc_ci_high": float(np.percentile(boot, 97.5)),
+            }
+        )
+    return pd.DataFrame(rows)
