@@ -50,7 +50,8 @@ class RunResult:
     fused : FusedFeatures
     clusters : ClusterResult
     models : dict
-        Fitted UMAP and HDBSCAN objects.
+        Fitted objects: ``blocks`` (BlockModel per modality), ``fusion``, ``umap``, ``umap_2d``,
+        ``hdbscan``, ``label_order``; :func:`analysis.model.biotype_model` packs them for saving.
     stability : Stability or None
         Subsampling stability, when ``config.stability_resamples`` > 0.
     issues : tuple of Issue
@@ -91,13 +92,14 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     say(0.0, "building features")
     modalities = tuple(m for m in config.modalities if _cohort_has(cohort, m))
     issues = [Issue("info", f"{m} not in the cohort; left out of the run", m, "") for m in config.modalities if m not in modalities]
-    blocks, block_issues = build_blocks(cohort, config.with_(modalities=modalities or config.modalities))
+    blocks, block_issues, block_models = build_blocks(cohort, config.with_(modalities=modalities or config.modalities))
     issues += block_issues + [i for b in blocks.values() for i in b.issues]
     fused = fuse_blocks(blocks, cohort.participants.index, config)
     timings["features"] = time.perf_counter() - started
 
     started = time.perf_counter()
     clusters, models = find_biotypes(fused.matrix.to_numpy(), config, lambda f, m: say(0.1 + 0.8 * f, m))
+    models = {**models, "blocks": block_models, "fusion": fused.model}
     timings["embedding_and_clustering"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -150,6 +152,7 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
                 )
         timings["stability"] = time.perf_counter() - started
     say(1.0, "done")
+    models["names"] = names
     assignments = assignment_table(cohort, fused, clusters, names)
     return RunResult(resolved, assignments, profile, audit, fused, clusters, models, stability, tuple(issues), timings)
 

@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--config", type=Path, help="run.json (or a configuration JSON) whose parameters to use")
     cluster.add_argument("--seed", type=int, help="random seed (overrides the configuration's)")
     cluster.add_argument("--out", required=True, type=Path, help="folder to write the results into")
+    assign = commands.add_parser("assign", help="place new participants into the biotypes of an earlier run")
+    assign.add_argument("--model", required=True, type=Path, help="the model/ folder an earlier 'cluster' wrote")
+    add_cohort_arguments(assign)
+    assign.add_argument("--out", required=True, type=Path, help="folder to write assignments.csv into")
     return parser
 
 
@@ -143,11 +147,36 @@ def run_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_assign(args: argparse.Namespace) -> int:
+    """Load a model and a new cohort, assign, write assignments.csv."""
+    from analysis.cohort import load_cohort
+    from analysis.export import write_assignments
+    from analysis.model import assign_participants, load_model
+
+    model = load_model(args.model)
+    cohort = load_cohort(cohort_files_from_args(args))
+    print(f"placing {cohort.n_participants} participant(s) into {len(model.label_order)} biotype(s)", flush=True)
+    assignments, issues = assign_participants(model, cohort)
+    for issue in issues:
+        if issue.severity == "warning":
+            print(f"warning: {issue.message}")
+    biotype = assignments["biotype"].astype("Float64").fillna(0).astype(int)
+    counts = biotype.value_counts().sort_index()
+    print(
+        "biotypes: "
+        + ", ".join(f"{'not placed (see exclusion_reason)' if k == 0 else 'noise' if k == -1 else f'B{k}'}: {v}" for k, v in counts.items())
+    )
+    for path in write_assignments(assignments, cohort, args.model, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        return {"generate": run_generate, "validate": run_validate, "cluster": run_cluster}[args.command](args)
+        commands = {"generate": run_generate, "validate": run_validate, "cluster": run_cluster, "assign": run_assign}
+        return commands[args.command](args)
     except CohortError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

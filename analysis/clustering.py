@@ -147,7 +147,8 @@ def find_biotypes(x: np.ndarray, config, progress=None) -> tuple[ClusterResult, 
     -------
     result : ClusterResult
     models : dict
-        ``umap`` (clustering embedding), ``umap_2d``, ``hdbscan``: the fitted objects.
+        ``umap`` (clustering embedding), ``umap_2d``, ``hdbscan``: the fitted objects;
+        ``label_order``: HDBSCAN's label → the size-ordered label of ``result``.
     """
     say = progress or (lambda fraction, message: None)
     n = len(x)
@@ -169,8 +170,10 @@ def find_biotypes(x: np.ndarray, config, progress=None) -> tuple[ClusterResult, 
     fit = fits[chosen]
     say(0.75, "UMAP to 2 dimensions for display")
     display, display_model = umap_embedding(x, knn, 2, DISPLAY_MIN_DIST, config.seed)
+    ordered = size_ordered(fit.labels_)
+    label_order = {int(raw): int(ordered[np.flatnonzero(fit.labels_ == raw)[0]]) for raw in set(fit.labels_.tolist()) if raw >= 0}
     result = ClusterResult(
-        labels=size_ordered(fit.labels_),
+        labels=ordered,
         probabilities=np.asarray(fit.probabilities_, dtype=np.float64),
         outlier_scores=np.nan_to_num(np.asarray(fit.outlier_scores_, dtype=np.float64)),
         embedding=embedding,
@@ -180,7 +183,7 @@ def find_biotypes(x: np.ndarray, config, progress=None) -> tuple[ClusterResult, 
         min_samples=fit.min_samples,
         selection=selection,
     )
-    return result, {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit}
+    return result, {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit, "label_order": label_order}
 
 
 def _selection_row(fit, size: int, min_samples: int) -> dict:

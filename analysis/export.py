@@ -67,7 +67,8 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
     list of Path
         ``assignments.csv`` (one row per input participant, excluded ones too), ``profile.csv``,
         ``audit.csv`` (biotype against site, sex, ancestry, age) and ``run.json`` (resolved
-        configuration, seed, input hashes, package versions, timings).
+        configuration, seed, input hashes, package versions, timings), plus ``stability.csv`` when
+        stability was measured and ``model/model.joblib`` for ``python -m analysis assign``.
     """
     folder = _folder(out)
     paths = [folder / "assignments.csv", folder / "profile.csv", folder / "audit.csv", folder / "run.json"]
@@ -78,6 +79,9 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
     if result.stability is not None:
         paths.append(folder / "stability.csv")
         result.stability.summary().to_csv(paths[-1], index=False)
+    from analysis.model import biotype_model, save_model
+
+    paths.append(save_model(biotype_model(result, cohort), folder / "model"))
     return paths
 
 
@@ -106,6 +110,24 @@ def run_record(result, cohort) -> dict:
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
+
+
+def write_assignments(assignments, cohort, model_folder: str | Path, out: str | Path) -> list[Path]:
+    """Write the assignments of new participants and a small record (assign.json) of how they were made."""
+    folder = _folder(out)
+    paths = [folder / "assignments.csv", folder / "assign.json"]
+    assignments.to_csv(paths[0], index=False)
+    record = {
+        "tool": "Pain Biotype Explorer",
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": str(model_folder),
+        "inputs": [{"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256} for r in cohort.provenance],
+        "n_participants": cohort.n_participants,
+        "n_assigned": int((assignments["biotype"].fillna(-1) >= 1).sum()),
+        "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
+    }
+    paths[1].write_text(json.dumps(record, indent=2, default=_json_default))
+    return paths
 
 
 def _folder(out: str | Path) -> Path:

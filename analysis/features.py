@@ -51,8 +51,39 @@ class Block:
     issues: tuple[Issue, ...] = field(default=())
 
 
-def build_blocks(cohort: Cohort, config: RunConfig) -> tuple[dict[str, Block], list[Issue]]:
+@dataclass(frozen=True)
+class BlockModel:
+    """What a block learned from the reference cohort, to transform new participants the same way.
+
+    Attributes
+    ----------
+    modality : str
+    columns : tuple of str
+        Feature columns after screening, in order.
+    imputer, scaler : fitted scikit-learn transformers
+    params : dict
+        Modality-specific fitted values (PRS standardisation, connectivity PCA, yes/no columns).
+    """
+
+    modality: str
+    columns: tuple[str, ...]
+    imputer: object
+    scaler: object
+    params: dict
+
+
+def build_blocks(
+    cohort: Cohort, config: RunConfig, fitted: dict[str, BlockModel] | None = None
+) -> tuple[dict[str, Block], list[Issue], dict[str, BlockModel]]:
     """Build the block of every selected modality the cohort has.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    config : RunConfig
+    fitted : dict of str to BlockModel, optional
+        A reference run's block models: features are then computed, imputed and scaled exactly as
+        for the reference cohort (for assigning new participants) instead of being fitted.
 
     Returns
     -------
@@ -60,19 +91,38 @@ def build_blocks(cohort: Cohort, config: RunConfig) -> tuple[dict[str, Block], l
         In the order of ``config.modalities``; modalities with no usable feature are left out.
     issues : list of Issue
         Modalities asked for but absent or empty, with the reason.
+    models : dict of str to BlockModel
+        The fitted (or given) block models.
     """
-    raw_by_modality = {
-        M.CLINICAL: lambda: clinical_features(cohort, config),
-        M.PRS: lambda: prs_features(cohort, config),
-        M.CONNECTIVITY: lambda: connectivity_features(cohort, config),
-        M.WEARABLES: lambda: wearable_features(cohort, config),
+    extractors = {
+        M.CLINICAL: clinical_features,
+        M.PRS: prs_features,
+        M.CONNECTIVITY: connectivity_features,
+        M.WEARABLES: wearable_features,
     }
-    blocks, issues = {}, []
+    blocks, issues, models = {}, [], {}
     for modality in config.modalities:
-        raw, notes = raw_by_modality[modality]()
-        raw = raw.drop(columns=[c for c in config.exclude_columns if c in raw.columns])
-        raw, screened = screen_columns(raw, modality, config.max_missing_fraction)
-        notes = notes + screened
+        model = fitted.get(modality) if fitted is not None else None
+        if fitted is not None and model is None:
+            continue
+        raw, notes, params = extractors[modality](cohort, config, model.params if model else None)
+        if model is None:
+            raw = raw.drop(columns=[c for c in config.exclude_columns if c in raw.columns])
+            raw, screened = screen_columns(raw, modality, config.max_missing_fraction)
+            notes = notes + screened
+        else:
+            absent = [c for c in model.columns if c not in raw.columns]
+            if absent:
+                notes.append(
+                    Issue(
+                        "warning",
+                        f"{len(absent)} {modality} feature(s) of the reference run are absent and imputed: {', '.join(absent[:6])}",
+                        modality,
+                        "give the same columns as the reference cohort",
+                    )
+                )
+            raw = raw.reindex(columns=list(model.columns))
+            raw = raw[raw.notna().any(axis=1)]
         if raw.shape[1] == 0 or raw.shape[0] == 0:
             issues.append(
                 Issue(
@@ -84,96 +134,148 @@ def build_blocks(cohort: Cohort, config: RunConfig) -> tuple[dict[str, Block], l
             )
             issues.extend(notes)
             continue
-        values, n_imputed = impute_and_scale(raw, config)
+        if model is None:
+            values, n_imputed, imputer, scaler = impute_and_scale(raw, config)
+            model = BlockModel(modality, tuple(raw.columns), imputer, scaler, params)
+        else:
+            n_imputed = int(raw.isna().to_numpy().sum())
+            values = pd.DataFrame(
+                model.scaler.transform(model.imputer.transform(raw.to_numpy(dtype=np.float64, copy=True))),
+                index=raw.index,
+                columns=raw.columns,
+            )
         if n_imputed:
             notes.append(Issue("info", f"{n_imputed} missing {modality} value(s) imputed ({config.impute})", modality, ""))
         blocks[modality] = Block(modality, values, raw, n_imputed, tuple(notes))
-    return blocks, issues
+        models[modality] = model
+    return blocks, issues, models
 
 
-def clinical_features(cohort: Cohort, config: RunConfig) -> tuple[pd.DataFrame, list[Issue]]:
+def clinical_features(cohort: Cohort, config: RunConfig, params: dict | None = None) -> tuple[pd.DataFrame, list[Issue], dict]:
     """Clinical/psychosocial columns, plus yes/no and true/false text columns as 0/1."""
     frame = cohort.participants
     columns = [c for c in cohort.columns_of(M.CLINICAL) if frame[c].dtype == np.float64]
     raw = frame[columns].copy()
     notes = []
+    yes_no = []
     for column in cohort.columns_of(M.TEXT):
         levels = set(frame[column].dropna().str.strip().str.lower())
-        if levels and levels <= set(_YES_NO):
+        wanted = column in params["yes_no"] if params is not None else bool(levels) and levels <= set(_YES_NO)
+        if wanted:
             raw[column] = frame[column].str.strip().str.lower().map(_YES_NO).astype(np.float64)
+            yes_no.append(column)
             notes.append(Issue("info", f"text column '{column}' read as 0/1 ({'/'.join(sorted(levels))})", M.CLINICAL, ""))
-    return raw, notes
+    return raw, notes, {"yes_no": yes_no}
 
 
-def prs_features(cohort: Cohort, config: RunConfig) -> tuple[pd.DataFrame, list[Issue]]:
+def prs_features(cohort: Cohort, config: RunConfig, params: dict | None = None) -> tuple[pd.DataFrame, list[Issue], dict]:
     """PRS columns, standardised within ancestry group or residualised on genetic PCs.
 
     Raw polygenic scores shift with ancestry when the GWAS was done in another population; left as
-    they are, a "high-risk" biotype can simply be an ancestry group.
+    they are, a "high-risk" biotype can simply be an ancestry group. With ``params`` (a reference
+    run's), the reference's group means and SDs or regression coefficients are applied.
     """
     frame = cohort.participants
     raw = frame[[c for c in cohort.columns_of(M.PRS) if frame[c].dtype == np.float64]].copy()
-    method = config.prs_adjustment
+    method = params["method"] if params is not None else config.prs_adjustment
     has_ancestry = "ancestry" in frame.columns
     pcs = [c for c in cohort.columns_of(M.COVARIATE) if re.fullmatch(r"(ancestry_|genetic_)?pc\d+", c, re.IGNORECASE)]
     if method == "auto":
         method = "within_ancestry" if has_ancestry else "none"
     if raw.empty or method == "none":
-        return raw, [Issue("info", "PRS used as given (no ancestry adjustment)", M.PRS, "")] if not raw.empty else []
+        notes = [Issue("info", "PRS used as given (no ancestry adjustment)", M.PRS, "")] if not raw.empty else []
+        return raw, notes, {"method": "none"}
     if method == "within_ancestry":
         if not has_ancestry:
-            return raw, [
-                Issue(
-                    "warning",
-                    "PRS ancestry adjustment asked for, but there is no 'ancestry' column",
-                    M.PRS,
-                    "add an ancestry column or choose prs_adjustment 'residualise_pcs' or 'none'",
-                )
-            ]
-        group = frame["ancestry"].fillna("unknown")
-        adjusted = raw.groupby(group).transform(lambda s: (s - s.mean()) / s.std(ddof=0) if s.std(ddof=0) > 0 else s - s.mean())
-        small = group.value_counts()
-        notes = [Issue("info", f"PRS standardised within ancestry group ({', '.join(f'{g} {n}' for g, n in small.items())})", M.PRS, "")]
-        if (small < 20).any():
-            notes.append(
-                Issue(
-                    "warning",
-                    f"ancestry group(s) {', '.join(small.index[small < 20])} have fewer than 20 participants: their PRS standardisation is unstable",
-                    M.PRS,
-                    "interpret their PRS with care, or use residualise_pcs",
-                )
+            fix = "add an ancestry column or choose prs_adjustment 'residualise_pcs' or 'none'"
+            return (
+                raw,
+                [Issue("warning", "PRS ancestry adjustment asked for, but there is no 'ancestry' column", M.PRS, fix)],
+                {"method": "none"},
             )
-        return adjusted, notes
+        return _standardised_within_ancestry(raw, frame["ancestry"].fillna("unknown").astype(str), params)
     if not pcs:
-        return raw, [
+        fix = "add pc1, pc2, ... columns or choose another prs_adjustment"
+        return (
+            raw,
+            [Issue("warning", "PRS residualisation on genetic PCs asked for, but there are no pc columns", M.PRS, fix)],
+            {"method": "none"},
+        )
+    return _residualised_on_pcs(raw, frame, pcs, params)
+
+
+def _standardised_within_ancestry(raw: pd.DataFrame, group: pd.Series, params: dict | None) -> tuple[pd.DataFrame, list[Issue], dict]:
+    """z-scores within ancestry group, with the group means and SDs fitted here or taken from ``params``."""
+    if params is None:
+        stats = {c: {g: (float(v.mean()), float(v.std(ddof=0))) for g, v in raw[c].groupby(group)} for c in raw.columns}
+        pooled = {c: (float(raw[c].mean()), float(raw[c].std(ddof=0))) for c in raw.columns}
+        params = {"method": "within_ancestry", "stats": stats, "pooled": pooled}
+    notes = []
+    adjusted = raw.copy()
+    for column in raw.columns:
+        known = params["stats"].get(column, {})
+        means = group.map(lambda g, k=known, c=column: k.get(g, params["pooled"][c])[0])
+        sds = group.map(lambda g, k=known, c=column: k.get(g, params["pooled"][c])[1]).replace(0.0, 1.0)
+        adjusted[column] = (raw[column] - means.astype(float)) / sds.astype(float)
+    counts = group[raw.notna().any(axis=1)].value_counts()
+    unseen = [g for g in counts.index if g not in next(iter(params["stats"].values()), {})]
+    notes.append(Issue("info", f"PRS standardised within ancestry group ({', '.join(f'{g} {n}' for g, n in counts.items())})", M.PRS, ""))
+    if unseen:
+        notes.append(
             Issue(
                 "warning",
-                "PRS residualisation on genetic PCs asked for, but there are no pc columns",
+                f"ancestry group(s) {', '.join(unseen)} are not in the reference cohort; pooled mean and SD used",
                 M.PRS,
-                "add pc1, pc2, ... columns or choose another prs_adjustment",
+                "interpret their PRS with care",
             )
-        ]
+        )
+    small = counts[counts < 20]
+    if len(small):
+        notes.append(
+            Issue(
+                "warning",
+                f"ancestry group(s) {', '.join(small.index)} have fewer than 20 participants: their PRS standardisation is unstable",
+                M.PRS,
+                "interpret their PRS with care, or use residualise_pcs",
+            )
+        )
+    return adjusted, notes, params
+
+
+def _residualised_on_pcs(
+    raw: pd.DataFrame, frame: pd.DataFrame, pcs: list[str], params: dict | None
+) -> tuple[pd.DataFrame, list[Issue], dict]:
+    """Residuals of each score on the genetic PCs (coefficients fitted here or taken from ``params``)."""
+    if params is not None:
+        pcs = params["pcs"]
     design = frame[pcs].to_numpy(dtype=np.float64)
+    betas = {} if params is None else params["betas"]
     adjusted = raw.copy()
     for column in raw.columns:
         ok = raw[column].notna().to_numpy() & np.isfinite(design).all(axis=1)
         x = np.column_stack([np.ones(ok.sum()), design[ok]])
-        beta, *_ = np.linalg.lstsq(x, raw[column].to_numpy()[ok], rcond=None)
-        adjusted.loc[ok, column] = raw[column].to_numpy()[ok] - x @ beta
-    return adjusted, [Issue("info", f"PRS residualised on {', '.join(pcs)}", M.PRS, "")]
+        if params is None:
+            betas[column], *_ = np.linalg.lstsq(x, raw[column].to_numpy()[ok], rcond=None)
+        adjusted[column] = np.nan
+        adjusted.loc[ok, column] = raw[column].to_numpy()[ok] - x @ np.asarray(betas[column])
+    return (
+        adjusted,
+        [Issue("info", f"PRS residualised on {', '.join(pcs)}", M.PRS, "")],
+        {"method": "residualise_pcs", "pcs": pcs, "betas": betas},
+    )
 
 
-def connectivity_features(cohort: Cohort, config: RunConfig) -> tuple[pd.DataFrame, list[Issue]]:
+def connectivity_features(cohort: Cohort, config: RunConfig, params: dict | None = None) -> tuple[pd.DataFrame, list[Issue], dict]:
     """Network-level mean connectivity and/or PCA components of the edges, plus ``fc_`` table columns."""
     frame = cohort.participants
     table = frame[[c for c in cohort.columns_of(M.CONNECTIVITY) if frame[c].dtype == np.float64]]
     table = table[table.notna().any(axis=1)]
     c = cohort.connectivity
     if c is None:
-        return table, []
+        return table, [], params or {}
     notes = []
     parts = []
-    want = config.connectivity_features
+    want = params["features"] if params is not None else config.connectivity_features
     networks_usable = c.atlas is not None and len(c.atlas.network_names) >= 2
     if want in ("networks", "both") and not networks_usable:
         notes.append(
@@ -187,15 +289,26 @@ def connectivity_features(cohort: Cohort, config: RunConfig) -> tuple[pd.DataFra
         want = "pca"
     if want in ("networks", "both"):
         parts.append(network_means(c.edges, c.atlas.networks, c.ids))
+    pca = params.get("pca") if params is not None else None
     if want in ("pca", "both"):
-        k = min(config.connectivity_pca_components, len(c.ids) - 1, c.edges.shape[1])
-        scores = PCA(n_components=k, random_state=config.seed).fit_transform(c.edges.astype(np.float64))
-        parts.append(pd.DataFrame(scores, index=pd.Index(c.ids, name="participant"), columns=[f"fc_pc{i + 1}" for i in range(k)]))
+        if pca is None:
+            k = min(config.connectivity_pca_components, len(c.ids) - 1, c.edges.shape[1])
+            pca = PCA(n_components=k, random_state=config.seed).fit(c.edges.astype(np.float64))
+        scores = pca.transform(c.edges.astype(np.float64))
+        parts.append(
+            pd.DataFrame(scores, index=pd.Index(c.ids, name="participant"), columns=[f"fc_pc{i + 1}" for i in range(scores.shape[1])])
+        )
     matrices = pd.concat(parts, axis=1)
     if config.harmonise_sites:
+        if params is not None:
+            raise CohortError(
+                "placing new participants into a run with site harmonisation is not supported yet",
+                "the reference run",
+                "use a reference run without harmonise_sites, or re-run the clustering with the new participants included",
+            )
         matrices, harmonised = harmonised_features(cohort, matrices, config)
         notes.append(harmonised)
-    return matrices.join(table, how="outer"), notes
+    return matrices.join(table, how="outer"), notes, {"features": want, "pca": pca}
 
 
 def harmonised_features(cohort: Cohort, features: pd.DataFrame, config: RunConfig) -> tuple[pd.DataFrame, Issue]:
@@ -255,13 +368,13 @@ def network_means(edges: np.ndarray, networks: tuple[str, ...], ids: np.ndarray)
     return pd.DataFrame(means.astype(np.float64), index=pd.Index(ids, name="participant"), columns=columns)
 
 
-def wearable_features(cohort: Cohort, config: RunConfig) -> tuple[pd.DataFrame, list[Issue]]:
+def wearable_features(cohort: Cohort, config: RunConfig, params: dict | None = None) -> tuple[pd.DataFrame, list[Issue], dict]:
     """Per-participant summaries of the daily series (see :func:`analysis.wearables.wearable_summaries`), plus ``wear_`` table columns."""
     frame = cohort.participants
     table = frame[[c for c in cohort.columns_of(M.WEARABLES) if frame[c].dtype == np.float64]]
     table = table[table.notna().any(axis=1)]
     if cohort.wearables is None:
-        return table, []
+        return table, [], {}
     summaries = wearable_summaries(cohort.wearables, config.wearable_min_valid_days)
     worn = cohort.wearables.days["participant"].nunique()
     notes = [
@@ -281,7 +394,7 @@ def wearable_features(cohort: Cohort, config: RunConfig) -> tuple[pd.DataFrame, 
                 "lower wearable_min_valid_days to keep them (their summaries are less reliable)",
             )
         )
-    return summaries.join(table, how="outer"), notes
+    return summaries.join(table, how="outer"), notes, {}
 
 
 def screen_columns(raw: pd.DataFrame, modality: str, max_missing: float) -> tuple[pd.DataFrame, list[Issue]]:
@@ -311,23 +424,23 @@ def screen_columns(raw: pd.DataFrame, modality: str, max_missing: float) -> tupl
     return raw[raw.notna().any(axis=1)], notes
 
 
-def impute_and_scale(raw: pd.DataFrame, config: RunConfig) -> tuple[pd.DataFrame, int]:
+def impute_and_scale(raw: pd.DataFrame, config: RunConfig) -> tuple[pd.DataFrame, int, object, object]:
     """Fill missing values (median, KNN or iterative) and scale each feature (standard or robust).
 
     Returns
     -------
     values : DataFrame, same index and columns as ``raw``
     n_imputed : int
+    imputer, scaler : the fitted transformers (to treat new participants the same way)
     """
-    x = raw.to_numpy(dtype=np.float64)
+    x = raw.to_numpy(dtype=np.float64, copy=True)  # a writable copy: some imputers fill in place
     n_imputed = int(np.isnan(x).sum())
-    if n_imputed:
-        imputer = {
-            "median": lambda: SimpleImputer(strategy="median"),
-            "knn": lambda: KNNImputer(n_neighbors=5),
-            "iterative": lambda: IterativeImputer(random_state=config.seed, max_iter=10),
-        }[config.impute]()
-        x = imputer.fit_transform(x)
+    imputer = {
+        "median": lambda: SimpleImputer(strategy="median", keep_empty_features=True),
+        "knn": lambda: KNNImputer(n_neighbors=5, keep_empty_features=True),
+        "iterative": lambda: IterativeImputer(random_state=config.seed, max_iter=10, keep_empty_features=True),
+    }[config.impute]()
+    x = imputer.fit_transform(x)
     scaler = StandardScaler() if config.scale == "standard" else RobustScaler()
     x = scaler.fit_transform(x)
-    return pd.DataFrame(x, index=raw.index, columns=raw.columns), n_imputed
+    return pd.DataFrame(x, index=raw.index, columns=raw.columns), n_imputed, imputer, scaler

@@ -14,6 +14,25 @@ from analysis.features import Block
 
 
 @dataclass(frozen=True)
+class FusionModel:
+    """What fusion learned from the reference cohort.
+
+    Attributes
+    ----------
+    columns : dict of str to list of str
+        Modality → fused column names, in order.
+    imputer : KNNImputer or None
+        Fitted on the reference's unweighted fused matrix when whole blocks were imputed.
+    multipliers : dict of str to float
+        Modality → factor sqrt(weight / block variance) applied to its columns.
+    """
+
+    columns: dict[str, list[str]]
+    imputer: object
+    multipliers: dict[str, float]
+
+
+@dataclass(frozen=True)
 class FusedFeatures:
     """The matrix that enters the embedding.
 
@@ -29,6 +48,8 @@ class FusedFeatures:
         Each modality's share of the total variance of ``matrix`` (sums to 1).
     imputed_blocks : dict of str to int
         Modality → participants whose whole block was imputed (policy "impute").
+    model : FusionModel
+        Block columns, the fitted block imputer and the block multipliers, to fuse new participants alike.
     """
 
     matrix: pd.DataFrame
@@ -36,6 +57,7 @@ class FusedFeatures:
     exclusion_reason: pd.Series
     variance_share: dict[str, float]
     imputed_blocks: dict[str, int]
+    model: FusionModel
 
     @property
     def included(self) -> pd.Index:
@@ -43,7 +65,7 @@ class FusedFeatures:
         return self.matrix.index
 
 
-def fuse_blocks(blocks: dict[str, Block], participants: pd.Index, config: RunConfig) -> FusedFeatures:
+def fuse_blocks(blocks: dict[str, Block], participants: pd.Index, config: RunConfig, fitted: FusionModel | None = None) -> FusedFeatures:
     """Join blocks, apply the missing-modality policy and the block weights.
 
     Parameters
@@ -52,6 +74,8 @@ def fuse_blocks(blocks: dict[str, Block], participants: pd.Index, config: RunCon
     participants : Index
         Every participant of the cohort, in order; each ends up included or with a reason.
     config : RunConfig
+    fitted : FusionModel, optional
+        A reference run's fusion: its block imputer and multipliers are applied instead of fitted.
 
     Returns
     -------
@@ -76,7 +100,7 @@ def fuse_blocks(blocks: dict[str, Block], participants: pd.Index, config: RunCon
         keep = has.any(axis=1)
         reason[~keep] = "no data in any selected modality (" + ", ".join(blocks) + ")"
     included = participants[keep.to_numpy()]
-    if len(included) < 10:
+    if len(included) < (1 if fitted is not None else 10):
         raise CohortError(
             f"only {len(included)} participant(s) have every selected modality ({', '.join(blocks)})",
             "the run configuration",
@@ -89,20 +113,28 @@ def fuse_blocks(blocks: dict[str, Block], participants: pd.Index, config: RunCon
         part.columns = columns[modality]
         parts.append(part)
     matrix = pd.concat(parts, axis=1)
+    if fitted is not None:
+        matrix = matrix.reindex(columns=[c for cols in fitted.columns.values() for c in cols])
+        columns = fitted.columns
     imputed = {m: int((~has.loc[included, m]).sum()) for m in blocks}
+    imputer = fitted.imputer if fitted is not None else None
     if matrix.isna().any().any():
-        matrix = pd.DataFrame(KNNImputer(n_neighbors=5).fit_transform(matrix.to_numpy()), index=matrix.index, columns=matrix.columns)
-    matrix = _weighted(matrix, columns, config)
+        if imputer is None:
+            imputer = KNNImputer(n_neighbors=5).fit(matrix.to_numpy(copy=True))
+        matrix = pd.DataFrame(imputer.transform(matrix.to_numpy(copy=True)), index=matrix.index, columns=matrix.columns)
+    multipliers = fitted.multipliers if fitted is not None else block_multipliers(matrix, columns, config)
+    for modality, cols in columns.items():
+        matrix[cols] = matrix[cols] * multipliers[modality]
     total = float(matrix.var(ddof=0).sum())
     share = {m: float(matrix[c].var(ddof=0).sum() / total) if total else 0.0 for m, c in columns.items()}
-    return FusedFeatures(matrix, columns, reason, share, {m: n for m, n in imputed.items() if n})
+    model = FusionModel(columns, imputer, multipliers)
+    return FusedFeatures(matrix, columns, reason, share, {m: n for m, n in imputed.items() if n}, model)
 
 
-def _weighted(matrix: pd.DataFrame, columns: dict[str, list[str]], config: RunConfig) -> pd.DataFrame:
-    """Scale each block so that its total variance equals its weight (equal blocks by default)."""
-    out = matrix.copy()
+def block_multipliers(matrix: pd.DataFrame, columns: dict[str, list[str]], config: RunConfig) -> dict[str, float]:
+    """Factor per block that makes its total variance equal its weight (equal blocks by default)."""
+    out = {}
     for modality, cols in columns.items():
-        variance = float(out[cols].var(ddof=0).sum())
-        if variance > 0:
-            out[cols] = out[cols] * np.sqrt(config.weight_of(modality) / variance)
+        variance = float(matrix[cols].var(ddof=0).sum())
+        out[modality] = float(np.sqrt(config.weight_of(modality) / variance)) if variance > 0 else 1.0
     return out

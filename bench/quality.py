@@ -59,7 +59,7 @@ def synthetic_tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for name, modalities in (("synthetic_clinical", ("clinical",)), ("synthetic_clinical_wearables", ("clinical", "wearables"))):
         config = RunConfig(modalities=modalities)
-        blocks, _ = build_blocks(cohort, config)
+        blocks, _, _ = build_blocks(cohort, config)
         fused = fuse_blocks(blocks, cohort.participants.index, config)
         out[name] = (fused.matrix.to_numpy(), truth.loc[fused.included].to_numpy())
     return out

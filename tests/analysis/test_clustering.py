@@ -25,7 +25,7 @@ def test_planted_clusters_are_recovered(warm_umap, blobs):
     assert (np.bincount(result.labels[clustered]) == sorted(np.bincount(result.labels[clustered]), reverse=True)).all()
     assert result.display.shape == (300, 2)
     assert result.embedding.shape == (300, 5)
-    assert set(models) == {"umap", "umap_2d", "hdbscan"}
+    assert set(models) == {"umap", "umap_2d", "hdbscan", "label_order"}
     assert sum(row["chosen"] for row in result.selection) == 1
     assert ((0 <= result.probabilities) & (result.probabilities <= 1)).all()
 

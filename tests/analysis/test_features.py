@@ -20,7 +20,8 @@ def test_yes_no_text_becomes_zero_one_and_free_text_is_not_a_feature():
     frame = participants_frame(12)
     frame["smoker"] = ["yes", "no", "Yes", "NO"] * 3
     frame["notes"] = "free text"
-    raw, notes = clinical_features(cohort_of(frame), RunConfig())
+    raw, notes, params = clinical_features(cohort_of(frame), RunConfig())
+    assert params == {"yes_no": ["smoker"]}
     assert raw["smoker"].tolist() == [1.0, 0.0, 1.0, 0.0] * 3
     assert "notes" not in raw.columns
     assert any("'smoker' read as 0/1" in n.message for n in notes)
@@ -37,12 +38,12 @@ def test_screening_drops_sparse_and_constant_columns_and_says_so():
 
 def test_imputation_counts_and_scaling():
     raw = pd.DataFrame({"a": [1.0, np.nan, 3.0, 5.0], "b": [2.0, 2.5, np.nan, 1.0]})
-    values, n = impute_and_scale(raw, RunConfig(impute="median"))
+    values, n, _, _ = impute_and_scale(raw, RunConfig(impute="median"))
     assert n == 2
     np.testing.assert_allclose(values.mean(), 0, atol=1e-12)
     np.testing.assert_allclose(values.std(ddof=0), 1)
     for method in ("knn", "iterative"):
-        filled, _ = impute_and_scale(raw, RunConfig(impute=method))
+        filled, *_ = impute_and_scale(raw, RunConfig(impute=method))
         assert not filled.isna().any().any()
 
 
@@ -51,7 +52,7 @@ def test_prs_standardised_within_ancestry():
     frame = participants_frame(60)
     frame["ancestry"] = ["EUR"] * 40 + ["AFR"] * 20
     frame["prs_mcp"] = np.r_[rng.normal(5, 2, 40), rng.normal(-3, 1, 20)]
-    adjusted, notes = prs_features(cohort_of(frame), RunConfig())
+    adjusted, notes, _ = prs_features(cohort_of(frame), RunConfig())
     by_group = adjusted["prs_mcp"].groupby(frame["ancestry"].to_numpy()).agg(["mean", lambda s: s.std(ddof=0)])
     np.testing.assert_allclose(by_group["mean"], 0, atol=1e-12)
     np.testing.assert_allclose(by_group.iloc[:, 1], 1)
@@ -63,7 +64,8 @@ def test_prs_residualised_on_pcs_is_uncorrelated_with_them():
     frame = participants_frame(80)
     frame["pc1"] = rng.normal(size=80)
     frame["prs_mcp"] = 3 * frame["pc1"] + rng.normal(size=80)
-    adjusted, _ = prs_features(cohort_of(frame), RunConfig(prs_adjustment="residualise_pcs"))
+    adjusted, _, params = prs_features(cohort_of(frame), RunConfig(prs_adjustment="residualise_pcs"))
+    assert params["pcs"] == ["pc1"]
     assert abs(np.corrcoef(adjusted["prs_mcp"], frame["pc1"])[0, 1]) < 1e-10
 
 
@@ -115,6 +117,7 @@ def test_blocks_for_a_cohort_with_matrices():
         )
     )
     assert isinstance(cohort.connectivity.atlas, Atlas)
-    blocks, issues = build_blocks(cohort, RunConfig(connectivity_features="both", connectivity_pca_components=3))
+    blocks, issues, models = build_blocks(cohort, RunConfig(connectivity_features="both", connectivity_pca_components=3))
+    assert models["connectivity"].params["pca"].n_components_ == 3
     assert list(blocks) == ["clinical", "prs", "connectivity"]
     assert list(blocks["connectivity"].values.columns) == ["fc_SAL__SAL", "fc_SAL__DMN", "fc_DMN__DMN", "fc_pc1", "fc_pc2", "fc_pc3"]

@@ -1,0 +1,158 @@
+"""A finished run as a model: saved to a folder, loaded back, and used to place new participants.
+
+The model holds the fitted feature blocks, fusion, both UMAPs and HDBSCAN (with prediction data).
+New participants are transformed exactly like the reference cohort (no refitting), embedded with
+UMAP's ``transform`` and assigned with HDBSCAN's ``approximate_predict``; the strength of the
+assignment is the membership probability and ``approximate_predict_scores`` gives the outlier score.
+
+The model file is a joblib pickle: load only models you or your team produced.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.biotypes import RunResult, assignment_table
+from analysis.clustering import ClusterResult
+from analysis.cohort import Cohort
+from analysis.config import RunConfig
+from analysis.errors import CohortError, Issue
+from analysis.features import BlockModel, build_blocks
+from analysis.fusion import FusionModel, fuse_blocks
+
+MODEL_FILE = "model.joblib"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BiotypeModel:
+    """Everything needed to place new participants into a run's biotypes.
+
+    Attributes
+    ----------
+    config : RunConfig
+        The reference run's resolved configuration.
+    blocks : dict of str to BlockModel
+    fusion : FusionModel
+    umap, umap_2d, hdbscan : fitted umap.UMAP, umap.UMAP and hdbscan.HDBSCAN
+    label_order : dict of int to int
+        HDBSCAN label → 0-based biotype of the run.
+    names : dict of int to str
+        0-based biotype → its name in the reference run.
+    reference_fingerprint : str
+        Fingerprint of the reference cohort's input files.
+    """
+
+    config: RunConfig
+    blocks: dict[str, BlockModel]
+    fusion: FusionModel
+    umap: object
+    umap_2d: object
+    hdbscan: object
+    label_order: dict[int, int]
+    names: dict[int, str]
+    reference_fingerprint: str
+
+
+def biotype_model(result: RunResult, cohort: Cohort) -> BiotypeModel:
+    """Pack a run's fitted objects as a model."""
+    m = result.models
+    return BiotypeModel(
+        result.config, m["blocks"], m["fusion"], m["umap"], m["umap_2d"], m["hdbscan"], m["label_order"], m["names"], cohort.fingerprint
+    )
+
+
+def save_model(model: BiotypeModel, folder: str | Path) -> Path:
+    """Write the model to ``folder/model.joblib`` (folder created) and return the file's path."""
+    import joblib
+
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CohortError(f"cannot create the model folder ({exc.strerror})", str(path), "choose a folder you can write to") from None
+    joblib.dump({"format": FORMAT_VERSION, "model": model}, path / MODEL_FILE, compress=3)
+    return path / MODEL_FILE
+
+
+def load_model(folder: str | Path) -> BiotypeModel:
+    """Read a model written by :func:`save_model` (a folder, or the model.joblib file itself)."""
+    import joblib
+
+    path = Path(folder)
+    path = path / MODEL_FILE if path.is_dir() else path
+    if not path.is_file():
+        raise CohortError(
+            f"no {MODEL_FILE} at '{path.parent}'", str(path.parent), "give the model/ folder that 'python -m analysis cluster' wrote"
+        )
+    try:
+        content = joblib.load(path)
+    except Exception as exc:  # a damaged or foreign pickle can raise anything
+        raise CohortError(
+            f"'{path.name}' cannot be read as a model ({type(exc).__name__})",
+            str(path),
+            "give the model/ folder that 'python -m analysis cluster' wrote",
+        ) from None
+    if not isinstance(content, dict) or content.get("format") != FORMAT_VERSION or not isinstance(content.get("model"), BiotypeModel):
+        raise CohortError(
+            f"'{path.name}' is not a model of this version of the tool",
+            str(path),
+            "re-run 'python -m analysis cluster' to write a current model",
+        )
+    return content["model"]
+
+
+def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFrame, list[Issue]]:
+    """Place a new cohort's participants into the model's biotypes.
+
+    Parameters
+    ----------
+    model : BiotypeModel
+    cohort : Cohort
+        The new participants, loaded like any cohort.
+
+    Returns
+    -------
+    assignments : DataFrame
+        The columns of ``assignments.csv``: one row per new participant; ``biotype`` -1 when the
+        participant falls outside every biotype; ``membership_probability`` is HDBSCAN's prediction
+        strength; ``umap_1``/``umap_2`` place them on the reference's 2-D map.
+    issues : list of Issue
+    """
+    import hdbscan
+
+    blocks, issues, _ = build_blocks(cohort, model.config, fitted=model.blocks)
+    missing = [m for m in model.blocks if m not in blocks]
+    if missing:
+        raise CohortError(
+            f"the new cohort has no {', '.join(missing)} data, which the reference run clustered on",
+            "the new cohort's files",
+            f"give {', '.join(missing)} files for the new participants",
+        )
+    fused = fuse_blocks(blocks, cohort.participants.index, model.config, fitted=model.fusion)
+    issues += [i for b in blocks.values() for i in b.issues]
+    x = fused.matrix.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        embedding = model.umap.transform(x).astype(np.float32)
+        display = model.umap_2d.transform(x).astype(np.float32)
+        raw_labels, strengths = hdbscan.approximate_predict(model.hdbscan, embedding)
+        outlier = hdbscan.approximate_predict_scores(model.hdbscan, embedding)
+    labels = np.array([model.label_order.get(int(c), -1) for c in raw_labels], dtype=np.int64)
+    result = ClusterResult(
+        labels,
+        np.asarray(strengths, dtype=np.float64),
+        np.nan_to_num(np.asarray(outlier, dtype=np.float64)),
+        embedding,
+        display,
+        model.config.n_neighbors,
+        model.config.min_cluster_size,
+        model.config.min_samples,
+        (),
+    )
+    return assignment_table(cohort, fused, result, model.names), issues

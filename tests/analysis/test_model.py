@@ -1,0 +1,99 @@
+"""Saving a run as a model and placing new participants into its biotypes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from analysis.biotypes import ASSIGNMENT_COLUMNS, run_biotypes
+from analysis.cli import main
+from analysis.cohort import CohortFiles, load_cohort
+from analysis.config import RunConfig
+from analysis.errors import CohortError
+from analysis.export import write_synthetic_cohort
+from analysis.inputs import InputFile
+from analysis.model import assign_participants, biotype_model, load_model, save_model
+from analysis.synthetic import generate_cohort
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    out = {}
+    for name, seed in (("reference", 21), ("new", 22)):
+        out[name] = tmp_path_factory.mktemp(name)
+        write_synthetic_cohort(generate_cohort(400, seed=seed), out[name])
+    return out
+
+
+def cohort_in(folder, wearables=True):
+    files = CohortFiles(
+        participants=InputFile.from_path(folder / "participants.csv"),
+        wearables=InputFile.from_path(folder / "wearables.csv") if wearables else None,
+    )
+    return load_cohort(files)
+
+
+@pytest.fixture(scope="module")
+def reference(warm_umap, folders, tmp_path_factory):
+    cohort = cohort_in(folders["reference"])
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=4))
+    folder = tmp_path_factory.mktemp("model")
+    save_model(biotype_model(result, cohort), folder)
+    return cohort, result, folder
+
+
+def test_reference_participants_land_in_their_own_biotypes(reference):
+    cohort, result, folder = reference
+    assignments, _ = assign_participants(load_model(folder), cohort)
+    assert tuple(assignments.columns) == tuple(result.assignments.columns) == tuple(ASSIGNMENT_COLUMNS)
+    same = assignments["included"] & result.assignments["included"]
+    agreement = (assignments.loc[same, "biotype"] == result.assignments.loc[same, "biotype"]).mean()
+    assert agreement >= 0.95
+    assert (assignments["exclusion_reason"] == result.assignments["exclusion_reason"]).all()
+
+
+def test_new_participants_get_the_planted_biotypes(reference, folders):
+    _, result, folder = reference
+    new = cohort_in(folders["new"])
+    assignments, _ = assign_participants(load_model(folder), new)
+    assert len(assignments) == new.n_participants
+    truth = pd.read_csv(folders["new"] / "truth.csv")["true_biotype"].to_numpy()
+    placed = assignments["included"].to_numpy() & (truth >= 0) & (assignments["biotype"].fillna(-1).to_numpy() >= 1)
+    assert placed.mean() > 0.5
+    assert adjusted_rand_score(truth[placed], assignments["biotype"].to_numpy()[placed]) >= 0.8
+    assert assignments.loc[assignments["included"], "membership_probability"].between(0, 1).all()
+
+
+def test_missing_modality_and_bad_model_files_are_user_errors(reference, folders, tmp_path):
+    _, _, folder = reference
+    with pytest.raises(CohortError, match="the new cohort has no wearables data, which the reference run clustered on"):
+        assign_participants(load_model(folder), cohort_in(folders["new"], wearables=False))
+    with pytest.raises(CohortError, match="no model.joblib at"):
+        load_model(tmp_path)
+    (tmp_path / "model.joblib").write_bytes(b"not a pickle")
+    with pytest.raises(CohortError, match="cannot be read as a model"):
+        load_model(tmp_path)
+
+
+def test_cluster_then_assign_on_the_command_line(warm_umap, folders, tmp_path, capsys):
+    ref, new = folders["reference"], folders["new"]
+    assert (
+        main(["cluster", "--participants", str(ref / "participants.csv"), "--modalities", "clinical", "--out", str(tmp_path / "run")]) == 0
+    )
+    assert (tmp_path / "run" / "model" / "model.joblib").is_file()
+    code = main(
+        [
+            "assign",
+            "--model",
+            str(tmp_path / "run" / "model"),
+            "--participants",
+            str(new / "participants.csv"),
+            "--out",
+            str(tmp_path / "new"),
+        ]
+    )
+    assert code == 0
+    out = pd.read_csv(tmp_path / "new" / "assignments.csv", dtype={"participant_id": str})
+    assert len(out) == 400 and out["included"].all()
+    assert np.isfinite(out["umap_1"]).all()
+    assert "wrote" in capsys.readouterr().out
