@@ -17,6 +17,7 @@ from analysis.config import RunConfig
 from analysis.errors import Issue
 from analysis.features import build_blocks
 from analysis.fusion import FusedFeatures, fuse_blocks
+from analysis.importance import biotype_importance
 from analysis.profiling import biotype_names, profile_table
 from analysis.stability import Stability, subsample_stability
 
@@ -47,6 +48,8 @@ class RunResult:
         See :func:`analysis.profiling.profile_table`.
     audit : DataFrame
         See :func:`analysis.audits.covariate_audit`.
+    importance : DataFrame
+        See :func:`analysis.importance.biotype_importance`.
     fused : FusedFeatures
     clusters : ClusterResult
     models : dict
@@ -64,6 +67,7 @@ class RunResult:
     assignments: pd.DataFrame
     profile: pd.DataFrame
     audit: pd.DataFrame
+    importance: pd.DataFrame
     fused: FusedFeatures
     clusters: ClusterResult
     models: dict
@@ -109,6 +113,8 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     profile = profile_table(features, feature_modality, labels)
     names = biotype_names(profile)
     audit = covariate_audit(labels, audit_covariates(cohort))
+    say(0.94, "what defines each biotype (permutation importance)")
+    importance = biotype_importance(fused.matrix, labels, seed=config.seed)
     for row in audit[audit["flagged"]].itertuples():
         issues.append(
             Issue(
@@ -154,7 +160,7 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     say(1.0, "done")
     models["names"] = names
     assignments = assignment_table(cohort, fused, clusters, names)
-    return RunResult(resolved, assignments, profile, audit, fused, clusters, models, stability, tuple(issues), timings)
+    return RunResult(resolved, assignments, profile, audit, importance, fused, clusters, models, stability, tuple(issues), timings)
 
 
 def audit_covariates(cohort: Cohort) -> pd.DataFrame:

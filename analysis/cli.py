@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--modalities", help="comma-separated modalities to cluster on (default: every modality the inputs provide)")
     cluster.add_argument("--config", type=Path, help="run.json (or a configuration JSON) whose parameters to use")
     cluster.add_argument("--seed", type=int, help="random seed (overrides the configuration's)")
+    cluster.add_argument(
+        "--sweep", action="store_true", help="also write sweep.csv: biotypes, noise, DBCV, stability over n_neighbors x min_cluster_size"
+    )
     cluster.add_argument("--out", required=True, type=Path, help="folder to write the results into")
     assign = commands.add_parser("assign", help="place new participants into the biotypes of an earlier run")
     assign.add_argument("--model", required=True, type=Path, help="the model/ folder an earlier 'cluster' wrote")
@@ -134,6 +137,15 @@ def run_cluster(args: argparse.Namespace) -> int:
 
     result = run_biotypes(cohort, config, progress)
     paths = write_run(result, cohort, args.out)
+    if args.sweep:
+        from analysis.clustering import candidate_min_cluster_sizes
+        from analysis.sweep import parameter_sweep
+
+        x = result.fused.matrix.to_numpy()
+        grid = [k for k in (5, 10, 15, 30, 50) if k < len(x)]
+        table = parameter_sweep(x, result.config, grid, candidate_min_cluster_sizes(len(x)), progress)
+        paths.append(args.out / "sweep.csv")
+        table.to_csv(paths[-1], index=False)
     labels = result.clusters.labels
     print(
         f"{result.clusters.n_biotypes} biotype(s) among {len(labels)} clustered participant(s) of {cohort.n_participants}; "

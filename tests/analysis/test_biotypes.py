@@ -75,8 +75,13 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     config = tmp_path / "config.json"
     config.write_text('{"stability_resamples": 2}')
     args = ["--modalities", "clinical,prs", "--seed", "5", "--config", str(config)]
-    assert main(["cluster", *inputs(cohort_dir), *args, "--out", str(tmp_path / "one")]) == 0
+    assert main(["cluster", *inputs(cohort_dir), *args, "--sweep", "--out", str(tmp_path / "one")]) == 0
     out = capsys.readouterr().out
+    sweep = pd.read_csv(tmp_path / "one" / "sweep.csv")
+    assert set(sweep["n_neighbors"]) == {5, 10, 15, 30, 50}
+    assert {"n_biotypes", "noise_fraction", "dbcv", "stability"} <= set(sweep.columns)
+    importance = pd.read_csv(tmp_path / "one" / "importance.csv")
+    assert set(importance["feature"].str.split(":").str[0]) == {"clinical", "prs"}
     assert "wrote" in out and "biotype(s) among" in out
     record = json.loads((tmp_path / "one" / "run.json").read_text())
     assert record["config"]["seed"] == 5
@@ -86,7 +91,7 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     assert abs(sum(record["variance_share"].values()) - 1) < 1e-9
     assert main(["cluster", *inputs(cohort_dir), "--config", str(tmp_path / "one" / "run.json"), "--out", str(tmp_path / "two")]) == 0
     assert len(record["stability"]["ari"]) == 2
-    for name in ("assignments.csv", "profile.csv", "audit.csv", "stability.csv"):
+    for name in ("assignments.csv", "profile.csv", "audit.csv", "importance.csv", "stability.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
     assert len(assignments) == 400

@@ -1,0 +1,79 @@
+"""Parameter sweep: what the biotypes look like over a grid of n_neighbors × min_cluster_size.
+
+For each n_neighbors the neighbour graph and the UMAP embedding are computed once; every
+min_cluster_size then only re-runs HDBSCAN on that embedding. Stability per cell is measured on the
+embedding (HDBSCAN on random 80% subsamples of the embedded points, ARI against the cell's own
+labels on the same points): it says how firmly HDBSCAN splits that embedding, not how stable the
+embedding itself is (that is :mod:`analysis.stability`, which re-embeds and costs far more).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from analysis.clustering import default_min_samples, hdbscan_fit, neighbour_graph, umap_embedding
+
+SWEEP_SUBSAMPLES = 5
+
+
+def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_cluster_size_grid: list[int], progress=None) -> pd.DataFrame:
+    """Cluster the fused features for every cell of the grid.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, n_features)
+    config : RunConfig
+        Supplies n_components, min_dist, min_samples (None: a quarter of min_cluster_size), the
+        selection method, epsilon and the seed.
+    n_neighbors_grid, min_cluster_size_grid : list of int
+    progress : callable(fraction, message), optional
+
+    Returns
+    -------
+    DataFrame
+        One row per cell: ``n_neighbors``, ``min_cluster_size``, ``min_samples``, ``n_biotypes``,
+        ``noise_fraction``, ``dbcv`` and ``stability`` (median ARI over subsamples, see above).
+    """
+    say = progress or (lambda fraction, message: None)
+    rng = np.random.default_rng(config.seed)
+    size = int(round(0.8 * len(x)))
+    subsets = [np.sort(rng.choice(len(x), size, replace=False)) for _ in range(SWEEP_SUBSAMPLES)]
+    rows = []
+    for i, k in enumerate(n_neighbors_grid):
+        say(i / len(n_neighbors_grid), f"UMAP with n_neighbors {k}")
+        k = min(k, len(x) - 1)
+        embedding, _ = umap_embedding(x, neighbour_graph(x, k, config.seed), config.n_components, config.min_dist, config.seed)
+        for m in min_cluster_size_grid:
+            min_samples = config.min_samples or default_min_samples(m)
+            fit = hdbscan_fit(embedding, m, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
+            labels = fit.labels_
+            n_biotypes = int(labels.max()) + 1 if (labels >= 0).any() else 0
+            try:
+                dbcv = float(fit.relative_validity_) if n_biotypes >= 2 else float("nan")
+            except (ValueError, ZeroDivisionError, IndexError):
+                dbcv = float("nan")
+            aris = []
+            for rows_ in subsets:
+                sub = hdbscan_fit(
+                    embedding[rows_],
+                    max(2, int(round(0.8 * m))),
+                    min_samples,
+                    config.cluster_selection_method,
+                    config.cluster_selection_epsilon,
+                )
+                aris.append(adjusted_rand_score(labels[rows_], sub.labels_))
+            rows.append(
+                {
+                    "n_neighbors": k,
+                    "min_cluster_size": m,
+                    "min_samples": min_samples,
+                    "n_biotypes": n_biotypes,
+                    "noise_fraction": float((labels < 0).mean()),
+                    "dbcv": dbcv,
+                    "stability": float(np.median(aris)),
+                }
+            )
+    say(1.0, "sweep done")
+    return pd.DataFrame(rows)

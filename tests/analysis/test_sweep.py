@@ -1,0 +1,18 @@
+"""The parameter sweep covers the grid and reports sensible figures for clear clusters."""
+
+from sklearn.datasets import make_blobs
+
+from analysis.config import RunConfig
+from analysis.sweep import parameter_sweep
+
+
+def test_grid_cells_and_figures(warm_umap):
+    x, _ = make_blobs(n_samples=[100, 80, 60], n_features=5, cluster_std=0.8, random_state=1)
+    table = parameter_sweep(x, RunConfig(seed=0), [10, 20], [10, 30, 150])
+    assert len(table) == 6
+    assert set(zip(table["n_neighbors"], table["min_cluster_size"], strict=True)) == {(a, b) for a in (10, 20) for b in (10, 30, 150)}
+    good = table[table["min_cluster_size"] < 100]
+    assert (good["n_biotypes"] == 3).all()
+    assert (good["stability"] > 0.9).all()
+    assert (good["dbcv"] > 0.5).all()
+    assert (table[table["min_cluster_size"] == 150]["n_biotypes"] <= 1).all()
