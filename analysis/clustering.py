@@ -164,7 +164,7 @@ def find_biotypes(x: np.ndarray, config, progress=None) -> tuple[ClusterResult, 
         min_samples = config.min_samples or default_min_samples(size)
         fit = hdbscan_fit(embedding, size, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
         fits[size] = fit
-        rows.append(_selection_row(fit, size, min_samples))
+        rows.append(selection_row(fit, size, min_samples))
     chosen = _choose(rows)
     selection = tuple({**row, "chosen": row["min_cluster_size"] == chosen} for row in rows)
     fit = fits[chosen]
@@ -186,7 +186,7 @@ def find_biotypes(x: np.ndarray, config, progress=None) -> tuple[ClusterResult, 
     return result, {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit, "label_order": label_order}
 
 
-def _selection_row(fit, size: int, min_samples: int) -> dict:
+def selection_row(fit, size: int, min_samples: int) -> dict:
     """Number of biotypes, noise share and DBCV of one HDBSCAN fit."""
     labels = fit.labels_
     n_biotypes = int(labels.max()) + 1 if (labels >= 0).any() else 0

@@ -16,7 +16,7 @@ import pandas as pd
 from analysis import modalities as M
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile, decode_text, maybe_gunzip
-from analysis.tables import coerce_numeric, normalised_ids, numeric_fraction, read_table
+from analysis.tables import check_finite, coerce_numeric, normalised_ids, numeric_fraction, read_table
 
 #: Fewest participants a cohort needs for biotypes to mean anything.
 MIN_PARTICIPANTS = 10
@@ -160,7 +160,7 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
                 )
             )
         elif numeric:
-            _check_finite(file.name, frame, column)
+            check_finite(file.name, frame, column)
             if dictionary:
                 _check_range(file.name, frame, column, dictionary)
     issues.extend(column_quality_issues(file.name, frame, modality))
@@ -207,19 +207,6 @@ def _column_as_numeric(name: str, frame: pd.DataFrame, column: str, declared: st
         issues.extend(found)
         return True
     return False
-
-
-def _check_finite(name: str, frame: pd.DataFrame, column: str) -> None:
-    """Refuse infinite values (missing values are allowed and counted)."""
-    values = frame[column].to_numpy()
-    infinite = np.isinf(values)
-    if infinite.any():
-        row = int(np.flatnonzero(infinite)[0])
-        raise CohortError(
-            f"infinite value in column '{column}'",
-            f"{name} line {frame.attrs['line_numbers'][row]}, column '{column}'",
-            "replace it with the real value, or leave the cell empty if it is missing",
-        )
 
 
 def _check_range(name: str, frame: pd.DataFrame, column: str, dictionary: DataDictionary) -> None:
@@ -336,7 +323,7 @@ def load_prs(file: InputFile) -> ScoreTable:
         values = frame[column]
         if values.dtype != np.float64:
             values, _ = coerce_numeric(file.name, frame, column, frame.attrs["delimiter"])
-        _check_finite(file.name, frame.assign(**{column: values}), column)
+        check_finite(file.name, frame.assign(**{column: values}), column)
         scores[new_name] = values.to_numpy()
     return ScoreTable(scores, source, file.name)
 

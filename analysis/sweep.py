@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from analysis.clustering import default_min_samples, hdbscan_fit, neighbour_graph, umap_embedding
+from analysis.clustering import default_min_samples, hdbscan_fit, neighbour_graph, selection_row, umap_embedding
 
 SWEEP_SUBSAMPLES = 5
 
@@ -49,11 +49,6 @@ def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_clus
             min_samples = config.min_samples or default_min_samples(m)
             fit = hdbscan_fit(embedding, m, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
             labels = fit.labels_
-            n_biotypes = int(labels.max()) + 1 if (labels >= 0).any() else 0
-            try:
-                dbcv = float(fit.relative_validity_) if n_biotypes >= 2 else float("nan")
-            except (ValueError, ZeroDivisionError, IndexError):
-                dbcv = float("nan")
             aris = []
             for rows_ in subsets:
                 sub = hdbscan_fit(
@@ -64,16 +59,6 @@ def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_clus
                     config.cluster_selection_epsilon,
                 )
                 aris.append(adjusted_rand_score(labels[rows_], sub.labels_))
-            rows.append(
-                {
-                    "n_neighbors": k,
-                    "min_cluster_size": m,
-                    "min_samples": min_samples,
-                    "n_biotypes": n_biotypes,
-                    "noise_fraction": float((labels < 0).mean()),
-                    "dbcv": dbcv,
-                    "stability": float(np.median(aris)),
-                }
-            )
+            rows.append({"n_neighbors": k, **selection_row(fit, m, min_samples), "stability": float(np.median(aris))})
     say(1.0, "sweep done")
     return pd.DataFrame(rows)

@@ -385,3 +385,16 @@ def numeric_fraction(series: pd.Series) -> float:
         return 0.0
     numbers = pd.to_numeric(present.str.replace(",", ".", regex=False), errors="coerce")
     return float(numbers.notna().mean())
+
+
+def check_finite(name: str, frame: pd.DataFrame, column: str) -> None:
+    """Refuse infinite values (missing values are allowed and counted)."""
+    values = frame[column].to_numpy()
+    infinite = np.isinf(values)
+    if infinite.any():
+        row = int(np.flatnonzero(infinite)[0])
+        raise CohortError(
+            f"infinite value in column '{column}'",
+            f"{name} line {frame.attrs['line_numbers'][row]}, column '{column}'",
+            "replace it with the real value, or leave the cell empty if it is missing",
+        )

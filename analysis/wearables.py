@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile, decode_text, maybe_gunzip
-from analysis.tables import coerce_numeric, normalise_ids, numeric_fraction, read_table
+from analysis.tables import check_finite, coerce_numeric, normalise_ids, numeric_fraction, read_table
 
 #: A day counts as worn when wear time reaches this many minutes (the usual 10-hour accelerometry rule).
 VALID_WEAR_MINUTES = 600
@@ -110,15 +110,8 @@ def load_wearables(file: InputFile) -> Wearables:
         )
     days = pd.DataFrame({"participant": participant.to_numpy(), "day": day, "date": date})
     for column in metrics:
-        values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
-        if np.isinf(values).any():
-            row = int(np.flatnonzero(np.isinf(values))[0])
-            raise CohortError(
-                f"infinite value in column '{column}'",
-                f"{file.name} line {frame.attrs['line_numbers'][row]}",
-                "replace it with the real value or leave it empty",
-            )
-        days[column] = values
+        check_finite(file.name, frame, column)
+        days[column] = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
     _check_unique_days(file.name, frame, days)
     wear = next((lowered[n] for n in _WEAR_TIME_NAMES if n in lowered), None)
     days = days.sort_values(["participant", "day"], kind="stable").reset_index(drop=True)

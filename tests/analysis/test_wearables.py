@@ -85,3 +85,11 @@ def test_cohort_reports_unmatched_wearable_ids():
     assert set(cohort.wearables.days["participant"]) == {"01"}
     assert cohort.availability()["wearables"].sum() == 1
     assert any("1 of 2 ids in the wearables file match no participant ('77')" in i.message for i in cohort.issues)
+
+
+def test_infinite_metric_names_line_and_column():
+    frame = daily()
+    frame["steps"] = frame["steps"].astype(object)
+    frame.loc[3, "steps"] = "inf"
+    with pytest.raises(CohortError, match=r"infinite value in column 'steps' in w.csv line 5, column 'steps'"):
+        load_wearables(frame_file("w.csv", frame))
