@@ -18,7 +18,7 @@ from analysis.errors import Issue
 from analysis.features import build_blocks
 from analysis.fusion import FusedFeatures, fuse_blocks
 from analysis.importance import biotype_importance
-from analysis.profiling import biotype_names, profile_table
+from analysis.profiling import biotype_names, pairwise_profile, profile_table
 from analysis.stability import Stability, subsample_stability
 
 ASSIGNMENT_COLUMNS = (
@@ -46,6 +46,8 @@ class RunResult:
         One row per participant of the cohort, in cohort order, with :data:`ASSIGNMENT_COLUMNS`.
     profile : DataFrame
         See :func:`analysis.profiling.profile_table`.
+    pairwise : DataFrame
+        See :func:`analysis.profiling.pairwise_profile`.
     audit : DataFrame
         See :func:`analysis.audits.covariate_audit`.
     importance : DataFrame
@@ -66,6 +68,7 @@ class RunResult:
     config: RunConfig
     assignments: pd.DataFrame
     profile: pd.DataFrame
+    pairwise: pd.DataFrame
     audit: pd.DataFrame
     importance: pd.DataFrame
     fused: FusedFeatures
@@ -111,6 +114,7 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     labels = pd.Series(clusters.labels, index=fused.included)
     features, feature_modality = profiling_features(cohort, blocks)
     profile = profile_table(features, feature_modality, labels)
+    pairwise = pairwise_profile(features, feature_modality, labels)
     names = biotype_names(profile)
     audit = covariate_audit(labels, audit_covariates(cohort))
     say(0.94, "what defines each biotype (permutation importance)")
@@ -160,7 +164,9 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     say(1.0, "done")
     models["names"] = names
     assignments = assignment_table(cohort, fused, clusters, names)
-    return RunResult(resolved, assignments, profile, audit, importance, fused, clusters, models, stability, tuple(issues), timings)
+    return RunResult(
+        resolved, assignments, profile, pairwise, audit, importance, fused, clusters, models, stability, tuple(issues), timings
+    )
 
 
 def audit_covariates(cohort: Cohort) -> pd.DataFrame:

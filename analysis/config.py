@@ -30,6 +30,8 @@ class RunConfig:
         lacks are left out with a note.
     exclude_columns : tuple of str
         Columns never used as features.
+    one_hot_columns : tuple of str
+        Text columns with at most 10 levels to use as clinical features, one 0/1 column per level.
     max_missing_fraction : float in [0, 1)
         Feature columns missing for more than this share of the participants who have the
         modality are dropped with a warning.
@@ -69,6 +71,7 @@ class RunConfig:
 
     modalities: tuple[str, ...] = M.FEATURE_MODALITIES
     exclude_columns: tuple[str, ...] = ()
+    one_hot_columns: tuple[str, ...] = ()
     max_missing_fraction: float = 0.5
     impute: str = "median"
     scale: str = "standard"
@@ -154,7 +157,7 @@ class RunConfig:
         if unknown:
             raise CohortError(f"unknown parameter(s) {', '.join(unknown)}", where, f"use only {', '.join(sorted(known))}")
         values = dict(values)
-        for name in ("modalities", "exclude_columns", "harmonise_protect"):
+        for name in ("modalities", "exclude_columns", "one_hot_columns", "harmonise_protect"):
             if name in values:
                 values[name] = tuple(values[name])
         if "block_weights" in values:

@@ -66,18 +66,21 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
     -------
     list of Path
         ``assignments.csv`` (one row per input participant, excluded ones too), ``profile.csv``,
+        ``profile_pairwise.csv`` (every pair of biotypes),
         ``audit.csv`` (biotype against site, sex, ancestry, age), ``importance.csv`` (what defines
         each biotype) and ``run.json`` (resolved
         configuration, seed, input hashes, package versions, timings), plus ``stability.csv`` when
         stability was measured and ``model/model.joblib`` for ``python -m analysis assign``.
     """
     folder = _folder(out)
-    paths = [folder / "assignments.csv", folder / "profile.csv", folder / "audit.csv", folder / "importance.csv", folder / "run.json"]
+    names = ("assignments.csv", "profile.csv", "profile_pairwise.csv", "audit.csv", "importance.csv", "run.json")
+    paths = [folder / name for name in names]
     result.assignments.to_csv(paths[0], index=False)
     result.profile.to_csv(paths[1], index=False)
-    result.audit.to_csv(paths[2], index=False)
-    result.importance.to_csv(paths[3], index=False)
-    paths[4].write_text(json.dumps(run_record(result, cohort), indent=2, default=_json_default))
+    result.pairwise.to_csv(paths[2], index=False)
+    result.audit.to_csv(paths[3], index=False)
+    result.importance.to_csv(paths[4], index=False)
+    paths[5].write_text(json.dumps(run_record(result, cohort), indent=2, default=_json_default))
     if result.stability is not None:
         paths.append(folder / "stability.csv")
         result.stability.summary().to_csv(paths[-1], index=False)

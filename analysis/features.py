@@ -24,6 +24,8 @@ from analysis.errors import CohortError, Issue
 from analysis.harmonisation import combat
 from analysis.wearables import wearable_summaries
 
+#: Most levels a text column may have to be one-hot encoded.
+MAX_ONE_HOT_LEVELS = 10
 _YES_NO = {"yes": 1.0, "no": 0.0, "y": 1.0, "n": 0.0, "true": 1.0, "false": 0.0}
 
 
@@ -165,7 +167,27 @@ def clinical_features(cohort: Cohort, config: RunConfig, params: dict | None = N
             raw[column] = frame[column].str.strip().str.lower().map(_YES_NO).astype(np.float64)
             yes_no.append(column)
             notes.append(Issue("info", f"text column '{column}' read as 0/1 ({'/'.join(sorted(levels))})", M.CLINICAL, ""))
-    return raw, notes, {"yes_no": yes_no}
+    levels_of = params.get("one_hot", {}) if params is not None else {}
+    for column in config.one_hot_columns:
+        if column not in frame.columns or frame[column].dtype == np.float64:
+            raise CohortError(
+                f"'{column}' is not a text column of the participants table",
+                "one_hot_columns",
+                "name text columns such as a diagnosis or pain-site category",
+            )
+        values = frame[column].str.strip()
+        levels = levels_of.get(column) or sorted(values.dropna().unique())
+        if len(levels) > MAX_ONE_HOT_LEVELS:
+            raise CohortError(
+                f"'{column}' has {len(levels)} levels; one-hot encoding takes at most {MAX_ONE_HOT_LEVELS}",
+                "one_hot_columns",
+                "group rare levels first, or leave the column out",
+            )
+        for level in levels:
+            raw[f"{column}={level}"] = (values == level).astype(np.float64).where(values.notna())
+        levels_of[column] = list(levels)
+        notes.append(Issue("info", f"'{column}' one-hot encoded ({len(levels)} levels)", M.CLINICAL, ""))
+    return raw, notes, {"yes_no": yes_no, "one_hot": levels_of}
 
 
 def prs_features(cohort: Cohort, config: RunConfig, params: dict | None = None) -> tuple[pd.DataFrame, list[Issue], dict]:

@@ -86,3 +86,45 @@ def biotype_names(profile: pd.DataFrame, n_features: int = 2) -> dict[int, str]:
         words = [f"{'high' if d > 0 else 'low'} {feature}" for feature, d in zip(top["feature"], top["cohens_d"], strict=True)]
         names[int(biotype)] = " · ".join([f"B{int(biotype) + 1}", *words])
     return names
+
+
+def pairwise_profile(features: pd.DataFrame, modality: dict[str, str], labels: pd.Series) -> pd.DataFrame:
+    """Every pair of biotypes compared on every feature: Cohen's d, Mann-Whitney U test, BH FDR.
+
+    Returns
+    -------
+    DataFrame
+        ``biotype_a``, ``biotype_b`` (0-based, a < b), ``feature``, ``modality``, ``mean_a``,
+        ``mean_b``, ``cohens_d`` (a minus b), ``mannwhitney_p`` and ``mannwhitney_q`` (BH over all
+        pairs and features).
+    """
+    clustered = labels[labels >= 0]
+    data = features.reindex(clustered.index)
+    biotypes = sorted(clustered.unique())
+    rows = []
+    for i, a in enumerate(biotypes):
+        for b in biotypes[i + 1 :]:
+            in_a, in_b = (clustered == a).to_numpy(), (clustered == b).to_numpy()
+            for column in data.columns:
+                values = data[column].to_numpy(dtype=np.float64)
+                x, y = values[in_a], values[in_b]
+                x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+                p = float(stats.mannwhitneyu(x, y).pvalue) if len(x) and len(y) and np.ptp(np.r_[x, y]) > 0 else np.nan
+                rows.append(
+                    {
+                        "biotype_a": int(a),
+                        "biotype_b": int(b),
+                        "feature": column,
+                        "modality": modality.get(column, ""),
+                        "mean_a": float(x.mean()) if len(x) else np.nan,
+                        "mean_b": float(y.mean()) if len(y) else np.nan,
+                        "cohens_d": cohens_d(x, y),
+                        "mannwhitney_p": p,
+                    }
+                )
+    table = pd.DataFrame(rows, columns=["biotype_a", "biotype_b", "feature", "modality", "mean_a", "mean_b", "cohens_d", "mannwhitney_p"])
+    finite = table["mannwhitney_p"].notna().to_numpy()
+    table["mannwhitney_q"] = np.nan
+    if finite.any():
+        table.loc[finite, "mannwhitney_q"] = stats.false_discovery_control(table.loc[finite, "mannwhitney_p"].to_numpy(), method="bh")
+    return table

@@ -91,7 +91,7 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     assert abs(sum(record["variance_share"].values()) - 1) < 1e-9
     assert main(["cluster", *inputs(cohort_dir), "--config", str(tmp_path / "one" / "run.json"), "--out", str(tmp_path / "two")]) == 0
     assert len(record["stability"]["ari"]) == 2
-    for name in ("assignments.csv", "profile.csv", "audit.csv", "importance.csv", "stability.csv"):
+    for name in ("assignments.csv", "profile.csv", "profile_pairwise.csv", "audit.csv", "importance.csv", "stability.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
     assert len(assignments) == 400

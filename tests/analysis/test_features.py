@@ -21,7 +21,7 @@ def test_yes_no_text_becomes_zero_one_and_free_text_is_not_a_feature():
     frame["smoker"] = ["yes", "no", "Yes", "NO"] * 3
     frame["notes"] = "free text"
     raw, notes, params = clinical_features(cohort_of(frame), RunConfig())
-    assert params == {"yes_no": ["smoker"]}
+    assert params == {"yes_no": ["smoker"], "one_hot": {}}
     assert raw["smoker"].tolist() == [1.0, 0.0, 1.0, 0.0] * 3
     assert "notes" not in raw.columns
     assert any("'smoker' read as 0/1" in n.message for n in notes)
@@ -121,3 +121,21 @@ def test_blocks_for_a_cohort_with_matrices():
     assert models["connectivity"].params["pca"].n_components_ == 3
     assert list(blocks) == ["clinical", "prs", "connectivity"]
     assert list(blocks["connectivity"].values.columns) == ["fc_SAL__SAL", "fc_SAL__DMN", "fc_DMN__DMN", "fc_pc1", "fc_pc2", "fc_pc3"]
+
+
+def test_one_hot_on_request_with_level_limit():
+    from analysis.errors import CohortError
+
+    frame = participants_frame(12)
+    frame["diagnosis"] = ["back", "neck", "widespread"] * 4
+    frame.loc[0, "diagnosis"] = None
+    raw, notes, params = clinical_features(cohort_of(frame), RunConfig(one_hot_columns=("diagnosis",)))
+    assert params["one_hot"] == {"diagnosis": ["back", "neck", "widespread"]}
+    assert np.isnan(raw["diagnosis=neck"].iloc[0])
+    assert raw["diagnosis=neck"].iloc[1:4].tolist() == [1.0, 0.0, 0.0]
+    assert raw.loc[raw.index[1:], ["diagnosis=back", "diagnosis=neck", "diagnosis=widespread"]].sum(axis=1).eq(1).all()
+    frame["diagnosis"] = [f"d{i}" for i in range(12)]
+    with pytest.raises(CohortError, match="'diagnosis' has 12 levels; one-hot encoding takes at most 10"):
+        clinical_features(cohort_of(frame), RunConfig(one_hot_columns=("diagnosis",)))
+    with pytest.raises(CohortError, match="'age' is not a text column"):
+        clinical_features(cohort_of(frame), RunConfig(one_hot_columns=("age",)))

@@ -31,3 +31,16 @@ def test_profile_table_and_names():
     assert pain0["kruskal_q"] < 1e-6
     names = biotype_names(table)
     assert names == {0: "B1 · high pain", 1: "B2 · low pain"}
+
+
+def test_pairwise_profile():
+    from analysis.profiling import pairwise_profile
+
+    rng = np.random.default_rng(2)
+    labels = pd.Series(np.repeat([0, 1, 2], 30), index=[f"p{i}" for i in range(90)])
+    features = pd.DataFrame({"pain": np.r_[rng.normal(8, 1, 30), rng.normal(3, 1, 30), rng.normal(3, 1, 30)]}, index=labels.index)
+    table = pairwise_profile(features, {"pain": "clinical"}, labels).set_index(["biotype_a", "biotype_b"])
+    assert list(table.index) == [(0, 1), (0, 2), (1, 2)]
+    assert table.loc[(0, 1), "mannwhitney_p"] == pytest.approx(stats.mannwhitneyu(features["pain"][:30], features["pain"][30:60]).pvalue)
+    assert table.loc[(0, 1), "mannwhitney_q"] < 1e-6
+    assert table.loc[(1, 2), "mannwhitney_q"] > 0.05
