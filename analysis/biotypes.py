@@ -97,7 +97,8 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     timings = {}
     started = time.perf_counter()
     say(0.0, "building features")
-    modalities = tuple(m for m in config.modalities if _cohort_has(cohort, m))
+    available = cohort.availability().any()
+    modalities = tuple(m for m in config.modalities if available[m])
     issues = [Issue("info", f"{m} not in the cohort; left out of the run", m, "") for m in config.modalities if m not in modalities]
     blocks, block_issues, block_models = build_blocks(cohort, config.with_(modalities=modalities or config.modalities))
     issues += block_issues + [i for b in blocks.values() for i in b.issues]
@@ -173,11 +174,6 @@ def audit_covariates(cohort: Cohort) -> pd.DataFrame:
     """Covariates the audits look at: site, scanner, sex, gender, ancestry, age (not genetic PCs)."""
     wanted = [c for c in cohort.columns_of(M.COVARIATE) if c.lower() in {"site", "scanner", "sex", "gender", "ancestry", "age"}]
     return cohort.participants[wanted]
-
-
-def _cohort_has(cohort: Cohort, modality: str) -> bool:
-    """Whether the cohort holds any data of a modality."""
-    return bool(cohort.availability()[modality].any())
 
 
 def profiling_features(cohort: Cohort, blocks: dict) -> tuple[pd.DataFrame, dict[str, str]]:

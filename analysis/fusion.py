@@ -92,7 +92,10 @@ def fuse_blocks(blocks: dict[str, Block], participants: pd.Index, config: RunCon
         )
     has = pd.DataFrame({m: participants.isin(b.values.index) for m, b in blocks.items()}, index=participants)
     reason = pd.Series("", index=participants, dtype=object)
-    lacking = has.apply(lambda row: ", ".join(m for m, ok in row.items() if not ok), axis=1)
+    lacking = pd.Series("", index=participants, dtype=object)
+    for modality in blocks:
+        lacking = lacking.where(has[modality], lacking + ", " + modality)
+    lacking = lacking.str.removeprefix(", ")
     if config.missing_modality == "exclude":
         keep = has.all(axis=1)
         reason[~keep] = "no " + lacking[~keep]

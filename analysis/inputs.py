@@ -6,6 +6,7 @@ or from a browser upload (the dashboard), so both paths run the same checks.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -67,9 +68,9 @@ class InputFile:
         """Size in bytes."""
         return len(self.data)
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
-        """Hex SHA-256 of the bytes, used for provenance and cache keys."""
+        """Hex SHA-256 of the bytes, used for provenance and cache keys (computed once per object)."""
         return hashlib.sha256(self.data).hexdigest()
 
     @property

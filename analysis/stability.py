@@ -90,7 +90,10 @@ def subsample_stability(x: np.ndarray, labels: np.ndarray, config, n_resamples: 
                     best, best_cluster = score, c
             jaccard[k, j] = best
             matched[b] = best_cluster
-        same = np.array([resample[i] == matched.get(r) if r >= 0 else resample[i] == -1 for i, r in enumerate(reference)])
+        target = np.array(
+            [-1 if r < 0 else (-2 if matched.get(r) is None else matched[r]) for r in range(-1, max(biotypes, default=-1) + 1)]
+        )
+        same = resample == target[reference + 1]
         hits[rows] += same
         seen[rows] += 1
     participant = np.divide(hits, seen, out=np.full(len(x), np.nan), where=seen > 0)

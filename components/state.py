@@ -7,6 +7,9 @@ DATA_SOURCE = "data_source"
 #: The last user-facing error of the Data page, if the latest files could not be loaded.
 DATA_ERROR = "data_error"
 
+#: Suffix of the key under which an upload's InputFile is kept (see components/uploads.py).
+INPUT_SUFFIX = "__input"
+
 # Data page widgets
 DATA_PARTICIPANTS = "data_participants_file"
 DATA_PRS = "data_prs_file"

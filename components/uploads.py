@@ -13,9 +13,20 @@ ATLAS_FROM_FILE = "as named in the .npz (or none)"
 
 
 def _input(key: str) -> InputFile | None:
-    """The uploaded file under a widget key as an InputFile, or None."""
+    """The uploaded file under a widget key as an InputFile, or None.
+
+    The InputFile is kept for as long as the same upload stays, so that its SHA-256 (the cache key)
+    is computed once per upload rather than on every rerun of the page.
+    """
     uploaded = st.session_state.get(key)
-    return None if uploaded is None else InputFile(uploaded.name, uploaded.getvalue())
+    if uploaded is None:
+        st.session_state.pop(f"{key}{state.INPUT_SUFFIX}", None)
+        return None
+    kept = st.session_state.get(f"{key}{state.INPUT_SUFFIX}")
+    if kept is None or kept[0] != uploaded.file_id:
+        kept = (uploaded.file_id, InputFile(uploaded.name, uploaded.getvalue()))
+        st.session_state[f"{key}{state.INPUT_SUFFIX}"] = kept
+    return kept[1]
 
 
 def _switch_to_upload() -> None:

@@ -88,3 +88,12 @@ def test_binary_upload_is_a_clear_error(app):
     app.run()
     assert not app.exception
     assert "'scan.csv' is a binary file, not delimited text" in app.error[0].value
+
+
+def test_an_upload_is_read_and_hashed_once_across_reruns(app):
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("cohort.csv", csv_bytes(participants_frame(12)), "text/csv"))
+    app.run()
+    first = app.session_state[state.DATA_PARTICIPANTS + state.INPUT_SUFFIX][1]
+    app.selectbox(key=state.DATA_ATLAS).set_value("power_2011").run()
+    assert app.session_state[state.DATA_PARTICIPANTS + state.INPUT_SUFFIX][1] is first
+    assert "sha256" in first.__dict__
