@@ -12,8 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Fractions of the cohort tried as min_cluster_size when it is chosen from the data.
-MIN_CLUSTER_FRACTIONS = (0.01, 0.02, 0.03, 0.05, 0.08)
+MIN_CLUSTER_FRACTIONS = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
 DEFAULT_N_NEIGHBORS = 15
+#: Subsamples and the most points used to measure how firmly HDBSCAN splits an embedding.
+SPLIT_SUBSAMPLES = 5
+SPLIT_MAX_POINTS = 5000
 DISPLAY_MIN_DIST = 0.1
 
 
@@ -29,6 +32,9 @@ class ClusterResult:
         HDBSCAN membership strength in [0, 1] (0 for noise).
     outlier_scores : ndarray of float, shape (n,)
         GLOSH outlier score in [0, 1]; higher is more atypical.
+    agreement : ndarray of float, shape (n,)
+        Share of each participant's nearest neighbours in the fused features (the UMAP graph)
+        that HDBSCAN put in the participant's own cluster; NaN for HDBSCAN noise.
     embedding : ndarray of float32, shape (n, n_components)
         The UMAP embedding that was clustered.
     display : ndarray of float32, shape (n, 2)
@@ -43,6 +49,7 @@ class ClusterResult:
     labels: np.ndarray
     probabilities: np.ndarray
     outlier_scores: np.ndarray
+    agreement: np.ndarray
     embedding: np.ndarray
     display: np.ndarray
     n_neighbors: int
@@ -164,18 +171,24 @@ def find_biotypes(x: np.ndarray, config, progress=None) -> tuple[ClusterResult, 
         min_samples = config.min_samples or default_min_samples(size)
         fit = hdbscan_fit(embedding, size, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
         fits[size] = fit
-        rows.append(selection_row(fit, size, min_samples))
+        row = selection_row(fit, size, min_samples)
+        if len(sizes) > 1:
+            row["stability"] = split_stability(embedding, fit.labels_, size, min_samples, config, seed=config.seed)
+        rows.append(row)
     chosen = _choose(rows)
     selection = tuple({**row, "chosen": row["min_cluster_size"] == chosen} for row in rows)
     fit = fits[chosen]
     say(0.75, "UMAP to 2 dimensions for display")
     display, display_model = umap_embedding(x, knn, 2, DISPLAY_MIN_DIST, config.seed)
-    ordered = size_ordered(fit.labels_)
-    label_order = {int(raw): int(ordered[np.flatnonzero(fit.labels_ == raw)[0]]) for raw in set(fit.labels_.tolist()) if raw >= 0}
+    agreement = neighbour_agreement(fit.labels_, knn[0])
+    raw = agreed_labels(fit.labels_, agreement, config.neighbour_agreement)
+    ordered = size_ordered(raw)
+    label_order = {int(c): int(ordered[np.flatnonzero(raw == c)[0]]) for c in set(raw.tolist()) if c >= 0}
     result = ClusterResult(
         labels=ordered,
-        probabilities=np.asarray(fit.probabilities_, dtype=np.float64),
+        probabilities=np.where(ordered >= 0, np.asarray(fit.probabilities_, dtype=np.float64), 0.0),
         outlier_scores=np.nan_to_num(np.asarray(fit.outlier_scores_, dtype=np.float64)),
+        agreement=agreement,
         embedding=embedding,
         display=display,
         n_neighbors=n_neighbors,
@@ -184,6 +197,35 @@ def find_biotypes(x: np.ndarray, config, progress=None) -> tuple[ClusterResult, 
         selection=selection,
     )
     return result, {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit, "label_order": label_order}
+
+
+def neighbour_agreement(labels: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """Share of each point's nearest neighbours that carry its cluster label.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (n,)
+        Cluster labels, -1 for noise.
+    neighbours : ndarray of int, shape (n, k)
+        Indices of each point's k nearest neighbours; a point listed as its own neighbour is skipped.
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+        In [0, 1]; NaN for noise points and for points without other neighbours.
+    """
+    labels = np.asarray(labels)
+    neighbours = np.asarray(neighbours)
+    others = (neighbours != np.arange(len(labels))[:, None]) & (neighbours >= 0)
+    same = (labels[np.clip(neighbours, 0, None)] == labels[:, None]) & others
+    counts = others.sum(axis=1)
+    share = np.divide(same.sum(axis=1), counts, out=np.full(len(labels), np.nan), where=counts > 0)
+    return np.where(labels >= 0, share, np.nan)
+
+
+def agreed_labels(labels: np.ndarray, agreement: np.ndarray, threshold: float) -> np.ndarray:
+    """Labels with the points whose neighbour agreement is below ``threshold`` set to noise (-1)."""
+    return np.where(agreement < threshold, -1, labels)
 
 
 def selection_row(fit, size: int, min_samples: int) -> dict:
@@ -203,9 +245,56 @@ def selection_row(fit, size: int, min_samples: int) -> dict:
     }
 
 
+def split_stability(embedding: np.ndarray, labels: np.ndarray, size: int, min_samples: int, config, seed: int) -> float:
+    """How firmly HDBSCAN splits an embedding: median ARI between its labels and re-fits on 80% subsamples.
+
+    At most :data:`SPLIT_MAX_POINTS` points are used (min_cluster_size and min_samples scaled to the
+    subsample), so the cost does not grow with the cohort.
+
+    Parameters
+    ----------
+    embedding : ndarray of shape (n, n_components)
+    labels : ndarray of int, shape (n,)
+        HDBSCAN's labels of the whole embedding.
+    size, min_samples : int
+        The HDBSCAN parameters of ``labels``.
+    config : RunConfig
+        Supplies the selection method and epsilon.
+    seed : int
+
+    Returns
+    -------
+    float
+        Median adjusted Rand index over :data:`SPLIT_SUBSAMPLES` subsamples, in [-1, 1].
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(seed)
+    n = len(embedding)
+    points = min(int(round(0.8 * n)), int(round(0.8 * SPLIT_MAX_POINTS)))
+    share = points / n
+    scores = []
+    for _ in range(SPLIT_SUBSAMPLES):
+        rows = np.sort(rng.choice(n, points, replace=False))
+        fit = hdbscan_fit(
+            embedding[rows],
+            max(2, int(round(size * share))),
+            max(1, int(round(min_samples * share))),
+            config.cluster_selection_method,
+            config.cluster_selection_epsilon,
+        )
+        scores.append(adjusted_rand_score(labels[rows], fit.labels_))
+    return float(np.median(scores))
+
+
 def _choose(rows: list[dict]) -> int:
-    """The min_cluster_size with the best DBCV among fits with two or more biotypes (ties: the larger size)."""
+    """The min_cluster_size with the best DBCV + split stability among fits with two or more biotypes.
+
+    DBCV alone favours many small clusters on some data; adding the stability of the split under
+    subsampling (both on comparable scales, at most 1) prefers splits that are both dense and firm.
+    Ties go to the larger size; with no fit of two or more biotypes, the fit with the most biotypes.
+    """
     scored = [r for r in rows if r["n_biotypes"] >= 2 and np.isfinite(r["dbcv"])]
     if not scored:
         return max(rows, key=lambda r: (r["n_biotypes"], r["min_cluster_size"]))["min_cluster_size"]
-    return max(scored, key=lambda r: (round(r["dbcv"], 6), r["min_cluster_size"]))["min_cluster_size"]
+    return max(scored, key=lambda r: (round(r["dbcv"] + r.get("stability", 0.0), 6), r["min_cluster_size"]))["min_cluster_size"]

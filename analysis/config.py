@@ -63,6 +63,11 @@ class RunConfig:
         UMAP min_dist for the clustering embedding (0 packs clusters tightly, as HDBSCAN prefers).
     cluster_selection_method : {"eom", "leaf"}
     cluster_selection_epsilon : float
+    neighbour_agreement : float in [0, 1]
+        A participant keeps its biotype only if at least this share of its nearest neighbours in
+        the fused features (the UMAP graph) are in the same biotype; otherwise it is labelled noise
+        (-1), because UMAP can pull a participant who lies between biotypes into one. 0 turns the
+        check off.
     stability_resamples : int
         Subsamples (80%) re-clustered to measure each biotype's stability; 0 skips the check.
     seed : int
@@ -90,6 +95,7 @@ class RunConfig:
     min_samples: int | None = None
     cluster_selection_method: str = "eom"
     cluster_selection_epsilon: float = 0.0
+    neighbour_agreement: float = 0.5
     stability_resamples: int = 0
     seed: int = 0
 
@@ -124,6 +130,8 @@ class RunConfig:
             _int_at_least("min_samples", self.min_samples, 1)
         if not 0 <= self.min_dist <= 1:
             _bad("min_dist", "a float in [0, 1]", self.min_dist)
+        if not 0 <= self.neighbour_agreement <= 1:
+            _bad("neighbour_agreement", "a float in [0, 1]", self.neighbour_agreement)
         if self.cluster_selection_epsilon < 0:
             _bad("cluster_selection_epsilon", "a float >= 0", self.cluster_selection_epsilon)
         for name, weight in self.block_weights:

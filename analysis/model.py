@@ -4,6 +4,8 @@ The model holds the fitted feature blocks, fusion, both UMAPs and HDBSCAN (with 
 New participants are transformed exactly like the reference cohort (no refitting), embedded with
 UMAP's ``transform`` and assigned with HDBSCAN's ``approximate_predict``; the strength of the
 assignment is the membership probability and ``approximate_predict_scores`` gives the outlier score.
+As in the reference run, a new participant keeps the predicted biotype only if at least
+``neighbour_agreement`` of its nearest reference participants (in the fused features) belong to it.
 
 The model file is a joblib pickle: load only models you or your team produced.
 """
@@ -26,7 +28,7 @@ from analysis.features import BlockModel, build_blocks
 from analysis.fusion import FusionModel, fuse_blocks
 
 MODEL_FILE = "model.joblib"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class BiotypeModel:
         0-based biotype → its name in the reference run.
     reference_fingerprint : str
         Fingerprint of the reference cohort's input files.
+    reference_features : ndarray of float32, shape (n_reference, n_features)
+        The reference cohort's fused features (for the neighbour-agreement check).
+    reference_labels : ndarray of int, shape (n_reference,)
+        The reference cohort's 0-based biotypes, -1 for noise.
     """
 
     config: RunConfig
@@ -57,13 +63,25 @@ class BiotypeModel:
     label_order: dict[int, int]
     names: dict[int, str]
     reference_fingerprint: str
+    reference_features: np.ndarray
+    reference_labels: np.ndarray
 
 
 def biotype_model(result: RunResult, cohort: Cohort) -> BiotypeModel:
     """Pack a run's fitted objects as a model."""
     m = result.models
     return BiotypeModel(
-        result.config, m["blocks"], m["fusion"], m["umap"], m["umap_2d"], m["hdbscan"], m["label_order"], m["names"], cohort.fingerprint
+        result.config,
+        m["blocks"],
+        m["fusion"],
+        m["umap"],
+        m["umap_2d"],
+        m["hdbscan"],
+        m["label_order"],
+        m["names"],
+        cohort.fingerprint,
+        result.fused.matrix.to_numpy(dtype=np.float32),
+        result.clusters.labels.copy(),
     )
 
 
@@ -144,10 +162,13 @@ def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFra
         raw_labels, strengths = hdbscan.approximate_predict(model.hdbscan, embedding)
         outlier = hdbscan.approximate_predict_scores(model.hdbscan, embedding)
     labels = np.array([model.label_order.get(int(c), -1) for c in raw_labels], dtype=np.int64)
+    agreement = reference_agreement(model, x, labels)
+    labels = np.where(agreement < model.config.neighbour_agreement, -1, labels)
     result = ClusterResult(
         labels,
-        np.asarray(strengths, dtype=np.float64),
+        np.where(labels >= 0, np.asarray(strengths, dtype=np.float64), 0.0),
         np.nan_to_num(np.asarray(outlier, dtype=np.float64)),
+        agreement,
         embedding,
         display,
         model.config.n_neighbors,
@@ -156,3 +177,29 @@ def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFra
         (),
     )
     return assignment_table(cohort, fused, result, model.names), issues
+
+
+def reference_agreement(model: BiotypeModel, x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Share of each new participant's nearest reference participants that are in its predicted biotype.
+
+    Parameters
+    ----------
+    model : BiotypeModel
+    x : ndarray of shape (n_new, n_features)
+        The new participants' fused features.
+    labels : ndarray of int, shape (n_new,)
+        Predicted 0-based biotypes, -1 for none.
+
+    Returns
+    -------
+    ndarray of float, shape (n_new,)
+        NaN where the prediction is -1.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    if len(x) == 0:
+        return np.zeros(0)
+    k = min(model.config.n_neighbors, len(model.reference_labels))
+    neighbours = NearestNeighbors(n_neighbors=k).fit(model.reference_features).kneighbors(x, return_distance=False)
+    share = (model.reference_labels[neighbours] == labels[:, None]).mean(axis=1)
+    return np.where(labels >= 0, share, np.nan)

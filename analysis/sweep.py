@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
 
-from analysis.clustering import default_min_samples, hdbscan_fit, neighbour_graph, selection_row, umap_embedding
-
-SWEEP_SUBSAMPLES = 5
+from analysis.clustering import (
+    agreed_labels,
+    default_min_samples,
+    hdbscan_fit,
+    neighbour_agreement,
+    neighbour_graph,
+    selection_row,
+    split_stability,
+    umap_embedding,
+)
 
 
 def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_cluster_size_grid: list[int], progress=None) -> pd.DataFrame:
@@ -34,31 +40,25 @@ def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_clus
     -------
     DataFrame
         One row per cell: ``n_neighbors``, ``min_cluster_size``, ``min_samples``, ``n_biotypes``,
-        ``noise_fraction``, ``dbcv`` and ``stability`` (median ARI over subsamples, see above).
+        ``noise_fraction`` (after the neighbour-agreement check, as in a run), ``dbcv`` (of HDBSCAN's
+        own labels) and ``stability`` (median ARI over subsamples, see above).
     """
     say = progress or (lambda fraction, message: None)
-    rng = np.random.default_rng(config.seed)
-    size = int(round(0.8 * len(x)))
-    subsets = [np.sort(rng.choice(len(x), size, replace=False)) for _ in range(SWEEP_SUBSAMPLES)]
     rows = []
     for i, k in enumerate(n_neighbors_grid):
         say(i / len(n_neighbors_grid), f"UMAP with n_neighbors {k}")
         k = min(k, len(x) - 1)
-        embedding, _ = umap_embedding(x, neighbour_graph(x, k, config.seed), config.n_components, config.min_dist, config.seed)
+        knn = neighbour_graph(x, k, config.seed)
+        embedding, _ = umap_embedding(x, knn, config.n_components, config.min_dist, config.seed)
         for m in min_cluster_size_grid:
             min_samples = config.min_samples or default_min_samples(m)
             fit = hdbscan_fit(embedding, m, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
-            labels = fit.labels_
-            aris = []
-            for rows_ in subsets:
-                sub = hdbscan_fit(
-                    embedding[rows_],
-                    max(2, int(round(0.8 * m))),
-                    min_samples,
-                    config.cluster_selection_method,
-                    config.cluster_selection_epsilon,
-                )
-                aris.append(adjusted_rand_score(labels[rows_], sub.labels_))
-            rows.append({"n_neighbors": k, **selection_row(fit, m, min_samples), "stability": float(np.median(aris))})
+            labels = agreed_labels(fit.labels_, neighbour_agreement(fit.labels_, knn[0]), config.neighbour_agreement)
+            row = selection_row(fit, m, min_samples)
+            kept = np.unique(labels[labels >= 0])
+            row.update(n_biotypes=len(kept), noise_fraction=float((labels < 0).mean()))
+            rows.append(
+                {"n_neighbors": k, **row, "stability": split_stability(embedding, fit.labels_, m, min_samples, config, seed=config.seed)}
+            )
     say(1.0, "sweep done")
     return pd.DataFrame(rows)

@@ -3,7 +3,8 @@
     python bench/quality.py [--seeds 0 1 2]
 
 Tables: four labelled tables that scikit-learn ships (iris, wine, breast cancer, digits) and the
-synthetic cohort (clinical measures; clinical + wearables), all standardised. Baseline: UMAP
+synthetic cohort (clinical measures; clinical + wearables; all four modalities with ComBat site
+harmonisation, i.e. the participants with imaging), all standardised. Baseline: UMAP
 (n_neighbors 15, min_dist 0, 5 dimensions) then HDBSCAN (min_cluster_size = 2% of N, at least 5,
 library defaults otherwise). Ours: analysis.clustering.find_biotypes with RunConfig() defaults.
 Prints ARI over all points (noise as its own group), ARI over clustered points, AMI, noise share
@@ -54,11 +55,16 @@ def synthetic_tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     synthetic = generate_cohort(1000, seed=0)
     with tempfile.TemporaryDirectory() as folder:
         paths = write_synthetic_cohort(synthetic, folder)
-        cohort = load_cohort(CohortFiles(participants=InputFile.from_path(paths[0]), wearables=InputFile.from_path(paths[3])))
+        files = [InputFile.from_path(p) for p in paths[:4]]
+        cohort = load_cohort(CohortFiles(participants=files[0], prs=files[1], connectivity=files[2], wearables=files[3]))
     truth = synthetic.truth.assign(key=synthetic.truth["participant_id"].str.removeprefix("sub-")).set_index("key")["true_biotype"]
     out = {}
-    for name, modalities in (("synthetic_clinical", ("clinical",)), ("synthetic_clinical_wearables", ("clinical", "wearables"))):
-        config = RunConfig(modalities=modalities)
+    runs = (
+        ("synthetic_clinical", RunConfig(modalities=("clinical",))),
+        ("synthetic_clinical_wearables", RunConfig(modalities=("clinical", "wearables"))),
+        ("synthetic_all_harmonised", RunConfig(harmonise_sites=True)),
+    )
+    for name, config in runs:
         blocks, _, _ = build_blocks(cohort, config)
         fused = fuse_blocks(blocks, cohort.participants.index, config)
         out[name] = (fused.matrix.to_numpy(), truth.loc[fused.included].to_numpy())

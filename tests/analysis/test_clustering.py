@@ -5,7 +5,14 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from analysis.clustering import candidate_min_cluster_sizes, default_min_samples, find_biotypes, size_ordered
+from analysis.clustering import (
+    agreed_labels,
+    candidate_min_cluster_sizes,
+    default_min_samples,
+    find_biotypes,
+    neighbour_agreement,
+    size_ordered,
+)
 from analysis.config import RunConfig
 
 
@@ -43,7 +50,36 @@ def test_same_seed_same_result_and_fixed_parameters_are_used(warm_umap, blobs):
 
 def test_helpers():
     assert size_ordered(np.array([5, 5, -1, 2, 2, 2])).tolist() == [1, 1, -1, 0, 0, 0]
-    assert candidate_min_cluster_sizes(1000) == [10, 20, 30, 50, 80]
-    assert candidate_min_cluster_sizes(100) == [5, 8]
+    assert candidate_min_cluster_sizes(1000) == [10, 20, 30, 50, 80, 120]
+    assert candidate_min_cluster_sizes(100) == [5, 8, 12]
     assert default_min_samples(80) == 20
     assert default_min_samples(10) == 5
+
+
+def test_neighbour_agreement_counts_other_points_only():
+    labels = np.array([0, 0, 0, 1, -1])
+    # each row: the point itself first, then its neighbours
+    neighbours = np.array([[0, 1, 2], [1, 0, 3], [2, 3, 4], [3, 2, 1], [4, 0, 1]])
+    share = neighbour_agreement(labels, neighbours)
+    np.testing.assert_allclose(share[:4], [1.0, 0.5, 0.0, 0.0])
+    assert np.isnan(share[4])
+    assert agreed_labels(labels, share, 0.5).tolist() == [0, 0, -1, -1, -1]
+    assert agreed_labels(labels, share, 0.0).tolist() == labels.tolist()
+
+
+def test_participants_mixing_biotypes_become_noise(warm_umap):
+    rng = np.random.default_rng(0)
+    centers = rng.normal(0, 3, (4, 8))
+    y = np.repeat(np.arange(4), 100)
+    planted = centers[y] + rng.normal(0, 1, (400, 8))
+    # each measure taken from a random biotype, as the synthetic cohort's unassigned participants
+    mixed = centers[rng.integers(0, 4, (40, 8)), np.arange(8)] + rng.normal(0, 1, (40, 8))
+    x = np.vstack([planted, mixed])
+    result, _ = find_biotypes(x, RunConfig(seed=0))
+    labels = result.labels[:400]
+    assert adjusted_rand_score(y[labels >= 0], labels[labels >= 0]) == 1.0
+    assert (result.labels[400:] == -1).mean() > (labels == -1).mean()
+    assert (result.probabilities[result.labels < 0] == 0).all()
+    assert np.isnan(result.agreement[result.labels < 0]).sum() <= (result.labels < 0).sum()
+    off, _ = find_biotypes(x, RunConfig(seed=0, neighbour_agreement=0.0))
+    assert (off.labels == -1).sum() < (result.labels == -1).sum()

@@ -36,6 +36,7 @@ def test_run_json_with_config_key_is_read():
         ({"block_weights": (("prs", 0.0),)}, "the 'block weight of prs' parameter must be a float > 0"),
         ({"seed": -1}, "the 'seed' parameter must be an int >= 0"),
         ({"missing_modality": "drop"}, "the 'missing_modality' parameter must be one of exclude, impute"),
+        ({"neighbour_agreement": 1.5}, r"the 'neighbour_agreement' parameter must be a float in \[0, 1\]"),
     ],
 )
 def test_each_bad_parameter_is_named(change, message):
