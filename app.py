@@ -2,11 +2,17 @@
 
 import streamlit as st
 
-from components import state
+from components import cache, state
 
 st.set_page_config(page_title="Pain Biotype Explorer", page_icon=":material/neurology:", layout="wide")
 
-page = st.navigation([st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True)])
+page = st.navigation(
+    [
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
+        st.Page("pages/biotypes.py", title="Biotypes", icon=":material/scatter_plot:"),
+        st.Page("pages/profiles.py", title="Biotype profiles", icon=":material/table_chart:"),
+    ]
+)
 
 page.run()
 
@@ -19,3 +25,6 @@ with st.sidebar:
     else:
         source = "sample cohort (synthetic)" if st.session_state.get(state.DATA_SOURCE) == "sample" else "uploaded files"
         st.caption(f"Cohort: {cohort.n_participants:,} participants from the {source}; fingerprint `{cohort.fingerprint[:12]}`")
+    run = cache.current_run()
+    if run is not None:
+        st.caption(f"Run: {run.clusters.n_biotypes} biotypes, seed {run.config.seed}, min_cluster_size {run.config.min_cluster_size}")

@@ -6,10 +6,18 @@ fingerprint is the key (Streamlit hashes only a sample of a large frame's rows).
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
+
 import streamlit as st
 
+from analysis.biotypes import RunResult, run_biotypes
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
+from analysis.config import RunConfig
+from analysis.export import write_run
 from analysis.validation import ValidationReport, validation_report
+from components import state
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading and checking the cohort files...")
@@ -28,3 +36,59 @@ def report_for(fingerprint: str, _cohort: Cohort) -> ValidationReport:
 def sample_files() -> CohortFiles:
     """The bundled sample cohort's files, read from disk once per server."""
     return sample_cohort_files()
+
+
+#: Runs kept per session (each holds its embeddings and fitted models).
+RUNS_PER_SESSION = 3
+
+
+def run_for(cohort: Cohort, config: RunConfig, progress=None) -> RunResult:
+    """The biotype run of this cohort and configuration, computed once per session.
+
+    Runs are kept in this session's state (never shared between sessions), keyed by the cohort
+    fingerprint and the frozen configuration; the oldest is dropped beyond :data:`RUNS_PER_SESSION`.
+    Not an ``st.cache_*`` function, because those replay the progress bar's updates on every hit.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    config : RunConfig
+    progress : callable(fraction, message), optional
+        Driven only when the run is computed.
+
+    Returns
+    -------
+    RunResult
+    """
+    runs = st.session_state.setdefault(state.RUNS, {})
+    key = (cohort.fingerprint, config)
+    if key not in runs:
+        runs[key] = run_biotypes(cohort, config, progress)
+        while len(runs) > RUNS_PER_SESSION:
+            runs.pop(next(iter(runs)))
+    st.session_state[state.CURRENT_RUN] = key
+    return runs[key]
+
+
+def current_run() -> RunResult | None:
+    """The run the pages show, or None before the first 'Compute biotypes' of this cohort."""
+    key = st.session_state.get(state.CURRENT_RUN)
+    cohort = st.session_state.get(state.COHORT)
+    if key is None or cohort is None or key[0] != cohort.fingerprint:
+        return None
+    return st.session_state.get(state.RUNS, {}).get(key)
+
+
+@st.cache_data(max_entries=4, show_spinner="Packing the run's files...")
+def run_archive(fingerprint: str, config: RunConfig, _result: RunResult, _cohort: Cohort) -> bytes:
+    """The run's record (assignments.csv, profiles, audits, run.json, model/) as zip bytes.
+
+    Written through :func:`analysis.export.write_run` into a temporary folder that is removed at once.
+    """
+    with tempfile.TemporaryDirectory(prefix="biotypes-") as folder:
+        paths = write_run(_result, _cohort, folder)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in paths:
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()

@@ -23,7 +23,18 @@ def main() -> None:
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2", timeout=60_000)
         page.wait_for_timeout(2000)
         page.screenshot(path=str(out / "data_page.png"))
-    print(f"wrote {out / 'data_page.png'}")
+        page.get_by_role("link", name="Biotypes", exact=True).click()
+        page.get_by_text("Harmonise imaging sites (ComBat)").click()
+        page.get_by_role("button", name="Compute biotypes").click()
+        page.get_by_text("min_cluster_size candidates").wait_for(timeout=600_000)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2", timeout=60_000)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(out / "biotypes_page.png"))
+        page.get_by_role("link", name="Biotype profiles", exact=True).click()
+        page.get_by_text("What defines each biotype").wait_for(timeout=60_000)
+        page.wait_for_timeout(4000)
+        page.screenshot(path=str(out / "profiles_page.png"))
+    print(f"wrote data_page.png, biotypes_page.png and profiles_page.png to {out}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,153 @@
+"""The 2-D map of participants and the figures that describe a run's biotypes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.biotypes import RunResult
+
+#: Biotype colours (colour-blind-safe Tableau 10); noise is grey.
+BIOTYPE_COLOURS = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")
+NOISE_COLOUR = "#C8C8C8"
+
+
+def biotype_colour(biotype: int) -> str:
+    """Colour of a 1-based biotype (-1 noise)."""
+    return NOISE_COLOUR if biotype < 0 else BIOTYPE_COLOURS[(biotype - 1) % len(BIOTYPE_COLOURS)]
+
+
+def embedding_figure(assignments: pd.DataFrame, colour: pd.Series | None = None, colour_name: str = "biotype") -> go.Figure:
+    """WebGL scatter of the clustered participants on the 2-D UMAP.
+
+    Parameters
+    ----------
+    assignments : DataFrame
+        ``RunResult.assignments``; only included participants are drawn.
+    colour : Series indexed like ``assignments``, optional
+        A column to colour by: numeric values get a colour scale, text values one trace per level.
+        None colours by biotype (one trace per biotype, noise last, in grey).
+    colour_name : str
+        Legend and hover label of ``colour``.
+
+    Returns
+    -------
+    go.Figure
+        One Scattergl trace per biotype or level (or a single trace for a numeric colour); hover
+        shows the participant id, biotype, membership probability and outlier score.
+    """
+    shown = assignments[assignments["included"]]
+    fig = go.Figure()
+    hover = "%{customdata[0]}<br>%{customdata[1]}<br>membership %{customdata[2]:.2f} · outlier %{customdata[3]:.2f}"
+    if colour is None:
+        for biotype, rows in sorted(shown.groupby("biotype"), key=lambda item: (item[0] < 0, item[0])):
+            fig.add_trace(_points(rows, f"{rows['biotype_name'].iloc[0]} (n={len(rows)})", hover, color=biotype_colour(int(biotype))))
+    else:
+        values = colour.loc[shown.index]
+        if pd.api.types.is_numeric_dtype(values):
+            fig.add_trace(
+                _points(
+                    shown,
+                    colour_name,
+                    hover + f"<br>{colour_name} %{{marker.color:.3g}}",
+                    color=values.to_numpy(dtype=float),
+                    colorscale="Viridis",
+                    colorbar=dict(title=colour_name),
+                )
+            )
+        else:
+            for level, rows in shown.groupby(values.fillna("(missing)").astype(str)):
+                fig.add_trace(_points(rows, f"{colour_name} = {level} (n={len(rows)})", hover))
+    fig.update_layout(
+        xaxis=dict(title="UMAP 1", showticklabels=False),
+        yaxis=dict(title="UMAP 2", showticklabels=False),
+        legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.08, x=0),
+        height=620,
+        margin=dict(l=10, r=10, t=30, b=10),
+        dragmode="lasso",
+    )
+    return fig
+
+
+def _points(rows: pd.DataFrame, name: str, hover: str, **marker) -> go.Scattergl:
+    custom = np.column_stack(
+        [rows["participant_id"].astype(str), rows["biotype_name"].astype(str), rows["membership_probability"], rows["outlier_score"]]
+    )
+    return go.Scattergl(
+        x=rows["umap_1"].to_numpy(np.float32),
+        y=rows["umap_2"].to_numpy(np.float32),
+        mode="markers",
+        name=name,
+        marker=dict(size=5, opacity=0.8, **marker),
+        customdata=custom,
+        hovertemplate=hover + "<extra></extra>",
+    )
+
+
+def sizes_figure(assignments: pd.DataFrame) -> go.Figure:
+    """Bars of participants per biotype (noise and excluded included), largest biotype first.
+
+    Returns
+    -------
+    go.Figure
+        One bar per biotype, then noise, then excluded (when there are any).
+    """
+    included = assignments[assignments["included"]]
+    counts = included.groupby(["biotype", "biotype_name"]).size().reset_index(name="n")
+    counts = counts.assign(order=np.where(counts["biotype"] < 0, 10**6, counts["biotype"])).sort_values("order")
+    labels = [name.split(" · ")[0] for name in counts["biotype_name"]]
+    values = counts["n"].tolist()
+    colours = [biotype_colour(int(b)) for b in counts["biotype"]]
+    excluded = int((~assignments["included"]).sum())
+    if excluded:
+        labels.append("not clustered")
+        values.append(excluded)
+        colours.append("#EEEEEE")
+    full = [*counts["biotype_name"], *(["participants excluded from clustering"] if excluded else [])]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=labels,
+            orientation="h",
+            marker_color=colours,
+            text=values,
+            textposition="auto",
+            customdata=full,
+            hovertemplate="%{customdata}: %{x}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="Participants per biotype",
+        xaxis_title="participants",
+        yaxis=dict(autorange="reversed"),
+        height=90 + 32 * len(labels),
+        margin=dict(l=10, r=10, t=40, b=10),
+    )
+    return fig
+
+
+def selection_table(result: RunResult) -> pd.DataFrame:
+    """The min_cluster_size candidates of the run (one row each), for display."""
+    table = pd.DataFrame(list(result.clusters.selection))
+    return table.rename(columns={"noise_fraction": "noise share", "n_biotypes": "biotypes"})
+
+
+def render_run_summary(result: RunResult) -> None:
+    """Headline figures and the run's notes."""
+    labels = result.clusters.labels
+    a = result.assignments
+    cols = st.columns(5)
+    cols[0].metric("Biotypes", result.clusters.n_biotypes)
+    cols[1].metric("Clustered", f"{int((labels >= 0).sum()):,}")
+    cols[2].metric("Noise", f"{(labels < 0).mean():.1%}" if len(labels) else "-")
+    cols[3].metric("Not clustered", f"{int((~a['included']).sum()):,}")
+    cols[4].metric("min_cluster_size", result.config.min_cluster_size)
+    for issue in result.issues:
+        if issue.severity == "warning":
+            st.warning(issue.message, icon=":material/warning:")
+    notes = [i.message for i in result.issues if i.severity != "warning"]
+    if notes:
+        with st.expander(f"What the run chose or set aside ({len(notes)})"):
+            st.markdown("\n".join(f"- {n}" for n in notes))

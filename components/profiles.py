@@ -1,0 +1,122 @@
+"""Figures and tables of the biotype profiles: effect-size heat map, importance, audits, outcomes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.validation import MODALITY_TITLES
+from components.embedding import biotype_colour
+
+
+def biotype_label(biotype: int, names: dict[int, str]) -> str:
+    """Display name of a 0-based biotype."""
+    return names.get(int(biotype), f"B{int(biotype) + 1}")
+
+
+def short_label(biotype: int) -> str:
+    """B1, B2, ... for a 0-based biotype (axis labels; the full name goes in hover text)."""
+    return f"B{int(biotype) + 1}"
+
+
+def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Figure:
+    """Heat map of Cohen's d (biotype minus the rest) per biotype and feature, features grouped by modality.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`analysis.profiling.profile_table` output.
+    names : dict of int to str
+        0-based biotype → name.
+
+    Returns
+    -------
+    go.Figure
+        A single Heatmap trace: rows are biotypes (1 first), columns features ordered by modality
+        then name; the colour scale is symmetric around 0 and capped at |d| = 2.
+    """
+    order = profile[["feature", "modality"]].drop_duplicates().sort_values(["modality", "feature"], kind="stable")
+    grid = profile.pivot(index="biotype", columns="feature", values="cohens_d").reindex(columns=order["feature"]).sort_index()
+    modality = order.set_index("feature")["modality"].map(lambda m: MODALITY_TITLES.get(m, m))
+    hover = np.array([[f"{biotype_label(b, names)}<br>{modality[f]}: {f}" for f in grid.columns] for b in grid.index], dtype=object)
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=[[modality[f] for f in grid.columns], list(grid.columns)],
+            y=[short_label(b) for b in grid.index],
+            zmin=-2,
+            zmax=2,
+            colorscale="RdBu_r",
+            colorbar=dict(title="Cohen's d"),
+            customdata=hover,
+            hovertemplate="%{customdata}<br>d = %{z:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="How each biotype differs from the rest (Cohen's d; red higher, blue lower)",
+        height=360 + 36 * len(grid.index),
+        margin=dict(l=10, r=10, t=50, b=10),
+        xaxis=dict(tickangle=-60),
+        yaxis=dict(autorange="reversed"),
+    )
+    return fig
+
+
+def effect_table(profile: pd.DataFrame, names: dict[int, str], modalities: list[str], max_q: float) -> pd.DataFrame:
+    """The profile rows of the chosen modalities with Kruskal-Wallis q at most ``max_q``, largest |d| first."""
+    rows = profile[profile["modality"].isin(modalities) & (profile["kruskal_q"] <= max_q)]
+    rows = rows.assign(biotype=rows["biotype"].map(lambda b: biotype_label(b, names)))
+    return rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def importance_figure(importance: pd.DataFrame, biotype: int, names: dict[int, str], top: int = 12) -> go.Figure:
+    """Bars of the permutation importance (drop in held-out AUC) of one biotype's top features.
+
+    Returns
+    -------
+    go.Figure
+        One horizontal Bar trace with ± 1 SD error bars, most important feature at the top.
+    """
+    rows = importance[importance["biotype"] == biotype].nlargest(top, "importance")
+    auc = rows["held_out_auc"].iloc[0] if len(rows) else np.nan
+    fig = go.Figure(
+        go.Bar(
+            x=rows["importance"],
+            y=rows["feature"],
+            orientation="h",
+            error_x=dict(type="data", array=rows["importance_sd"]),
+            marker_color=biotype_colour(biotype + 1),
+        )
+    )
+    fig.update_layout(
+        title=f"What defines {short_label(biotype)} (held-out AUC {auc:.2f})",
+        xaxis_title="drop in AUC when the feature is shuffled",
+        yaxis=dict(autorange="reversed"),
+        height=120 + 26 * max(len(rows), 1),
+        margin=dict(l=10, r=10, t=50, b=10),
+    )
+    return fig
+
+
+def outcome_figure(values: pd.Series, biotypes: pd.Series, names: dict[int, str]) -> go.Figure:
+    """Box plots (with points) of one outcome per biotype; noise left out.
+
+    Parameters
+    ----------
+    values : Series of float indexed by participant
+    biotypes : Series of int (1-based, -1 noise) indexed like ``values``
+
+    Returns
+    -------
+    go.Figure
+        One Box trace per biotype, in biotype order.
+    """
+    fig = go.Figure()
+    for biotype in sorted(b for b in biotypes.dropna().unique() if b >= 1):
+        inside = values[biotypes == biotype].dropna()
+        fig.add_trace(
+            go.Box(y=inside, name=biotype_label(biotype - 1, names), boxpoints="outliers", marker_color=biotype_colour(int(biotype)))
+        )
+    fig.update_layout(title=values.name, showlegend=False, height=360, margin=dict(l=10, r=10, t=40, b=10))
+    return fig

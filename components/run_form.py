@@ -1,0 +1,105 @@
+"""The run configuration as a form; returns a RunConfig when the user clicks 'Compute biotypes'."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis import modalities as M
+from analysis.cohort import Cohort
+from analysis.config import IMPUTERS, MISSING_MODALITY_POLICIES, SELECTION_METHODS, RunConfig
+from analysis.validation import MODALITY_TITLES
+from components import state
+
+AUTOMATIC = 0
+
+
+def render_run_form(cohort: Cohort) -> RunConfig | None:
+    """Draw the run form; on submit build and check the configuration.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        Offers the modalities it has; the other defaults are RunConfig's.
+
+    Returns
+    -------
+    RunConfig or None
+        None until 'Compute biotypes' is clicked. Raises CohortError for an impossible combination.
+    """
+    defaults = RunConfig()
+    available = [m for m in M.FEATURE_MODALITIES if cohort.availability()[m].any()]
+    with st.form(state.BIOTYPES_FORM, border=True):
+        st.markdown("**Run configuration** — defaults are chosen from the data; see docs/methods.md.")
+        chosen = st.multiselect(
+            "Modalities to cluster on",
+            available,
+            default=available,
+            format_func=MODALITY_TITLES.get,
+            key=state.BIOTYPES_MODALITIES,
+            help="Participants lacking a selected modality are excluded (with the reason) or imputed, as set below.",
+        )
+        left, middle, right = st.columns(3)
+        missing_modality = left.selectbox(
+            "Participants missing a modality",
+            MISSING_MODALITY_POLICIES,
+            format_func={"exclude": "exclude (listed with reason)", "impute": "impute from other modalities"}.get,
+            key=state.BIOTYPES_MISSING_MODALITY,
+        )
+        impute = middle.selectbox("Missing values inside a modality", IMPUTERS, key=state.BIOTYPES_IMPUTE)
+        harmonise = right.checkbox(
+            "Harmonise imaging sites (ComBat)",
+            value=defaults.harmonise_sites,
+            key=state.BIOTYPES_HARMONISE,
+            help="Removes site/scanner effects from connectivity features, protecting age and sex.",
+        )
+        with st.expander("Block weights, UMAP and HDBSCAN"):
+            weights = {}
+            for column, modality in zip(st.columns(max(len(available), 1)), available, strict=False):
+                weights[modality] = column.number_input(
+                    f"{MODALITY_TITLES[modality]} weight",
+                    min_value=0.05,
+                    max_value=20.0,
+                    value=1.0,
+                    step=0.25,
+                    key=state.BIOTYPES_WEIGHT_PREFIX + modality,
+                )
+            a, b, c, d = st.columns(4)
+            n_neighbors = a.number_input("n_neighbors", 2, 500, 15, key=state.BIOTYPES_N_NEIGHBORS)
+            n_components = b.number_input("UMAP dimensions for clustering", 2, 20, defaults.n_components, key=state.BIOTYPES_N_COMPONENTS)
+            min_cluster_size = c.number_input(
+                "min_cluster_size (0 = choose from the data)", 0, 100_000, AUTOMATIC, key=state.BIOTYPES_MIN_CLUSTER_SIZE
+            )
+            min_samples = d.number_input("min_samples (0 = automatic)", 0, 10_000, AUTOMATIC, key=state.BIOTYPES_MIN_SAMPLES)
+            a, b, c, d = st.columns(4)
+            method = a.selectbox("cluster_selection_method", SELECTION_METHODS, key=state.BIOTYPES_METHOD)
+            epsilon = b.number_input("cluster_selection_epsilon", 0.0, 100.0, 0.0, key=state.BIOTYPES_EPSILON)
+            agreement = c.slider(
+                "neighbour agreement",
+                0.0,
+                1.0,
+                defaults.neighbour_agreement,
+                0.05,
+                key=state.BIOTYPES_AGREEMENT,
+                help="Share of a participant's nearest neighbours that must share their biotype; 0 turns the check off.",
+            )
+            resamples = d.number_input("stability resamples (0 = skip)", 0, 200, 0, key=state.BIOTYPES_STABILITY)
+        seed = st.number_input("Seed", 0, 2**31 - 1, defaults.seed, key=state.BIOTYPES_SEED)
+        submitted = st.form_submit_button("Compute biotypes", type="primary", key=state.BIOTYPES_COMPUTE)
+    if not submitted:
+        return None
+    return RunConfig(
+        modalities=tuple(chosen),
+        impute=impute,
+        missing_modality=missing_modality,
+        harmonise_sites=bool(harmonise),
+        block_weights=tuple(sorted((m, float(w)) for m, w in weights.items() if m in chosen and w != 1.0)),
+        n_neighbors=int(n_neighbors),
+        n_components=int(n_components),
+        min_cluster_size=int(min_cluster_size) or None,
+        min_samples=int(min_samples) or None,
+        cluster_selection_method=method,
+        cluster_selection_epsilon=float(epsilon),
+        neighbour_agreement=float(agreement),
+        stability_resamples=int(resamples),
+        seed=int(seed),
+    )

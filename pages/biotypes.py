@@ -1,0 +1,49 @@
+"""Biotypes page: configure and compute a run, see the participants' map, download the record."""
+
+import streamlit as st
+
+from analysis.errors import CohortError
+from components import cache, state
+from components.embedding import embedding_figure, render_run_summary, selection_table, sizes_figure
+from components.run_form import render_run_form
+
+st.title("Biotypes")
+cohort = st.session_state.get(state.COHORT)
+if cohort is None:
+    st.info("Load a cohort on the **Data** page first (the sample cohort is one click away).")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/upload_file:")
+    st.stop()
+
+try:
+    config = render_run_form(cohort)
+    if config is not None:
+        bar = st.progress(0.0, text="Starting...")
+        cache.run_for(cohort, config, lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
+        bar.empty()
+except CohortError as error:
+    st.error(str(error), icon=":material/error:")
+
+result = cache.current_run()
+if result is None:
+    st.info("Set the run up above and click **Compute biotypes**. The first run in a new server takes longer (UMAP compiles).")
+    st.stop()
+
+render_run_summary(result)
+columns = ["biotype"] + [c for c in cohort.participants.columns if c != "participant_id"]
+colour_by = st.selectbox("Colour the map by", columns, key=state.BIOTYPES_COLOUR)
+assignments = result.assignments
+colour = None if colour_by == "biotype" else cohort.participants[colour_by].set_axis(assignments.index)
+left, right = st.columns([3, 1])
+left.plotly_chart(embedding_figure(assignments, colour, colour_by), width="stretch")
+right.plotly_chart(sizes_figure(assignments), width="stretch")
+st.caption("min_cluster_size candidates tried (score = DBCV + stability of the split; the chosen one is marked)")
+st.dataframe(selection_table(result), hide_index=True, width="stretch")
+
+st.download_button(
+    "Download the run (assignments, profiles, audits, run.json, model)",
+    cache.run_archive(cohort.fingerprint, result.config, result, cohort),
+    file_name="biotype_run.zip",
+    mime="application/zip",
+    icon=":material/download:",
+)
+st.caption("`python -m analysis cluster --config run.json` with the same input files reproduces assignments.csv exactly.")

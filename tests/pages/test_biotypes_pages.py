@@ -1,0 +1,119 @@
+"""Biotypes and Biotype profiles pages in AppTest: compute a run, read it back, nothing recomputed by display choices."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import components.cache
+from analysis.cli import main as cli_main
+from analysis.cohort import SAMPLE_DATA
+from analysis.config import RunConfig
+from analysis.export import write_run
+from components import state
+
+
+@pytest.fixture
+def counted_runs(monkeypatch):
+    """Counts calls of the analysis run behind the dashboard's cache."""
+    calls = []
+    real = components.cache.run_biotypes
+
+    def counting(cohort, config, progress=None):
+        calls.append(config)
+        return real(cohort, config, progress)
+
+    monkeypatch.setattr(components.cache, "run_biotypes", counting)
+    return calls
+
+
+@pytest.fixture
+def computed(app, counted_runs, warm_umap):
+    """The sample cohort clustered on its clinical measures from the Biotypes page."""
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    app.switch_page("pages/biotypes.py").run()
+    assert any("Compute biotypes" in i.value for i in app.info)
+    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
+    assert not app.exception
+    assert not app.error
+    return app
+
+
+def current(at):
+    key = at.session_state[state.CURRENT_RUN]
+    return at.session_state[state.RUNS][key]
+
+
+def test_biotypes_page_without_a_cohort_points_to_data(app):
+    app.switch_page("pages/biotypes.py").run()
+    assert not app.exception
+    assert any("Data" in i.value for i in app.info)
+
+
+def test_compute_shows_the_run_and_display_changes_do_not_recompute(computed, counted_runs):
+    at = computed
+    result = current(at)
+    assert len(counted_runs) == 1 and counted_runs[0].modalities == ("clinical",)
+    labels = result.clusters.labels
+    values = {m.label: m.value for m in at.metric}
+    assert values["Biotypes"] == str(result.clusters.n_biotypes)
+    assert values["Clustered"] == f"{int((labels >= 0).sum()):,}"
+    assert values["Not clustered"] == f"{int((~result.assignments['included']).sum()):,}"
+    assert result.clusters.n_biotypes >= 2
+    assert result.assignments["included"].all()  # every sample participant has clinical data
+    map_traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert len(map_traces) == result.clusters.n_biotypes + int((labels < 0).any())
+    assert sum(len(t["x"]["bdata"]) > 0 for t in map_traces) == len(map_traces)
+
+    at.selectbox(key=state.BIOTYPES_COLOUR).set_value("site").run()
+    assert not at.exception
+    site_traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert len(site_traces) == at.session_state[state.COHORT].participants["site"].nunique()
+    at.switch_page("pages/profiles.py").run()
+    assert not at.exception
+    at.switch_page("pages/biotypes.py").run()
+    assert len(counted_runs) == 1
+
+
+def test_profiles_page_shows_the_run(computed):
+    at = computed
+    result = current(at)
+    at.switch_page("pages/profiles.py").run()
+    assert not at.exception
+    heat = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert heat["type"] == "heatmap"
+    assert len(heat["y"]) == result.clusters.n_biotypes
+    table = at.dataframe[0].value
+    assert len(table) == len(result.profile)
+    at.select_slider(key=state.PROFILES_MAX_Q).set_value(0.001).run()
+    assert len(at.dataframe[0].value) == int((result.profile["kruskal_q"] <= 0.001).sum())
+
+
+def test_the_dashboards_run_json_reproduces_its_assignments_on_the_command_line(computed, tmp_path):
+    at = computed
+    result = current(at)
+    cohort = at.session_state[state.COHORT]
+    write_run(result, cohort, tmp_path / "dashboard")
+    inputs = ["--participants", "participants.csv", "--prs", "prs.sscore", "--connectivity", "connectivity.npz"]
+    inputs += ["--wearables", "wearables.csv", "--dictionary", "data_dictionary.csv"]
+    argv = ["cluster", *[a if a.startswith("--") else str(Path(SAMPLE_DATA) / a) for a in inputs]]
+    code = cli_main([*argv, "--config", str(tmp_path / "dashboard" / "run.json"), "--out", str(tmp_path / "cli")])
+    assert code == 0
+    assert (tmp_path / "cli" / "assignments.csv").read_bytes() == (tmp_path / "dashboard" / "assignments.csv").read_bytes()
+    assert RunConfig.from_json((tmp_path / "cli" / "run.json").read_text()) == result.config
+
+
+def test_run_archive_holds_the_record(computed):
+    at = computed
+    result = current(at)
+    cohort = at.session_state[state.COHORT]
+    data = components.cache.run_archive(cohort.fingerprint, result.config, result, cohort)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        assignments = pd.read_csv(archive.open("assignments.csv"), dtype={"participant_id": str})
+    assert {"assignments.csv", "profile.csv", "run.json", "model/model.joblib"} <= names
+    assert assignments["participant_id"].tolist() == result.assignments["participant_id"].tolist()
