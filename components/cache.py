@@ -79,14 +79,15 @@ def current_run() -> RunResult | None:
     return st.session_state.get(state.RUNS, {}).get(key)
 
 
-@st.cache_data(max_entries=4, show_spinner="Packing the run's files...")
-def run_archive(fingerprint: str, config: RunConfig, _result: RunResult, _cohort: Cohort) -> bytes:
+def run_archive(result: RunResult, cohort: Cohort) -> bytes:
     """The run's record (assignments.csv, profiles, audits, run.json, model/) as zip bytes.
 
     Written through :func:`analysis.export.write_run` into a temporary folder that is removed at once.
+    Called only when the user clicks the download button (Streamlit's deferred download data), so a
+    rerun of the page never packs it.
     """
     with tempfile.TemporaryDirectory(prefix="biotypes-") as folder:
-        paths = write_run(_result, _cohort, folder)
+        paths = write_run(result, cohort, folder)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in paths:

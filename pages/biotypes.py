@@ -41,9 +41,10 @@ st.dataframe(selection_table(result), hide_index=True, width="stretch")
 
 st.download_button(
     "Download the run (assignments, profiles, audits, run.json, model)",
-    cache.run_archive(cohort.fingerprint, result.config, result, cohort),
+    lambda: cache.run_archive(result, cohort),
     file_name="biotype_run.zip",
     mime="application/zip",
+    on_click="ignore",
     icon=":material/download:",
 )
 st.caption("`python -m analysis cluster --config run.json` with the same input files reproduces assignments.csv exactly.")

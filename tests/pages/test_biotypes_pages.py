@@ -63,6 +63,8 @@ def test_compute_shows_the_run_and_display_changes_do_not_recompute(computed, co
     assert values["Biotypes"] == str(result.clusters.n_biotypes)
     assert values["Clustered"] == f"{int((labels >= 0).sum()):,}"
     assert values["Not clustered"] == f"{int((~result.assignments['included']).sum()):,}"
+    assert values["Noise"] == f"{(labels < 0).mean():.1%}"
+    assert values["min_cluster_size"] == str(result.config.min_cluster_size)
     assert result.clusters.n_biotypes >= 2
     assert result.assignments["included"].all()  # every sample participant has clinical data
     map_traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
@@ -111,7 +113,7 @@ def test_run_archive_holds_the_record(computed):
     at = computed
     result = current(at)
     cohort = at.session_state[state.COHORT]
-    data = components.cache.run_archive(cohort.fingerprint, result.config, result, cohort)
+    data = components.cache.run_archive(result, cohort)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
         assignments = pd.read_csv(archive.open("assignments.csv"), dtype={"participant_id": str})

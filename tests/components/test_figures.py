@@ -1,0 +1,113 @@
+"""Figure builders of the Biotypes and Biotype profiles pages: every number drawn comes from the tables given."""
+
+import numpy as np
+import pandas as pd
+
+from components.embedding import embedding_figure, sizes_figure
+from components.profiles import effect_heatmap_figure, effect_table, importance_figure, outcome_figure
+
+
+def assignments_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    biotype = pd.array([1] * 5 + [2] * 3 + [-1] * 2 + [pd.NA] * 2, dtype="Int64")
+    names = {1: "B1 · high x", 2: "B2 · low y", -1: "noise"}
+    return pd.DataFrame(
+        {
+            "participant_id": [f"sub-{i:02d}" for i in range(12)],
+            "biotype": biotype,
+            "biotype_name": [names[b] if b is not pd.NA else "" for b in biotype],
+            "membership_probability": rng.uniform(0, 1, 12),
+            "outlier_score": rng.uniform(0, 1, 12),
+            "umap_1": rng.normal(size=12),
+            "umap_2": rng.normal(size=12),
+            "included": [True] * 10 + [False] * 2,
+            "exclusion_reason": [""] * 10 + ["no prs"] * 2,
+        }
+    )
+
+
+def test_sizes_bars_count_biotypes_noise_and_excluded():
+    fig = sizes_figure(assignments_frame())
+    bar = fig.data[0]
+    assert list(bar.y) == ["B1", "B2", "noise", "not clustered"]
+    assert list(bar.x) == [5, 3, 2, 2]
+
+
+def test_map_has_one_trace_per_biotype_with_its_participants():
+    a = assignments_frame()
+    fig = embedding_figure(a)
+    assert [t.name for t in fig.data] == ["B1 · high x (n=5)", "B2 · low y (n=3)", "noise (n=2)"]
+    first = fig.data[0]
+    np.testing.assert_allclose(first.x, a.loc[:4, "umap_1"].astype(np.float32))
+    assert list(first.customdata[:, 0]) == a.loc[:4, "participant_id"].tolist()
+    numeric = embedding_figure(a, pd.Series(np.arange(12.0)), "age")
+    assert len(numeric.data) == 1
+    np.testing.assert_array_equal(numeric.data[0].marker.color, np.arange(10.0))
+    text = embedding_figure(a, pd.Series(["A", "B"] * 6), "site")
+    assert sorted(t.name for t in text.data) == ["site = A (n=5)", "site = B (n=5)"]
+
+
+def profile_frame() -> pd.DataFrame:
+    rows = []
+    for biotype in (0, 1):
+        for feature, modality, d, q in (
+            ("phq9", "clinical", 1.2, 0.001),
+            ("steps_mean", "wearables", -0.4, 0.2),
+            ("prs_mdd", "prs", 0.1, 0.9),
+        ):
+            rows.append(
+                dict(
+                    biotype=biotype,
+                    feature=feature,
+                    modality=modality,
+                    n=10,
+                    mean=1.0,
+                    median=1.0,
+                    mean_rest=0.0,
+                    cohens_d=d * (1 if biotype == 0 else -1),
+                    kruskal_p=q / 2,
+                    kruskal_q=q,
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def test_heat_map_shows_each_biotypes_cohens_d_grouped_by_modality():
+    profile = profile_frame()
+    fig = effect_heatmap_figure(profile, {0: "B1 · a", 1: "B2 · b"})
+    heat = fig.data[0]
+    assert list(heat.y) == ["B1", "B2"]
+    assert list(heat.x[0]) == ["Clinical / psychosocial", "Genetics (PRS)", "Wearables"]
+    assert list(heat.x[1]) == ["phq9", "prs_mdd", "steps_mean"]
+    np.testing.assert_allclose(heat.z, [[1.2, 0.1, -0.4], [-1.2, -0.1, 0.4]])
+
+
+def test_effect_table_filters_and_orders_by_effect_size():
+    table = effect_table(profile_frame(), {0: "B1 · a"}, ["clinical", "wearables"], 0.5)
+    assert table["feature"].tolist() == ["phq9", "phq9", "steps_mean", "steps_mean"]
+    assert table["biotype"].tolist()[:2] == ["B1 · a", "B2"]
+
+
+def test_importance_bars_are_the_biotypes_top_features():
+    importance = pd.DataFrame(
+        {
+            "biotype": [0, 0, 0, 1],
+            "feature": ["a", "b", "c", "a"],
+            "importance": [0.01, 0.05, 0.02, 0.3],
+            "importance_sd": [0.001, 0.002, 0.003, 0.01],
+            "held_out_auc": [0.91, 0.91, 0.91, 0.8],
+        }
+    )
+    fig = importance_figure(importance, 0, {}, top=2)
+    assert list(fig.data[0].y) == ["b", "c"]
+    assert list(fig.data[0].x) == [0.05, 0.02]
+    assert "0.91" in fig.layout.title.text
+
+
+def test_outcome_boxes_hold_each_biotypes_values():
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, np.nan, 6.0], name="pain_6m")
+    biotypes = pd.Series([1, 1, 2, 2, 2, -1])
+    fig = outcome_figure(values, biotypes, {0: "B1 · a", 1: "B2 · b"})
+    assert [t.name for t in fig.data] == ["B1 · a", "B2 · b"]
+    assert list(fig.data[0].y) == [1.0, 2.0]
+    assert list(fig.data[1].y) == [3.0, 4.0]
