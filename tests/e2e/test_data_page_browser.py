@@ -16,7 +16,7 @@ def url():
 def page(url):
     with browser_page() as p:
         p.goto(url)
-        p.get_by_role("button", name="Load sample cohort").wait_for(timeout=60_000)
+        p.get_by_role("button", name="Load sample cohort").wait_for(timeout=180_000)
         yield p
 
 
@@ -27,7 +27,7 @@ def metric_value(page, label: str) -> str:
 
 def test_load_sample_cohort_in_the_browser(page):
     page.get_by_role("button", name="Load sample cohort").click()
-    page.get_by_text("Problems found", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("Problems found", exact=True).wait_for(timeout=180_000)
     assert metric_value(page, "Participants") == "1,000"
     assert metric_value(page, "Modalities") == "5"
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -40,7 +40,7 @@ def test_upload_and_bad_upload_in_the_browser(page, tmp_path):
     participants_frame(14).to_csv(good, index=False)
     uploader = page.locator('[data-testid="stFileUploader"]').first
     uploader.locator('input[type="file"]').set_input_files(str(good))
-    page.get_by_text("Problems found", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("Problems found", exact=True).wait_for(timeout=180_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText === '14')", timeout=30_000
     )
