@@ -11,6 +11,12 @@ page = st.navigation(
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
         st.Page("pages/biotypes.py", title="Biotypes", icon=":material/scatter_plot:"),
         st.Page("pages/profiles.py", title="Biotype profiles", icon=":material/table_chart:"),
+        st.Page("pages/brain.py", title="Brain connectivity", icon=":material/neurology:"),
+        st.Page("pages/genetics.py", title="Genetics (PRS)", icon=":material/genetics:"),
+        st.Page("pages/wearables.py", title="Wearables", icon=":material/watch:"),
+        st.Page("pages/compare.py", title="Compare side by side", icon=":material/compare:"),
+        st.Page("pages/assign.py", title="Assign new participants", icon=":material/person_add:"),
+        st.Page("pages/export.py", title="Export", icon=":material/download:"),
     ]
 )
 

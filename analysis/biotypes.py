@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -15,10 +16,10 @@ from analysis.clustering import ClusterResult, find_biotypes
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import Issue
-from analysis.features import build_blocks
+from analysis.features import build_blocks, harmonisation_choice
 from analysis.fusion import FusedFeatures, fuse_blocks
 from analysis.importance import biotype_importance
-from analysis.profiling import biotype_names, pairwise_profile, profile_table
+from analysis.profiling import biotype_names, categorical_columns, categorical_profile, pairwise_profile, profile_table
 from analysis.stability import Stability, subsample_stability
 
 ASSIGNMENT_COLUMNS = (
@@ -45,7 +46,9 @@ class RunResult:
     assignments : DataFrame
         One row per participant of the cohort, in cohort order, with :data:`ASSIGNMENT_COLUMNS`.
     profile : DataFrame
-        See :func:`analysis.profiling.profile_table`.
+        Numeric features; see :func:`analysis.profiling.profile_table`.
+    categorical_profile : DataFrame
+        Categorical features (sex, site, ...); see :func:`analysis.profiling.categorical_profile`.
     pairwise : DataFrame
         See :func:`analysis.profiling.pairwise_profile`.
     audit : DataFrame
@@ -63,11 +66,14 @@ class RunResult:
         What the run set aside, dropped or chose, and why.
     timings : dict of str to float
         Seconds per step.
+    created_utc : str
+        When the run started (ISO 8601, UTC, seconds), as run.json records it.
     """
 
     config: RunConfig
     assignments: pd.DataFrame
     profile: pd.DataFrame
+    categorical_profile: pd.DataFrame
     pairwise: pd.DataFrame
     audit: pd.DataFrame
     importance: pd.DataFrame
@@ -77,6 +83,7 @@ class RunResult:
     stability: Stability | None
     issues: tuple[Issue, ...]
     timings: dict[str, float]
+    created_utc: str = ""
 
 
 def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, str], None] | None = None) -> RunResult:
@@ -94,13 +101,16 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     RunResult
     """
     say = progress or (lambda fraction, message: None)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
     timings = {}
     started = time.perf_counter()
     say(0.0, "building features")
     available = cohort.availability().any()
     modalities = tuple(m for m in config.modalities if available[m])
     issues = [Issue("info", f"{m} not in the cohort; left out of the run", m, "") for m in config.modalities if m not in modalities]
-    blocks, block_issues, block_models = build_blocks(cohort, config.with_(modalities=modalities or config.modalities))
+    config, harmonisation = harmonisation_choice(cohort, config.with_(modalities=modalities or config.modalities))
+    issues += [harmonisation] if harmonisation else []
+    blocks, block_issues, block_models = build_blocks(cohort, config)
     issues += block_issues + [i for b in blocks.values() for i in b.issues]
     fused = fuse_blocks(blocks, cohort.participants.index, config)
     timings["features"] = time.perf_counter() - started
@@ -114,9 +124,13 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     say(0.92, "profiling biotypes")
     labels = pd.Series(clusters.labels, index=fused.included)
     features, feature_modality = profiling_features(cohort, blocks)
+    categories = profiling_categories(cohort).drop(columns=list(features.columns), errors="ignore")  # yes/no columns are numeric features
+    feature_modality.update({c: cohort.modality[c] for c in categories.columns})
     profile = profile_table(features, feature_modality, labels)
-    pairwise = pairwise_profile(features, feature_modality, labels)
-    names = biotype_names(profile)
+    category_profile = categorical_profile(categories, feature_modality, labels)
+    pairwise = pairwise_profile(features, feature_modality, labels, categories)
+    names, naming = given_names(biotype_names(profile), config.biotype_names)
+    issues += naming
     audit = covariate_audit(labels, audit_covariates(cohort))
     say(0.94, "what defines each biotype (permutation importance)")
     importance = biotype_importance(fused.matrix, labels, seed=config.seed)
@@ -164,10 +178,83 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
         timings["stability"] = time.perf_counter() - started
     say(1.0, "done")
     models["names"] = names
+    models["automatic_names"] = biotype_names(profile)
     assignments = assignment_table(cohort, fused, clusters, names)
     return RunResult(
-        resolved, assignments, profile, pairwise, audit, importance, fused, clusters, models, stability, tuple(issues), timings
+        resolved,
+        assignments,
+        profile,
+        category_profile,
+        pairwise,
+        audit,
+        importance,
+        fused,
+        clusters,
+        models,
+        stability,
+        tuple(issues),
+        timings,
+        created,
     )
+
+
+def given_names(automatic: dict[int, str], given: tuple[tuple[int, str], ...]) -> tuple[dict[int, str], list[Issue]]:
+    """The biotype names of a run: the automatic ones, replaced by names given by hand.
+
+    Parameters
+    ----------
+    automatic : dict of int to str
+        0-based biotype → automatic name.
+    given : tuple of (int, str)
+        1-based biotype number → name (``RunConfig.biotype_names``).
+
+    Returns
+    -------
+    names : dict of int to str
+    issues : list of Issue
+        A note for each given name whose biotype the run did not find.
+    """
+    names = dict(automatic)
+    issues = []
+    for number, name in given:
+        if number - 1 in names:
+            names[number - 1] = hand_name(number, name)
+        else:
+            issues.append(Issue("info", f"name '{name}' for B{number} ignored: this run has {len(names)} biotypes", "biotype_names", ""))
+    return names, issues
+
+
+def hand_name(number: int, name: str) -> str:
+    """A name given by hand, prefixed with its number ("B2 · high distress") unless it already starts with it."""
+    name = name.strip()
+    return name if name.split(" ")[0] == f"B{number}" else f"B{number} · {name}"
+
+
+def renamed(result: RunResult, given: dict[int, str]) -> RunResult:
+    """The same run with biotypes named by hand (nothing is recomputed).
+
+    Parameters
+    ----------
+    result : RunResult
+    given : dict of int to str
+        1-based biotype number → name; an empty name restores the automatic one.
+
+    Returns
+    -------
+    RunResult
+        ``config.biotype_names``, ``models["names"]`` and the assignments' ``biotype_name`` updated,
+        so that every table, page and export shows the names, and run.json reproduces them.
+    """
+    kept = {number: name.strip() for number, name in {**dict(result.config.biotype_names), **given}.items() if name.strip()}
+    config = result.config.with_(biotype_names=tuple(sorted(kept.items())))
+    automatic = result.models["automatic_names"]
+    names = {**automatic, **{n - 1: hand_name(n, name) for n, name in kept.items() if n - 1 in automatic}}
+    assignments = result.assignments.copy()
+    biotype = assignments["biotype"].fillna(0).to_numpy(dtype=int)
+    assignments["biotype_name"] = [
+        names.get(b - 1, old) if b >= 1 else old for b, old in zip(biotype, assignments["biotype_name"], strict=True)
+    ]
+    return replace(result, config=config, assignments=assignments, models={**result.models, "names": names})
 
 
 def audit_covariates(cohort: Cohort) -> pd.DataFrame:
@@ -177,19 +264,26 @@ def audit_covariates(cohort: Cohort) -> pd.DataFrame:
 
 
 def profiling_features(cohort: Cohort, blocks: dict) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Features in natural units for profiling: every block's raw features, other clinical and PRS columns, and outcomes."""
+    """Numeric features in natural units for profiling: every block's raw features, other clinical and PRS columns, outcomes and numeric covariates."""
     parts, modality = [], {}
     for name, block in blocks.items():
         parts.append(block.raw)
         modality.update({c: name for c in block.raw.columns})
     frame = cohort.participants
-    for kind in (M.CLINICAL, M.PRS, M.OUTCOME):
+    for kind in (M.CLINICAL, M.PRS, M.OUTCOME, M.COVARIATE):
         extra = [c for c in cohort.columns_of(kind) if frame[c].dtype == np.float64 and c not in modality]
         if extra:
             parts.append(frame[extra])
             modality.update({c: kind for c in extra})
     features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     return features.loc[:, ~features.columns.duplicated()], modality
+
+
+def profiling_categories(cohort: Cohort) -> pd.DataFrame:
+    """Categorical columns to profile: text columns of every kind but ``ignore`` with 2 to 20 levels."""
+    frame = cohort.participants
+    candidates = [c for c in frame.columns if c != "participant_id" and cohort.modality.get(c) not in (None, M.IGNORE)]
+    return frame[categorical_columns(frame, candidates)]
 
 
 def assignment_table(cohort: Cohort, fused: FusedFeatures, clusters: ClusterResult, names: dict[int, str]) -> pd.DataFrame:

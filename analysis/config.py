@@ -13,6 +13,8 @@ SCALERS = ("standard", "robust")
 MISSING_MODALITY_POLICIES = ("exclude", "impute")
 PRS_ADJUSTMENTS = ("auto", "within_ancestry", "residualise_pcs", "none")
 CONNECTIVITY_FEATURES = ("networks", "pca", "both")
+#: Longest name a biotype may be given by hand.
+MAX_NAME_LENGTH = 80
 SELECTION_METHODS = ("eom", "leaf")
 
 
@@ -47,10 +49,14 @@ class RunConfig:
     connectivity_features : {"networks", "pca", "both"}
         Within/between-network mean connectivity from the atlas, PCA components of the edges, or both.
     connectivity_pca_components : int
-    harmonise_sites : bool
+    harmonise_sites : bool or None
         Remove site (or scanner) effects from the connectivity features with ComBat before clustering.
+        None (the default) decides from the data: on when connectivity is clustered and its
+        participants come from two or more sites with at least two participants each, every one
+        with a known site (see :func:`analysis.features.harmonisation_choice`).
     harmonise_protect : tuple of str
-        Covariates whose effects ComBat keeps (default age and sex).
+        Covariates whose effects ComBat keeps (default age and sex). With automatic harmonisation,
+        the ones the table lacks are left out (and the resolved configuration says so).
     wearable_min_valid_days : int
         Fewer valid (worn) days than this and the participant's wearable summary is missing.
     block_weights : tuple of (str, float)
@@ -72,6 +78,9 @@ class RunConfig:
         Subsamples (80%) re-clustered to measure each biotype's stability; 0 skips the check.
     seed : int
         Seed of every random step; equal seeds give identical assignments.
+    biotype_names : tuple of (int, str)
+        Names given by hand, keyed by biotype number (1 = B1); they replace the automatic names in
+        every table and export. Names of biotypes the run does not find are ignored with a note.
     """
 
     modalities: tuple[str, ...] = M.FEATURE_MODALITIES
@@ -84,7 +93,7 @@ class RunConfig:
     prs_adjustment: str = "auto"
     connectivity_features: str = "networks"
     connectivity_pca_components: int = 10
-    harmonise_sites: bool = False
+    harmonise_sites: bool | None = None
     harmonise_protect: tuple[str, ...] = ("age", "sex")
     wearable_min_valid_days: int = 7
     block_weights: tuple[tuple[str, float], ...] = field(default=())
@@ -98,6 +107,7 @@ class RunConfig:
     neighbour_agreement: float = 0.5
     stability_resamples: int = 0
     seed: int = 0
+    biotype_names: tuple[tuple[int, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
         self.check()
@@ -120,8 +130,8 @@ class RunConfig:
         _int_at_least("n_components", self.n_components, 2)
         _int_at_least("seed", self.seed, 0)
         _int_at_least("stability_resamples", self.stability_resamples, 0)
-        if not isinstance(self.harmonise_sites, bool):
-            _bad("harmonise_sites", "true or false", self.harmonise_sites)
+        if self.harmonise_sites is not None and not isinstance(self.harmonise_sites, bool):
+            _bad("harmonise_sites", "true, false or null (automatic)", self.harmonise_sites)
         if self.n_neighbors is not None:
             _int_at_least("n_neighbors", self.n_neighbors, 2)
         if self.min_cluster_size is not None:
@@ -134,6 +144,10 @@ class RunConfig:
             _bad("neighbour_agreement", "a float in [0, 1]", self.neighbour_agreement)
         if self.cluster_selection_epsilon < 0:
             _bad("cluster_selection_epsilon", "a float >= 0", self.cluster_selection_epsilon)
+        for number, name in self.biotype_names:
+            _int_at_least("biotype number in biotype_names", number, 1)
+            if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH or any(c in name for c in "\n\r\t"):
+                _bad(f"name of biotype {number}", f"one line of 1 to {MAX_NAME_LENGTH} characters", name)
         for name, weight in self.block_weights:
             _one_of("block_weights", name, M.FEATURE_MODALITIES)
             if not weight > 0:
@@ -151,6 +165,7 @@ class RunConfig:
         """Plain JSON-ready values (tuples become lists)."""
         out = asdict(self)
         out["block_weights"] = {name: weight for name, weight in self.block_weights}
+        out["biotype_names"] = {str(number): name for number, name in self.biotype_names}
         return out
 
     def to_json(self) -> str:
@@ -168,6 +183,13 @@ class RunConfig:
         for name in ("modalities", "exclude_columns", "one_hot_columns", "harmonise_protect"):
             if name in values:
                 values[name] = tuple(values[name])
+        if "biotype_names" in values:
+            names = values["biotype_names"]
+            pairs = names.items() if isinstance(names, dict) else map(tuple, names)
+            try:
+                values["biotype_names"] = tuple(sorted((int(number), name) for number, name in pairs))
+            except (TypeError, ValueError):
+                _bad("biotype_names", 'an object of biotype number to name, e.g. {"1": "high distress"}', names)
         if "block_weights" in values:
             weights = values["block_weights"]
             values["block_weights"] = tuple(sorted(weights.items() if isinstance(weights, dict) else map(tuple, weights)))

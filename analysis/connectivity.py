@@ -62,12 +62,28 @@ class Connectivity:
         -------
         ndarray of float32, shape (n_selected, n_rois, n_rois)
         """
-        edges = self.edges[rows]
-        out = np.zeros((edges.shape[0], self.n_rois, self.n_rois), dtype=np.float32)
-        lower = np.tril_indices(self.n_rois, k=-1)
-        out[:, lower[0], lower[1]] = edges
-        out[:, lower[1], lower[0]] = edges
-        return out
+        return edges_to_matrix(self.edges[rows], self.n_rois).astype(np.float32)
+
+
+def edges_to_matrix(edges: np.ndarray, n_rois: int) -> np.ndarray:
+    """Symmetric matrices (diagonal 0) from vectorised lower triangles.
+
+    Parameters
+    ----------
+    edges : ndarray of shape (n_edges,) or (n, n_edges)
+        nilearn's vectorised order (lower triangle without the diagonal, row by row).
+    n_rois : int
+
+    Returns
+    -------
+    ndarray of shape (n_rois, n_rois) or (n, n_rois, n_rois), dtype of ``edges``
+    """
+    edges = np.asarray(edges)
+    out = np.zeros((*edges.shape[:-1], n_rois, n_rois), dtype=edges.dtype)
+    lower = np.tril_indices(n_rois, k=-1)
+    out[..., lower[0], lower[1]] = edges
+    out[..., lower[1], lower[0]] = edges
+    return out
 
 
 def n_rois_from_edges(n_edges: int) -> int | None:

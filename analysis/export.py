@@ -52,8 +52,31 @@ def write_synthetic_cohort(cohort: SyntheticCohort, out: str | Path) -> list[Pat
 RECORDED_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "umap-learn", "pynndescent", "hdbscan", "numba", "nilearn", "pyarrow")
 
 
+def synthetic_cohort_files(n: int, seed: int):
+    """A freshly generated synthetic cohort as in-memory CohortFiles (written to a temporary folder, read back, removed).
+
+    Used to try placing new participants into a run of the sample cohort.
+    """
+    import tempfile
+
+    from analysis.cohort import CohortFiles
+    from analysis.inputs import InputFile
+    from analysis.synthetic import generate_cohort
+
+    with tempfile.TemporaryDirectory(prefix="synthetic-") as folder:
+        paths = dict(zip(SYNTHETIC_FILES, write_synthetic_cohort(generate_cohort(n, seed=seed), folder), strict=True))
+        files = {name: InputFile.from_path(path) for name, path in paths.items()}
+    return CohortFiles(
+        participants=files["participants.csv"],
+        prs=files["prs.sscore"],
+        connectivity=files["connectivity.npz"],
+        wearables=files["wearables.csv"],
+        dictionary=files["data_dictionary.csv"],
+    )
+
+
 def write_run(result, cohort, out: str | Path) -> list[Path]:
-    """Write a run's record: assignments.csv, profile.csv, audit.csv and run.json.
+    """Write a run's record: the files of :func:`run_files`, stability.csv when measured, and the model.
 
     Parameters
     ----------
@@ -65,7 +88,8 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
     Returns
     -------
     list of Path
-        ``assignments.csv`` (one row per input participant, excluded ones too), ``profile.csv``,
+        ``assignments.csv`` (one row per input participant, excluded ones too), ``profile.csv``
+        (numeric features), ``profile_categorical.csv`` (categorical features, per level),
         ``profile_pairwise.csv`` (every pair of biotypes),
         ``audit.csv`` (biotype against site, sex, ancestry, age), ``importance.csv`` (what defines
         each biotype) and ``run.json`` (resolved
@@ -73,21 +97,42 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
         stability was measured and ``model/model.joblib`` for ``python -m analysis assign``.
     """
     folder = _folder(out)
-    names = ("assignments.csv", "profile.csv", "profile_pairwise.csv", "audit.csv", "importance.csv", "run.json")
-    paths = [folder / name for name in names]
-    result.assignments.to_csv(paths[0], index=False)
-    result.profile.to_csv(paths[1], index=False)
-    result.pairwise.to_csv(paths[2], index=False)
-    result.audit.to_csv(paths[3], index=False)
-    result.importance.to_csv(paths[4], index=False)
-    paths[5].write_text(json.dumps(run_record(result, cohort), indent=2, default=_json_default))
-    if result.stability is not None:
-        paths.append(folder / "stability.csv")
-        result.stability.summary().to_csv(paths[-1], index=False)
+    paths = []
+    for name, content in run_files(result, cohort).items():
+        paths.append(folder / name)
+        paths[-1].write_bytes(content)
     from analysis.model import biotype_model, save_model
 
     paths.append(save_model(biotype_model(result, cohort), folder / "model"))
     return paths
+
+
+def run_files(result, cohort) -> dict[str, bytes]:
+    """The text files of a run's record, as the bytes :func:`write_run` writes (the dashboard's downloads).
+
+    Returns
+    -------
+    dict of str to bytes
+        ``assignments.csv``, ``profile.csv``, ``profile_categorical.csv``, ``profile_pairwise.csv``,
+        ``audit.csv``, ``importance.csv``, ``run.json`` and, when stability was measured, ``stability.csv``.
+    """
+    files = {
+        "assignments.csv": _csv(result.assignments),
+        "profile.csv": _csv(result.profile),
+        "profile_categorical.csv": _csv(result.categorical_profile),
+        "profile_pairwise.csv": _csv(result.pairwise),
+        "audit.csv": _csv(result.audit),
+        "importance.csv": _csv(result.importance),
+        "run.json": json.dumps(run_record(result, cohort), indent=2, default=_json_default).encode(),
+    }
+    if result.stability is not None:
+        files["stability.csv"] = _csv(result.stability.summary())
+    return files
+
+
+def _csv(frame) -> bytes:
+    """A table as CSV bytes, exactly as ``DataFrame.to_csv(path, index=False)`` writes it."""
+    return frame.to_csv(index=False).encode()
 
 
 def run_record(result, cohort) -> dict:
@@ -95,7 +140,7 @@ def run_record(result, cohort) -> dict:
     labels = result.clusters.labels
     return {
         "tool": "Pain Biotype Explorer",
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_utc": result.created_utc,
         "config": result.config.to_dict(),
         "seed": result.config.seed,
         "inputs": [{"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256} for r in cohort.provenance],

@@ -21,7 +21,8 @@ from analysis import modalities as M
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import CohortError, Issue
-from analysis.harmonisation import combat
+from analysis.harmonisation import ComBatModel, apply_combat, combat
+from analysis.tables import ids_in
 from analysis.wearables import wearable_summaries
 
 #: Most levels a text column may have to be one-hot encoded.
@@ -321,20 +322,28 @@ def connectivity_features(cohort: Cohort, config: RunConfig, params: dict | None
             pd.DataFrame(scores, index=pd.Index(c.ids, name="participant"), columns=[f"fc_pc{i + 1}" for i in range(scores.shape[1])])
         )
     matrices = pd.concat(parts, axis=1)
-    if config.harmonise_sites:
-        if params is not None:
-            raise CohortError(
-                "placing new participants into a run with site harmonisation is not supported yet",
-                "the reference run",
-                "use a reference run without harmonise_sites, or re-run the clustering with the new participants included",
-            )
-        matrices, harmonised = harmonised_features(cohort, matrices, config)
+    combat_model = params.get("combat") if params is not None else None
+    if config.harmonise_sites and (params is None or combat_model is not None):
+        matrices, combat_model, harmonised = harmonised_features(cohort, matrices, config, combat_model)
         notes.append(harmonised)
-    return matrices.join(table, how="outer"), notes, {"features": want, "pca": pca}
+    return matrices.join(table, how="outer"), notes, {"features": want, "pca": pca, "combat": combat_model}
 
 
-def harmonised_features(cohort: Cohort, features: pd.DataFrame, config: RunConfig) -> tuple[pd.DataFrame, Issue]:
-    """ComBat across sites (the ``scanner`` column if there is one, else ``site``), protecting chosen covariates."""
+def harmonised_features(
+    cohort: Cohort, features: pd.DataFrame, config: RunConfig, fitted: ComBatModel | None = None
+) -> tuple[pd.DataFrame, ComBatModel | None, Issue]:
+    """ComBat across sites (the ``scanner`` column if there is one, else ``site``), protecting chosen covariates.
+
+    With ``fitted`` (a reference run's estimates) the new participants are harmonised with those
+    estimates instead of fitting ComBat again.
+
+    Returns
+    -------
+    harmonised : DataFrame, same shape as ``features``
+    model : ComBatModel or None
+        The estimates used (None with a single site, where nothing is changed).
+    note : Issue
+    """
     frame = cohort.participants
     lowered = {c.lower(): c for c in frame.columns}
     batch_column = lowered.get("scanner") or lowered.get("site")
@@ -350,12 +359,77 @@ def harmonised_features(cohort: Cohort, features: pd.DataFrame, config: RunConfi
             "name existing columns",
         )
     protect = frame[[lowered[c.lower()] for c in config.harmonise_protect]]
-    out = combat(features, frame[batch_column], protect)
+    if fitted is None:
+        out, model = combat(features, frame[batch_column], protect)
+        how = "ComBat"
+    else:
+        out, model = apply_combat(fitted, features, frame[batch_column], protect), fitted
+        how = "the reference run's ComBat estimates"
     sites = frame[batch_column].reindex(features.index).nunique()
-    return out, Issue(
+    return (
+        out,
+        model,
+        Issue(
+            "info",
+            f"connectivity features harmonised across {sites} {batch_column}s with {how}, protecting {', '.join(config.harmonise_protect) or 'nothing'}",
+            M.CONNECTIVITY,
+            "",
+        ),
+    )
+
+
+def harmonisation_choice(cohort: Cohort, config: RunConfig) -> tuple[RunConfig, Issue | None]:
+    """Resolve automatic site harmonisation (``harmonise_sites`` None) for this cohort.
+
+    Harmonisation is turned on when connectivity is among the modalities, the cohort has
+    connectivity, and its participants with connectivity come from two or more sites (``scanner``
+    column, else ``site``), each with at least two of them and none with the site missing.
+    Protected covariates the table lacks are dropped from ``harmonise_protect``.
+
+    Returns
+    -------
+    config : RunConfig
+        With ``harmonise_sites`` True or False (and ``harmonise_protect`` trimmed when on).
+    note : Issue or None
+        Why it was turned on or left off (None when the user decided).
+    """
+    if config.harmonise_sites is not None:
+        return config, None
+    frame = cohort.participants
+    lowered = {c.lower(): c for c in frame.columns}
+    batch_column = lowered.get("scanner") or lowered.get("site")
+    if M.CONNECTIVITY not in config.modalities or cohort.connectivity is None:
+        return config.with_(harmonise_sites=False), None
+    imaging = ids_in(frame.index, cohort.connectivity.ids)
+    if batch_column is None:
+        return config.with_(harmonise_sites=False), Issue(
+            "warning",
+            "connectivity is clustered without site harmonisation: the table has no 'site' or 'scanner' column",
+            "automatic harmonisation",
+            "add a site or scanner column if the scans come from more than one site",
+        )
+    sites = frame.loc[np.asarray(imaging, dtype=bool), batch_column]
+    counts = sites.value_counts()
+    if sites.isna().any() or (counts < 2).any() or counts.size < 2:
+        why = (
+            f"{int(sites.isna().sum())} participant(s) with imaging have no {batch_column}"
+            if sites.isna().any()
+            else f"{batch_column}(s) {', '.join(map(str, counts.index[counts < 2]))} have a single participant with imaging"
+            if (counts < 2).any()
+            else f"all participants with imaging share one {batch_column}"
+        )
+        severity = "info" if counts.size < 2 and not sites.isna().any() else "warning"
+        return config.with_(harmonise_sites=False), Issue(
+            severity,
+            f"connectivity is not harmonised across sites: {why}",
+            "automatic harmonisation",
+            "" if severity == "info" else "fix the site column, or set harmonisation on or off yourself",
+        )
+    protect = tuple(c for c in config.harmonise_protect if c.lower() in lowered)
+    return config.with_(harmonise_sites=True, harmonise_protect=protect), Issue(
         "info",
-        f"connectivity features harmonised across {sites} {batch_column}s with ComBat, protecting {', '.join(config.harmonise_protect) or 'nothing'}",
-        M.CONNECTIVITY,
+        f"connectivity comes from {counts.size} {batch_column}s, so ComBat harmonisation was turned on (automatic; turn it off in the configuration)",
+        "automatic harmonisation",
         "",
     )
 

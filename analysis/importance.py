@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 #: Above this many clustered participants, a seeded random subset of this size trains the classifiers.
 MAX_PARTICIPANTS = 5000
+#: Rows scored in one ``predict_proba`` call when the shuffled copies are stacked.
+ROWS_PER_BATCH = 200_000
 
 
 def biotype_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0, n_repeats: int = 5) -> pd.DataFrame:
     """Permutation importance of each feature for telling each biotype from the rest.
 
     For each biotype, a random forest (200 trees) learns biotype-vs-rest on 70% of the clustered
-    participants (of at most :data:`MAX_PARTICIPANTS`, drawn at random with the seed); the drop in ROC AUC on the held-out 30% when a feature is shuffled is its
-    importance (scikit-learn's ``permutation_importance``, ``n_repeats`` shuffles).
+    participants (of at most :data:`MAX_PARTICIPANTS`, drawn at random with the seed); the drop in
+    ROC AUC on the held-out 30% when a feature is shuffled is its importance (Breiman 2001; the
+    method of scikit-learn's ``permutation_importance``, ``n_repeats`` shuffles per feature). The
+    shuffled copies of the held-out set are stacked and scored in a few large ``predict_proba``
+    calls instead of one call per feature and repeat, which is what makes this fast.
 
     Parameters
     ----------
@@ -43,11 +49,11 @@ def biotype_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0,
         y = (clustered == biotype).to_numpy()
         if y.sum() < 4 or (~y).sum() < 4:
             continue
-        x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, random_state=seed, stratify=y)
+        x_train, x_test, y_train, y_test = train_test_split(x.to_numpy(), y, test_size=0.3, random_state=seed, stratify=y)
         model = RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1).fit(x_train, y_train)
         auc = roc_auc_score(y_test, model.predict_proba(x_test)[:, 1])
-        result = permutation_importance(model, x_test, y_test, scoring="roc_auc", n_repeats=n_repeats, random_state=seed, n_jobs=1)
-        for feature, mean, sd in zip(x.columns, result.importances_mean, result.importances_std, strict=True):
+        drops = auc - shuffled_aucs(model, x_test, y_test, n_repeats, np.random.default_rng([seed, int(biotype)]))
+        for feature, mean, sd in zip(x.columns, drops.mean(axis=1), drops.std(axis=1), strict=True):
             rows.append(
                 {
                     "biotype": int(biotype),
@@ -59,3 +65,41 @@ def biotype_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0,
             )
     table = pd.DataFrame(rows, columns=["biotype", "feature", "importance", "importance_sd", "held_out_auc"])
     return table.sort_values(["biotype", "importance"], ascending=[True, False], ignore_index=True)
+
+
+def shuffled_aucs(model, x: np.ndarray, y: np.ndarray, n_repeats: int, rng: np.random.Generator) -> np.ndarray:
+    """Held-out AUC of ``model`` with each feature shuffled, ``n_repeats`` times per feature.
+
+    Parameters
+    ----------
+    model : fitted binary classifier with ``predict_proba``
+    x : ndarray of shape (n, n_features)
+    y : ndarray of bool, shape (n,)
+    n_repeats : int
+    rng : numpy Generator
+        Draws one permutation of the rows per feature and repeat.
+
+    Returns
+    -------
+    ndarray of shape (n_features, n_repeats)
+    """
+    n, n_features = x.shape
+    permutations = np.argsort(rng.random((n_features, n_repeats, n)), axis=2)
+    per_batch = max(1, ROWS_PER_BATCH // max(n * n_repeats, 1))
+    out = np.empty((n_features, n_repeats))
+    for start in range(0, n_features, per_batch):
+        chunk = range(start, min(start + per_batch, n_features))
+        copies = np.broadcast_to(x, (len(chunk), n_repeats, n, n_features)).copy()
+        for k, feature in enumerate(chunk):
+            copies[k, :, :, feature] = x[permutations[feature], feature]
+        scores = model.predict_proba(copies.reshape(-1, n_features))[:, 1].reshape(len(chunk), n_repeats, n)
+        out[start : start + len(chunk)] = _aucs(y, scores)
+    return out
+
+
+def _aucs(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """ROC AUC of every row of ``scores`` (shape (..., n)) against the same binary labels, from average ranks."""
+    ranks = stats.rankdata(scores, axis=-1)
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    return (ranks[..., y].sum(axis=-1) - positives * (positives + 1) / 2) / (positives * negatives)

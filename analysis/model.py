@@ -28,7 +28,7 @@ from analysis.features import BlockModel, build_blocks
 from analysis.fusion import FusionModel, fuse_blocks
 
 MODEL_FILE = "model.joblib"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.stats.contingency import association
+
+#: Most levels a text column may have to be profiled as a category (more is free text or an identifier).
+MAX_CATEGORY_LEVELS = 20
 
 
 def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.Series) -> pd.DataFrame:
@@ -88,15 +92,28 @@ def biotype_names(profile: pd.DataFrame, n_features: int = 2) -> dict[int, str]:
     return names
 
 
-def pairwise_profile(features: pd.DataFrame, modality: dict[str, str], labels: pd.Series) -> pd.DataFrame:
+def pairwise_profile(
+    features: pd.DataFrame, modality: dict[str, str], labels: pd.Series, categories: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every pair of biotypes compared on every feature: Cohen's d, Mann-Whitney U test, BH FDR.
+
+    Parameters
+    ----------
+    features : DataFrame indexed by participant
+        Numeric features in natural units.
+    modality : dict of str to str
+        Feature column → modality (numeric and categorical columns).
+    labels : Series of int indexed by participant
+    categories : DataFrame indexed by participant, optional
+        Categorical columns (text); compared with the chi-square test and Cramér's V.
 
     Returns
     -------
     DataFrame
-        ``biotype_a``, ``biotype_b`` (0-based, a < b), ``feature``, ``modality``, ``mean_a``,
-        ``mean_b``, ``cohens_d`` (a minus b), ``mannwhitney_p`` and ``mannwhitney_q`` (BH over all
-        pairs and features).
+        ``biotype_a``, ``biotype_b`` (0-based, a < b), ``feature``, ``modality``, ``test``
+        (``mann-whitney`` or ``chi-square``), ``mean_a``, ``mean_b``, ``cohens_d`` (a minus b;
+        numeric features), ``cramers_v`` (categorical features), ``p_value`` and ``q_value``
+        (Benjamini-Hochberg over all pairs and features).
     """
     clustered = labels[labels >= 0]
     data = features.reindex(clustered.index)
@@ -116,15 +133,123 @@ def pairwise_profile(features: pd.DataFrame, modality: dict[str, str], labels: p
                         "biotype_b": int(b),
                         "feature": column,
                         "modality": modality.get(column, ""),
+                        "test": "mann-whitney",
                         "mean_a": float(x.mean()) if len(x) else np.nan,
                         "mean_b": float(y.mean()) if len(y) else np.nan,
                         "cohens_d": cohens_d(x, y),
-                        "mannwhitney_p": p,
+                        "cramers_v": np.nan,
+                        "p_value": p,
                     }
                 )
-    table = pd.DataFrame(rows, columns=["biotype_a", "biotype_b", "feature", "modality", "mean_a", "mean_b", "cohens_d", "mannwhitney_p"])
-    finite = table["mannwhitney_p"].notna().to_numpy()
-    table["mannwhitney_q"] = np.nan
-    if finite.any():
-        table.loc[finite, "mannwhitney_q"] = stats.false_discovery_control(table.loc[finite, "mannwhitney_p"].to_numpy(), method="bh")
+            if categories is None:
+                continue
+            for column in categories.columns:
+                values = categories[column].reindex(clustered.index)
+                pair = (in_a | in_b) & values.notna().to_numpy()
+                v, p = _chi_square(values[pair].astype(str), clustered[pair])
+                rows.append(
+                    {
+                        "biotype_a": int(a),
+                        "biotype_b": int(b),
+                        "feature": column,
+                        "modality": modality.get(column, ""),
+                        "test": "chi-square",
+                        "mean_a": np.nan,
+                        "mean_b": np.nan,
+                        "cohens_d": np.nan,
+                        "cramers_v": v,
+                        "p_value": p,
+                    }
+                )
+    columns = ["biotype_a", "biotype_b", "feature", "modality", "test", "mean_a", "mean_b", "cohens_d", "cramers_v", "p_value"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["q_value"] = _bh(table["p_value"].to_numpy(dtype=np.float64))
     return table
+
+
+def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labels: pd.Series) -> pd.DataFrame:
+    """Per biotype, categorical feature and level: share of the biotype against the rest, chi-square, Cramér's V.
+
+    Parameters
+    ----------
+    categories : DataFrame indexed by participant
+        Text columns (sex, site, diagnosis, ...); missing values allowed and left out per column.
+    modality : dict of str to str
+        Column → modality.
+    labels : Series of int indexed by participant
+        Biotype per clustered participant (noise, -1, is left out).
+
+    Returns
+    -------
+    DataFrame
+        One row per (biotype, feature, level): ``biotype``, ``feature``, ``modality``, ``level``,
+        ``n`` (biotype members with a value), ``count`` (of them with this level), ``proportion``,
+        ``proportion_rest`` (among the other biotypes' members), ``cramers_v`` (biotype against the
+        rest, the 2 × levels table), ``chi2_p`` (chi-square across all biotypes, one value per
+        feature) and ``chi2_q`` (Benjamini-Hochberg over the categorical features).
+    """
+    columns = ["biotype", "feature", "modality", "level", "n", "count", "proportion", "proportion_rest", "cramers_v", "chi2_p", "chi2_q"]
+    clustered = labels[labels >= 0]
+    biotypes = sorted(clustered.unique())
+    rows, p_values = [], {}
+    for column in categories.columns:
+        values = categories[column].reindex(clustered.index)
+        present = values.notna().to_numpy()
+        text, members = values[present].astype(str), clustered[present]
+        _, p_values[column] = _chi_square(text, members)
+        levels = sorted(text.unique())
+        for biotype in biotypes:
+            inside = (members == biotype).to_numpy()
+            v, _ = _chi_square(text, pd.Series(inside, index=text.index))
+            n, n_rest = int(inside.sum()), int((~inside).sum())
+            for level in levels:
+                is_level = (text == level).to_numpy()
+                rows.append(
+                    {
+                        "biotype": int(biotype),
+                        "feature": column,
+                        "modality": modality.get(column, ""),
+                        "level": level,
+                        "n": n,
+                        "count": int((is_level & inside).sum()),
+                        "proportion": float((is_level & inside).sum() / n) if n else np.nan,
+                        "proportion_rest": float((is_level & ~inside).sum() / n_rest) if n_rest else np.nan,
+                        "cramers_v": v,
+                        "chi2_p": p_values[column],
+                    }
+                )
+    table = pd.DataFrame(rows, columns=columns[:-1])
+    features = list(p_values)
+    q = dict(zip(features, _bh(np.array([p_values[f] for f in features], dtype=np.float64)), strict=True))
+    table["chi2_q"] = table["feature"].map(q).astype(np.float64)
+    return table
+
+
+def categorical_columns(frame: pd.DataFrame, candidates: list[str]) -> list[str]:
+    """Text columns among ``candidates`` with 2 to :data:`MAX_CATEGORY_LEVELS` levels (others are identifiers or free text)."""
+    out = []
+    for column in candidates:
+        values = frame[column]
+        if values.dtype == np.float64:
+            continue
+        levels = values.dropna().astype(str).nunique()
+        if 2 <= levels <= MAX_CATEGORY_LEVELS:
+            out.append(column)
+    return out
+
+
+def _chi_square(values: pd.Series, groups: pd.Series) -> tuple[float, float]:
+    """Cramér's V and the chi-square p of a groups × levels table; (0, 1) when either has a single value."""
+    table = pd.crosstab(groups, values).to_numpy()
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return 0.0, 1.0
+    return float(association(table, method="cramer")), float(stats.chi2_contingency(table).pvalue)
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values of the finite p-values; NaN stays NaN."""
+    q = np.full(len(p), np.nan)
+    finite = np.isfinite(p)
+    if finite.any():
+        q[finite] = stats.false_discovery_control(p[finite], method="bh")
+    return q

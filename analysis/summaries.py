@@ -100,6 +100,44 @@ def network_matrix(edges: np.ndarray, atlas: Atlas) -> pd.DataFrame:
     return pd.DataFrame(table, index=names, columns=names)
 
 
+def network_order(atlas: Atlas) -> np.ndarray:
+    """Region indices grouped by network (networks in order of first appearance, regions in atlas order within each).
+
+    Returns
+    -------
+    ndarray of int, shape (n_rois,)
+    """
+    names = list(atlas.network_names)
+    return np.argsort([names.index(n) for n in atlas.networks], kind="stable")
+
+
+def significant_edges(summary: BiotypeConnectivity, max_q: float) -> np.ndarray:
+    """The biotype-minus-rest differences of edges with FDR q below ``max_q``; 0 elsewhere.
+
+    Returns
+    -------
+    ndarray of float, shape (n_edges,)
+    """
+    keep = np.nan_to_num(summary.q, nan=1.0) < max_q
+    return np.where(keep, summary.difference, 0.0)
+
+
+def strongest_edges(values: np.ndarray, n: int) -> np.ndarray:
+    """Keep the ``n`` edges of largest absolute non-zero value; 0 elsewhere (ties broken by edge order).
+
+    Returns
+    -------
+    ndarray of float, same shape as ``values``
+    """
+    values = np.asarray(values, dtype=np.float64)
+    out = np.zeros_like(values)
+    nonzero = np.flatnonzero(values)
+    if n > 0 and nonzero.size:
+        keep = nonzero[np.argsort(-np.abs(values[nonzero]), kind="stable")[:n]]
+        out[keep] = values[keep]
+    return out
+
+
 def wearable_trajectories(days: pd.DataFrame, metric: str, labels: pd.Series) -> pd.DataFrame:
     """Mean and 95% confidence interval of a daily metric per biotype and study day.
 
@@ -126,6 +164,33 @@ def wearable_trajectories(days: pd.DataFrame, metric: str, labels: pd.Series) ->
     out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
     out["biotype"] = out["biotype"].astype(int)
     return out.drop(columns="sd")
+
+
+def adherence_by_biotype(adherence: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, float]:
+    """Wear adherence (valid days over the days in each participant's span) per biotype.
+
+    Parameters
+    ----------
+    adherence : DataFrame indexed by participant
+        :meth:`analysis.wearables.Wearables.adherence` output.
+    labels : Series of int indexed by participant (0-based, -1 noise)
+
+    Returns
+    -------
+    per_participant : DataFrame
+        ``biotype``, ``valid_days``, ``span_days`` and ``adherence`` (valid / span, 0-1) of every
+        clustered participant with wearable data (noise included as -1).
+    kruskal_p : float
+        Kruskal-Wallis p of adherence across biotypes (noise left out); NaN with fewer than two biotypes.
+    """
+    data = adherence.join(labels.rename("biotype"), how="inner")
+    data = data.assign(adherence=data["valid_days"] / data["span_days"].clip(lower=1))
+    data["biotype"] = data["biotype"].astype(int)
+    groups = [g["adherence"].to_numpy() for b, g in data.groupby("biotype") if b >= 0]
+    p = float("nan")
+    if len(groups) >= 2 and np.ptp(np.concatenate(groups)) > 0:
+        p = float(stats.kruskal(*groups).pvalue)
+    return data[["biotype", "valid_days", "span_days", "adherence"]], p
 
 
 def prs_association(scores: pd.DataFrame, outcome: pd.Series, seed: int = 0) -> pd.DataFrame:
@@ -159,11 +224,7 @@ def prs_association(scores: pd.DataFrame, outcome: pd.Series, seed: int = 0) -> 
         fit = sm.Logit(y, sm.add_constant(z.to_numpy())).fit(disp=0)
         beta, se = fit.params[1], fit.bse[1]
         auc = roc_auc_score(y, z)
-        boot = []
-        for _ in range(AUC_BOOTSTRAP):
-            pick = rng.integers(0, len(y), len(y))
-            if len(np.unique(y[pick])) == 2:
-                boot.append(roc_auc_score(y[pick], z.to_numpy()[pick]))
+        boot = bootstrap_auc(y, z.to_numpy(), rng)
         rows.append(
             {
                 "score": column,
@@ -179,3 +240,91 @@ def prs_association(scores: pd.DataFrame, outcome: pd.Series, seed: int = 0) -> 
             }
         )
     return pd.DataFrame(rows)
+
+
+def prs_association_by_biotype(scores: pd.DataFrame, outcome: pd.Series, labels: pd.Series, seed: int = 0) -> pd.DataFrame:
+    """:func:`prs_association` in all clustered participants and within each biotype.
+
+    Returns
+    -------
+    DataFrame
+        :func:`prs_association`'s columns plus ``biotype`` (-2 for all clustered participants,
+        0-based otherwise); groups with fewer than 10 participants or a single outcome class are
+        left out.
+    """
+    clustered = labels[labels >= 0]
+    parts = [prs_association(scores.reindex(clustered.index), outcome, seed).assign(biotype=-2)]
+    for biotype in sorted(clustered.unique()):
+        members = clustered.index[clustered == biotype]
+        parts.append(prs_association(scores.reindex(members), outcome, seed).assign(biotype=int(biotype)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def bootstrap_auc(y: np.ndarray, score: np.ndarray, rng: np.random.Generator, resamples: int = AUC_BOOTSTRAP) -> np.ndarray:
+    """AUCs of bootstrap resamples (participants drawn with replacement), computed all at once from ranks.
+
+    Parameters
+    ----------
+    y : ndarray of 0/1, shape (n,)
+    score : ndarray of float, shape (n,)
+    rng : numpy Generator
+    resamples : int
+
+    Returns
+    -------
+    ndarray of float
+        One AUC per resample that holds both classes (the others are skipped).
+    """
+    pick = rng.integers(0, len(y), (resamples, len(y)))
+    labels, values = y[pick], score[pick]
+    positives = labels.sum(axis=1)
+    negatives = len(y) - positives
+    usable = (positives > 0) & (negatives > 0)
+    ranks = stats.rankdata(values[usable], axis=1)
+    rank_sum = (ranks * labels[usable]).sum(axis=1)
+    p, n = positives[usable], negatives[usable]
+    return (rank_sum - p * (p + 1) / 2) / (p * n)
+
+
+def prs_deciles(score: pd.Series, labels: pd.Series, outcome: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Biotype make-up and outcome prevalence per decile of a polygenic score, among clustered participants.
+
+    Parameters
+    ----------
+    score : Series of float indexed by participant
+    labels : Series of int indexed by participant (0-based biotypes, -1 noise)
+    outcome : Series of 0/1 indexed by participant, optional
+
+    Returns
+    -------
+    make_up : DataFrame
+        ``decile`` (1-10), ``biotype`` (0-based, -1 noise), ``n``, ``share`` (of the decile).
+    prevalence : DataFrame
+        ``decile``, ``n``, ``cases``, ``prevalence`` and its Wilson 95% interval ``ci_low``,
+        ``ci_high``; empty without an outcome.
+    """
+    data = pd.DataFrame({"score": score, "biotype": labels.reindex(score.index)}).dropna()
+    data["decile"] = pd.qcut(data["score"].rank(method="first"), 10, labels=False) + 1
+    counts = data.groupby(["decile", "biotype"]).size().rename("n").reset_index()
+    counts["share"] = counts["n"] / counts.groupby("decile")["n"].transform("sum")
+    counts["biotype"] = counts["biotype"].astype(int)
+    prevalence = pd.DataFrame(columns=["decile", "n", "cases", "prevalence", "ci_low", "ci_high"])
+    if outcome is not None:
+        data["y"] = outcome.reindex(data.index)
+        grouped = data.dropna(subset=["y"]).groupby("decile")["y"]
+        prevalence = grouped.agg(n="count", cases="sum").reset_index()
+        interval = [_wilson(int(c), int(n)) for c, n in zip(prevalence["cases"], prevalence["n"], strict=True)]
+        prevalence["prevalence"] = prevalence["cases"] / prevalence["n"]
+        prevalence["ci_low"] = [low for low, _ in interval]
+        prevalence["ci_high"] = [high for _, high in interval]
+    return counts, prevalence
+
+
+def _wilson(cases: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score 95% interval of a proportion."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = cases / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)

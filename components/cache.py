@@ -9,15 +9,20 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable
+from typing import TypeVar
 
+import pandas as pd
 import streamlit as st
 
-from analysis.biotypes import RunResult, run_biotypes
+from analysis.biotypes import RunResult, renamed, run_biotypes
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.config import RunConfig
-from analysis.export import write_run
+from analysis.export import synthetic_cohort_files, write_run
 from analysis.validation import ValidationReport, validation_report
 from components import state
+
+T = TypeVar("T")
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading and checking the cohort files...")
@@ -36,6 +41,12 @@ def report_for(fingerprint: str, _cohort: Cohort) -> ValidationReport:
 def sample_files() -> CohortFiles:
     """The bundled sample cohort's files, read from disk once per server."""
     return sample_cohort_files()
+
+
+@st.cache_resource(max_entries=1, show_spinner="Generating 200 synthetic participants...")
+def demo_new_cohort_files() -> CohortFiles:
+    """200 new synthetic participants (seed 7), to try assigning into a run of the sample cohort."""
+    return synthetic_cohort_files(200, seed=7)
 
 
 #: Runs kept per session (each holds its embeddings and fitted models).
@@ -77,6 +88,59 @@ def current_run() -> RunResult | None:
     if key is None or cohort is None or key[0] != cohort.fingerprint:
         return None
     return st.session_state.get(state.RUNS, {}).get(key)
+
+
+def rename_current(given: dict[int, str]) -> RunResult:
+    """Name the current run's biotypes by hand; the renamed run becomes current (nothing is recomputed).
+
+    The renamed run is stored under its own key (its configuration now holds the names, so run.json
+    reproduces them); summaries that do not show names are carried over to it.
+    """
+    key = st.session_state[state.CURRENT_RUN]
+    runs = st.session_state[state.RUNS]
+    result = renamed(runs[key], given)
+    new_key = (key[0], result.config)
+    runs[new_key] = result
+    while len(runs) > RUNS_PER_SESSION:
+        runs.pop(next(iter(runs)))
+    store = st.session_state.setdefault(state.DERIVED, {})
+    for (run_key, name), value in list(store.items()):
+        if run_key == key and not name.startswith(NAMED_SUMMARIES):
+            store[(new_key, name)] = value
+    st.session_state[state.CURRENT_RUN] = new_key
+    return result
+
+
+#: Summaries that show biotype names (recomputed after renaming).
+NAMED_SUMMARIES = ("glass:", "export:")
+
+
+def derived(name: str, compute: Callable[[], T]) -> T:
+    """A summary of the current run (per-biotype connectivity, trajectories, ...), computed once per run.
+
+    Kept in this session's state beside the runs, keyed by the current run and ``name``; summaries
+    of runs no longer kept are dropped.
+
+    Parameters
+    ----------
+    name : str
+        What is computed, with every parameter that changes it (e.g. ``"trajectories:steps"``).
+    compute : callable() -> T
+        Called only when the summary is not stored yet.
+    """
+    key = st.session_state.get(state.CURRENT_RUN)
+    store = st.session_state.setdefault(state.DERIVED, {})
+    runs = st.session_state.get(state.RUNS, {})
+    for stale in [k for k in store if k[0] not in runs]:
+        store.pop(stale)
+    if (key, name) not in store:
+        store[(key, name)] = compute()
+    return store[(key, name)]
+
+
+def run_labels(result: RunResult) -> pd.Series:
+    """0-based biotype of every clustered participant (-1 noise), indexed like the cohort's participants."""
+    return pd.Series(result.clusters.labels, index=result.fused.included)
 
 
 def run_archive(result: RunResult, cohort: Cohort) -> bytes:

@@ -71,6 +71,48 @@ def embedding_figure(assignments: pd.DataFrame, colour: pd.Series | None = None,
     return fig
 
 
+def assigned_figure(reference: pd.DataFrame, assigned: pd.DataFrame) -> go.Figure:
+    """New participants placed on the reference run's map: reference in light grey, new ones by biotype.
+
+    Parameters
+    ----------
+    reference, assigned : DataFrame
+        The reference run's and the new cohort's assignments (``assignments.csv`` columns).
+
+    Returns
+    -------
+    go.Figure
+        A first Scattergl trace of the reference participants, then one per assigned biotype (and
+        "outside every biotype"), hover with id, biotype, membership and outlier score.
+    """
+    shown = reference[reference["included"]]
+    fig = go.Figure(
+        go.Scattergl(
+            x=shown["umap_1"].to_numpy(np.float32),
+            y=shown["umap_2"].to_numpy(np.float32),
+            mode="markers",
+            name=f"reference cohort (n={len(shown)})",
+            marker=dict(size=4, color="#DDDDDD"),
+            hoverinfo="skip",
+        )
+    )
+    hover = "%{customdata[0]}<br>%{customdata[1]}<br>membership %{customdata[2]:.2f} · outlier %{customdata[3]:.2f}"
+    new = assigned[assigned["included"]]
+    for biotype, rows in sorted(new.groupby("biotype"), key=lambda item: (item[0] < 0, item[0])):
+        name = "outside every biotype" if biotype < 0 else rows["biotype_name"].iloc[0]
+        fig.add_trace(
+            _points(rows, f"new: {name} (n={len(rows)})", hover, color=biotype_colour(int(biotype)), line=dict(width=1, color="#222222"))
+        )
+    fig.update_layout(
+        xaxis=dict(title="UMAP 1", showticklabels=False),
+        yaxis=dict(title="UMAP 2", showticklabels=False),
+        legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.08, x=0),
+        height=560,
+        margin=dict(l=10, r=10, t=30, b=10),
+    )
+    return fig
+
+
 def _points(rows: pd.DataFrame, name: str, hover: str, **marker) -> go.Scattergl:
     custom = np.column_stack(
         [rows["participant_id"].astype(str), rows["biotype_name"].astype(str), rows["membership_probability"], rows["outlier_score"]]

@@ -70,6 +70,90 @@ def effect_table(profile: pd.DataFrame, names: dict[int, str], modalities: list[
     return rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
+def category_figure(categories: pd.DataFrame, feature: str, names: dict[int, str]) -> go.Figure:
+    """Stacked bars of one categorical feature's level shares per biotype.
+
+    Parameters
+    ----------
+    categories : DataFrame
+        :func:`analysis.profiling.categorical_profile` output.
+    feature : str
+
+    Returns
+    -------
+    go.Figure
+        One Bar trace per level (x: biotypes, y: share of the biotype's members), titled with the
+        chi-square q across biotypes.
+    """
+    rows = categories[categories["feature"] == feature]
+    fig = go.Figure()
+    for level, part in rows.groupby("level", sort=True):
+        part = part.sort_values("biotype")
+        fig.add_trace(
+            go.Bar(
+                x=[short_label(b) for b in part["biotype"]],
+                y=part["proportion"],
+                name=str(level),
+                customdata=np.stack([part["count"], part["n"], part["proportion_rest"]], axis=1),
+                hovertemplate="%{x}: %{y:.0%} (%{customdata[0]} of %{customdata[1]}); rest %{customdata[2]:.0%}<extra>"
+                + str(level)
+                + "</extra>",
+            )
+        )
+    q = rows["chi2_q"].iloc[0] if len(rows) else np.nan
+    fig.update_layout(
+        barmode="stack",
+        title=f"{feature} (chi-square q = {q:.2g})",
+        yaxis=dict(title="share of the biotype", tickformat=".0%", range=[0, 1]),
+        legend=dict(orientation="h", y=-0.2),
+        height=340,
+        margin=dict(l=10, r=10, t=40, b=10),
+    )
+    return fig
+
+
+def pairwise_effects_figure(pairwise: pd.DataFrame, a: int, b: int, names: dict[int, str], top: int = 15) -> go.Figure:
+    """Bars of the numeric features that differ most between two biotypes (Cohen's d, a minus b).
+
+    Parameters
+    ----------
+    pairwise : DataFrame
+        :func:`analysis.profiling.pairwise_profile` output.
+    a, b : int
+        0-based biotypes, in either order.
+
+    Returns
+    -------
+    go.Figure
+        One horizontal Bar trace of the ``top`` largest |d| with FDR q < 0.05 (largest first); bars
+        coloured by the biotype that is higher.
+    """
+    first, second = sorted((a, b))
+    rows = pairwise[(pairwise["biotype_a"] == first) & (pairwise["biotype_b"] == second) & (pairwise["test"] == "mann-whitney")]
+    rows = rows[rows["q_value"] < 0.05]
+    rows = rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).head(top)
+    sign = 1 if a == first else -1
+    d = sign * rows["cohens_d"]
+    fig = go.Figure(
+        go.Bar(
+            x=d,
+            y=rows["feature"],
+            orientation="h",
+            marker_color=[biotype_colour(a + 1) if v > 0 else biotype_colour(b + 1) for v in d],
+            customdata=np.stack([rows["modality"], rows["q_value"]], axis=1) if len(rows) else None,
+            hovertemplate="%{y} (%{customdata[0]}): d = %{x:.2f}, q = %{customdata[1]:.2g}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Largest differences, {short_label(a)} minus {short_label(b)} (Cohen's d, FDR q < 0.05)",
+        xaxis_title=f"Cohen's d (positive: higher in {short_label(a)})",
+        yaxis=dict(autorange="reversed"),
+        height=140 + 24 * max(len(rows), 1),
+        margin=dict(l=10, r=10, t=50, b=10),
+    )
+    return fig
+
+
 def importance_figure(importance: pd.DataFrame, biotype: int, names: dict[int, str], top: int = 12) -> go.Figure:
     """Bars of the permutation importance (drop in held-out AUC) of one biotype's top features.
 

@@ -11,6 +11,7 @@ from analysis.validation import MODALITY_TITLES
 from components import state
 
 AUTOMATIC = 0
+HARMONISE_CHOICES = {"auto": "automatic (on with connectivity from 2+ sites)", "on": "on", "off": "off"}
 
 
 def render_run_form(cohort: Cohort) -> RunConfig | None:
@@ -46,9 +47,10 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
             key=state.BIOTYPES_MISSING_MODALITY,
         )
         impute = middle.selectbox("Missing values inside a modality", IMPUTERS, key=state.BIOTYPES_IMPUTE)
-        harmonise = right.checkbox(
+        harmonise = right.selectbox(
             "Harmonise imaging sites (ComBat)",
-            value=defaults.harmonise_sites,
+            HARMONISE_CHOICES,
+            format_func=HARMONISE_CHOICES.get,
             key=state.BIOTYPES_HARMONISE,
             help="Removes site/scanner effects from connectivity features, protecting age and sex.",
         )
@@ -91,7 +93,7 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
         modalities=tuple(chosen),
         impute=impute,
         missing_modality=missing_modality,
-        harmonise_sites=bool(harmonise),
+        harmonise_sites={"auto": None, "on": True, "off": False}[harmonise],
         block_weights=tuple(sorted((m, float(w)) for m, w in weights.items() if m in chosen and w != 1.0)),
         n_neighbors=int(n_neighbors),
         n_components=int(n_components),

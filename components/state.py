@@ -10,21 +10,43 @@ DATA_ERROR = "data_error"
 #: Suffix of the key under which an upload's InputFile is kept (see components/uploads.py).
 INPUT_SUFFIX = "__input"
 
+# Upload widgets: the same form on the Data page (a cohort) and the Assign page (new participants).
+UPLOAD_SUFFIXES = {
+    "participants": "participants_file",
+    "prs": "prs_file",
+    "connectivity": "connectivity_file",
+    "connectivity_ids": "connectivity_ids_file",
+    "atlas": "atlas_choice",
+    "atlas_coords": "atlas_coords_file",
+    "wearables": "wearables_file",
+    "dictionary": "dictionary_file",
+}
+
+
+def upload_keys(prefix: str) -> dict[str, str]:
+    """Widget keys of the upload form drawn with this prefix."""
+    return {kind: prefix + suffix for kind, suffix in UPLOAD_SUFFIXES.items()}
+
+
 # Data page widgets
-DATA_PARTICIPANTS = "data_participants_file"
-DATA_PRS = "data_prs_file"
-DATA_CONNECTIVITY = "data_connectivity_file"
-DATA_CONNECTIVITY_IDS = "data_connectivity_ids_file"
-DATA_ATLAS = "data_atlas_choice"
-DATA_ATLAS_COORDS = "data_atlas_coords_file"
-DATA_WEARABLES = "data_wearables_file"
-DATA_DICTIONARY = "data_dictionary_file"
+DATA_PREFIX = "data_"
+DATA_PARTICIPANTS = DATA_PREFIX + UPLOAD_SUFFIXES["participants"]
+DATA_PRS = DATA_PREFIX + UPLOAD_SUFFIXES["prs"]
+DATA_CONNECTIVITY = DATA_PREFIX + UPLOAD_SUFFIXES["connectivity"]
+DATA_CONNECTIVITY_IDS = DATA_PREFIX + UPLOAD_SUFFIXES["connectivity_ids"]
+DATA_ATLAS = DATA_PREFIX + UPLOAD_SUFFIXES["atlas"]
+DATA_ATLAS_COORDS = DATA_PREFIX + UPLOAD_SUFFIXES["atlas_coords"]
+DATA_WEARABLES = DATA_PREFIX + UPLOAD_SUFFIXES["wearables"]
+DATA_DICTIONARY = DATA_PREFIX + UPLOAD_SUFFIXES["dictionary"]
 DATA_LOAD_SAMPLE = "data_load_sample"
 
 #: This session's biotype runs: {(cohort fingerprint, RunConfig): RunResult}, newest last (see components/cache.py).
 RUNS = "biotype_runs"
 #: (cohort fingerprint, RunConfig) of the run the pages show.
 CURRENT_RUN = "current_run"
+
+#: Summaries of the kept runs: {(run key, name): value} (see components/cache.derived).
+DERIVED = "run_summaries"
 
 # Biotypes page widgets
 BIOTYPES_FORM = "biotypes_form"
@@ -44,7 +66,42 @@ BIOTYPES_STABILITY = "biotypes_stability_resamples"
 BIOTYPES_SEED = "biotypes_seed"
 BIOTYPES_COMPUTE = "biotypes_compute"
 BIOTYPES_COLOUR = "biotypes_colour_by"
+BIOTYPES_NAMING_FORM = "biotypes_naming_form"
+BIOTYPES_NAME_PREFIX = "biotypes_name_"
+BIOTYPES_SAVE_NAMES = "biotypes_save_names"
 
 # Profiles page widgets
 PROFILES_MODALITIES = "profiles_modalities"
 PROFILES_MAX_Q = "profiles_max_q"
+
+# Brain connectivity page widgets
+BRAIN_BIOTYPE = "brain_biotype"
+BRAIN_MAX_Q = "brain_max_q"
+BRAIN_EDGES = "brain_edges"
+BRAIN_INTERACTIVE = "brain_interactive"
+
+# Genetics page widgets
+GENETICS_SCORE = "genetics_score"
+GENETICS_OUTCOME = "genetics_outcome"
+
+# Wearables page widgets
+WEARABLES_METRIC = "wearables_metric"
+WEARABLES_PARTICIPANT = "wearables_participant"
+WEARABLES_MAP = "wearables_map"
+#: The participant last picked by a click on the Wearables page's map.
+WEARABLES_CLICKED = "wearables_clicked"
+
+#: Prefix of the Export page's download buttons.
+EXPORT_PREFIX = "export_"
+
+# Compare page widgets
+COMPARE_BIOTYPES = "compare_biotypes"
+COMPARE_SCORE = "compare_score"
+COMPARE_METRIC = "compare_metric"
+
+# Assign page widgets
+ASSIGN_PREFIX = "assign_"
+ASSIGN_PARTICIPANTS = ASSIGN_PREFIX + UPLOAD_SUFFIXES["participants"]
+ASSIGN_DEMO = "assign_demo"
+#: The new cohort's assignments: (reference run key, new cohort fingerprint, assignments, issues).
+ASSIGNED = "assigned"

@@ -33,67 +33,72 @@ def _switch_to_upload() -> None:
     st.session_state[state.DATA_SOURCE] = "upload"
 
 
-def render_upload_form() -> CohortFiles | None:
+def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
     """Draw the uploaders; return the uploaded files once a participants table is there.
+
+    Parameters
+    ----------
+    prefix : str
+        Prefix of the widget keys (:data:`components.state.DATA_PREFIX` on the Data page, another
+        on pages that upload a second cohort); on the Data page an upload makes the uploaded files
+        the session's cohort source.
 
     Returns
     -------
     CohortFiles or None
         None until a participants table is uploaded.
     """
+    keys = state.upload_keys(prefix)
+    changed = _switch_to_upload if prefix == state.DATA_PREFIX else None
     st.file_uploader(
         "Participants table (CSV or TSV, one row per participant)",
         type=["csv", "tsv", "txt", "gz"],
-        key=state.DATA_PARTICIPANTS,
-        on_change=_switch_to_upload,
+        key=keys["participants"],
+        on_change=changed,
         help="A participant_id column (or IID, subject_id, sub); optional site, sex, age, ancestry; "
         "prs_*, fc_*, wear_*, outcome_* prefixes set the modality; other numeric columns are clinical.",
     )
     left, right = st.columns(2)
     with left:
-        st.file_uploader(
-            "PRS scores (PLINK 2 .sscore, PRSice-2 .all_score/.best, pgsc_calc)", key=state.DATA_PRS, on_change=_switch_to_upload
-        )
-        st.file_uploader(
-            "Wearables, daily long format (CSV)", type=["csv", "tsv", "txt", "gz"], key=state.DATA_WEARABLES, on_change=_switch_to_upload
-        )
+        st.file_uploader("PRS scores (PLINK 2 .sscore, PRSice-2 .all_score/.best, pgsc_calc)", key=keys["prs"], on_change=changed)
+        st.file_uploader("Wearables, daily long format (CSV)", type=["csv", "tsv", "txt", "gz"], key=keys["wearables"], on_change=changed)
         st.file_uploader(
             "Data dictionary (CSV: column, modality, description, unit, min, max)",
             type=["csv", "tsv", "txt"],
-            key=state.DATA_DICTIONARY,
-            on_change=_switch_to_upload,
+            key=keys["dictionary"],
+            on_change=changed,
         )
     with right:
         st.file_uploader(
             "Connectivity (.npz, .npy, or .zip of *_relmat.tsv)",
             type=["npz", "npy", "zip"],
-            key=state.DATA_CONNECTIVITY,
-            on_change=_switch_to_upload,
+            key=keys["connectivity"],
+            on_change=changed,
         )
         st.file_uploader(
             "Matrix ids for a .npy stack (CSV with participant_id, in matrix order)",
             type=["csv", "tsv", "txt"],
-            key=state.DATA_CONNECTIVITY_IDS,
-            on_change=_switch_to_upload,
+            key=keys["connectivity_ids"],
+            on_change=changed,
         )
-        st.selectbox("Atlas of the matrices", [ATLAS_FROM_FILE, *BUNDLED_ATLASES], key=state.DATA_ATLAS, on_change=_switch_to_upload)
+        st.selectbox("Atlas of the matrices", [ATLAS_FROM_FILE, *BUNDLED_ATLASES], key=keys["atlas"], on_change=changed)
         st.file_uploader(
             "...or atlas coordinates (CSV: roi, x, y, z, label, network)",
             type=["csv", "tsv", "txt"],
-            key=state.DATA_ATLAS_COORDS,
-            on_change=_switch_to_upload,
+            key=keys["atlas_coords"],
+            on_change=changed,
         )
-    participants = _input(state.DATA_PARTICIPANTS)
+    participants = _input(keys["participants"])
     if participants is None:
         return None
-    choice = st.session_state.get(state.DATA_ATLAS, ATLAS_FROM_FILE)
-    atlas = _input(state.DATA_ATLAS_COORDS) or (None if choice == ATLAS_FROM_FILE else choice)
+    choice = st.session_state.get(keys["atlas"], ATLAS_FROM_FILE)
+    atlas = _input(keys["atlas_coords"]) or (None if choice == ATLAS_FROM_FILE else choice)
     return CohortFiles(
         participants=participants,
-        prs=_input(state.DATA_PRS),
-        connectivity=_input(state.DATA_CONNECTIVITY),
-        connectivity_ids=_input(state.DATA_CONNECTIVITY_IDS),
+        prs=_input(keys["prs"]),
+        connectivity=_input(keys["connectivity"]),
+        connectivity_ids=_input(keys["connectivity_ids"]),
         atlas=atlas,
-        wearables=_input(state.DATA_WEARABLES),
-        dictionary=_input(state.DATA_DICTIONARY),
+        wearables=_input(keys["wearables"]),
+        dictionary=_input(keys["dictionary"]),
     )

@@ -24,7 +24,6 @@ def main() -> None:
         page.wait_for_timeout(2000)
         page.screenshot(path=str(out / "data_page.png"))
         page.get_by_role("link", name="Biotypes", exact=True).click()
-        page.get_by_text("Harmonise imaging sites (ComBat)").click()
         page.get_by_role("button", name="Compute biotypes").click()
         page.get_by_text("min_cluster_size candidates").wait_for(timeout=600_000)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2", timeout=60_000)
@@ -34,7 +33,16 @@ def main() -> None:
         page.get_by_text("What defines each biotype").wait_for(timeout=60_000)
         page.wait_for_timeout(4000)
         page.screenshot(path=str(out / "profiles_page.png"))
-    print(f"wrote data_page.png, biotypes_page.png and profiles_page.png to {out}")
+        for link, marker, name in (
+            ("Brain connectivity", "Glass brain", "brain_page"),
+            ("Genetics (PRS)", "Deciles", "genetics_page"),
+            ("Wearables", "Adherence", "wearables_page"),
+        ):
+            page.get_by_role("link", name=link, exact=True).click()
+            page.get_by_text(marker, exact=True).wait_for(timeout=120_000)
+            page.wait_for_timeout(4000)
+            page.screenshot(path=str(out / f"{name}.png"))
+    print(f"wrote data, biotypes, profiles, brain, genetics and wearables page screenshots to {out}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import streamlit as st
 from analysis.errors import CohortError
 from components import cache, state
 from components.embedding import embedding_figure, render_run_summary, selection_table, sizes_figure
+from components.naming import render_naming_form
 from components.run_form import render_run_form
 
 st.title("Biotypes")
@@ -29,10 +30,28 @@ if result is None:
     st.stop()
 
 render_run_summary(result)
-columns = ["biotype"] + [c for c in cohort.participants.columns if c != "participant_id"]
-colour_by = st.selectbox("Colour the map by", columns, key=state.BIOTYPES_COLOUR)
+given = render_naming_form(result.models["names"], result.models["automatic_names"], dict(result.config.biotype_names))
+if given is not None:
+    try:
+        result = cache.rename_current(given)
+    except CohortError as error:
+        st.error(str(error), icon=":material/error:")
+per_participant = ["membership_probability", "outlier_score"]
+columns = ["biotype", *per_participant] + [c for c in cohort.participants.columns if c != "participant_id"]
+colour_by = st.selectbox(
+    "Colour the map by",
+    columns,
+    key=state.BIOTYPES_COLOUR,
+    help="membership_probability: how firmly HDBSCAN places each participant in their biotype (0 for noise); "
+    "outlier_score: GLOSH, high for participants at the edge of the data.",
+)
 assignments = result.assignments
-colour = None if colour_by == "biotype" else cohort.participants[colour_by].set_axis(assignments.index)
+if colour_by == "biotype":
+    colour = None
+elif colour_by in per_participant:
+    colour = assignments[colour_by]
+else:
+    colour = cohort.participants[colour_by].set_axis(assignments.index)
 left, right = st.columns([3, 1])
 left.plotly_chart(embedding_figure(assignments, colour, colour_by), width="stretch")
 right.plotly_chart(sizes_figure(assignments), width="stretch")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import cache, state
-from components.profiles import effect_heatmap_figure, effect_table, importance_figure, outcome_figure
+from components.profiles import category_figure, effect_heatmap_figure, effect_table, importance_figure, outcome_figure
 
 st.title("Biotype profiles")
 result = cache.current_run()
@@ -24,6 +24,16 @@ chosen = left.multiselect("Modalities", modalities, default=modalities, key=stat
 max_q = right.select_slider("Kruskal-Wallis FDR q at most", [0.001, 0.01, 0.05, 0.1, 1.0], value=1.0, key=state.PROFILES_MAX_Q)
 st.dataframe(effect_table(result.profile, names, chosen, max_q), hide_index=True, width="stretch")
 st.caption("Cohen's d: biotype minus the other clustered participants, over the pooled SD. q: Benjamini-Hochberg over features.")
+
+categories = result.categorical_profile
+if len(categories):
+    st.subheader("Categories")
+    features = list(dict.fromkeys(categories["feature"]))
+    columns = st.columns(min(len(features), 3))
+    for k, feature in enumerate(features):
+        columns[k % len(columns)].plotly_chart(category_figure(categories, feature, names), width="stretch")
+    with st.expander("Category table (share of each biotype, Cramér's V against the rest, chi-square across biotypes)"):
+        st.dataframe(categories, hide_index=True, width="stretch")
 
 st.subheader("What defines each biotype")
 biotypes = sorted(result.importance["biotype"].unique())

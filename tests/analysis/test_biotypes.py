@@ -60,6 +60,18 @@ def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir)
     assert (included.loc[included["biotype"] == -1, "biotype_name"] == "noise").all()
     assert result.config.min_cluster_size is not None
     assert result.config.modalities == ("clinical", "wearables")
+    # Every feature is profiled, not only the clustered ones: categories (sex, site, ancestry) per level,
+    # numeric covariates (age) with the clinical scores.
+    categories = result.categorical_profile
+    assert {"sex", "site", "ancestry"} <= set(categories["feature"])
+    sex = categories[categories["feature"] == "sex"]
+    shares = sex.groupby("biotype")["proportion"].sum()
+    assert np.allclose(shares, 1.0)
+    clustered = a[a["biotype"].fillna(-1) >= 1].merge(cohort.participants[["participant_id", "sex"]], on="participant_id")
+    counts = pd.crosstab(clustered["biotype"] - 1, clustered["sex"])
+    for row in sex.itertuples():
+        assert row.count == counts.loc[row.biotype, row.level]
+    assert "age" in set(result.profile["feature"])
 
 
 def test_clinical_biotypes_match_the_planted_ones(warm_umap, cohort_dir):
@@ -91,7 +103,15 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     assert abs(sum(record["variance_share"].values()) - 1) < 1e-9
     assert main(["cluster", *inputs(cohort_dir), "--config", str(tmp_path / "one" / "run.json"), "--out", str(tmp_path / "two")]) == 0
     assert len(record["stability"]["ari"]) == 2
-    for name in ("assignments.csv", "profile.csv", "profile_pairwise.csv", "audit.csv", "importance.csv", "stability.csv"):
+    for name in (
+        "assignments.csv",
+        "profile.csv",
+        "profile_categorical.csv",
+        "profile_pairwise.csv",
+        "audit.csv",
+        "importance.csv",
+        "stability.csv",
+    ):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
     assert len(assignments) == 400
@@ -121,9 +141,33 @@ def test_site_harmonisation_removes_the_planted_scanner_confound(warm_umap, tmp_
             participants=InputFile.from_path(folder / "participants.csv"), connectivity=InputFile.from_path(folder / "connectivity.npz")
         )
     )
-    plain = run_biotypes(cohort, RunConfig(modalities=("connectivity",), seed=1))
-    harmonised = run_biotypes(cohort, RunConfig(modalities=("connectivity",), harmonise_sites=True, seed=1))
+    plain = run_biotypes(cohort, RunConfig(modalities=("connectivity",), harmonise_sites=False, seed=1))
+    harmonised = run_biotypes(cohort, RunConfig(modalities=("connectivity",), seed=1))  # automatic: four sites, so on
+    assert harmonised.config.harmonise_sites is True and plain.config.harmonise_sites is False
     site_v = {name: r.audit.set_index("covariate").loc["site", "value"] for name, r in (("plain", plain), ("harmonised", harmonised))}
     assert site_v["plain"] > 0.5
     assert site_v["harmonised"] < site_v["plain"] - 0.3
     assert any("harmonised across" in i.message for i in harmonised.issues)
+    assert any("ComBat harmonisation was turned on (automatic" in i.message for i in harmonised.issues)
+
+
+def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, cohort_dir):
+    from analysis.biotypes import renamed
+
+    cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0))
+    named = renamed(result, {1: "high distress", 2: "B2 low sleep", 99: "absent"})
+    assert named.models["names"][0] == "B1 · high distress" and named.models["names"][1] == "B2 low sleep"
+    assert named.config.biotype_names == ((1, "high distress"), (2, "B2 low sleep"), (99, "absent"))
+    first = named.assignments["biotype"].fillna(0) == 1
+    assert (named.assignments.loc[first, "biotype_name"] == "B1 · high distress").all()
+    assert (named.assignments["biotype_name"] != result.assignments["biotype_name"]).sum() == int(
+        (result.assignments["biotype"].fillna(0).isin([1, 2])).sum()
+    )
+    # run.json carries the names: the same run from the configuration writes the same assignments.
+    again = run_biotypes(cohort, RunConfig.from_json(named.config.to_json()))
+    assert again.assignments.equals(named.assignments)
+    assert any("'absent' for B99 ignored" in i.message for i in again.issues)
+    # An empty name restores the automatic one.
+    back = renamed(named, {1: ""})
+    assert back.models["names"][0] == result.models["names"][0]

@@ -1,5 +1,7 @@
 """The run configuration: checks with one message shape, and the run.json round trip."""
 
+import json
+
 import pytest
 
 from analysis.config import RunConfig
@@ -51,3 +53,16 @@ def test_unknown_keys_and_bad_json_are_refused():
         RunConfig.from_json("{oops")
     with pytest.raises(CohortError, match="not a JSON object"):
         RunConfig.from_json("[1, 2]")
+
+
+def test_biotype_names_round_trip_and_refusals():
+    config = RunConfig(biotype_names=((2, "low sleep"), (1, "high distress")))
+    again = RunConfig.from_json(config.to_json())
+    assert again.biotype_names == ((1, "high distress"), (2, "low sleep"))
+    assert json.loads(config.to_json())["biotype_names"] == {"2": "low sleep", "1": "high distress"}
+    with pytest.raises(CohortError, match="name of biotype 1"):
+        RunConfig(biotype_names=((1, "two\nlines"),))
+    with pytest.raises(CohortError, match="biotype number in biotype_names"):
+        RunConfig(biotype_names=((0, "zero"),))
+    with pytest.raises(CohortError, match="an object of biotype number to name"):
+        RunConfig.from_dict({"biotype_names": {"first": "x"}})

@@ -7,7 +7,15 @@ import pytest
 from analysis.atlas import Atlas
 from analysis.cohort import CohortFiles, load_cohort
 from analysis.config import RunConfig
-from analysis.features import build_blocks, clinical_features, impute_and_scale, network_means, prs_features, screen_columns
+from analysis.features import (
+    build_blocks,
+    clinical_features,
+    harmonisation_choice,
+    impute_and_scale,
+    network_means,
+    prs_features,
+    screen_columns,
+)
 from analysis.wearables import Wearables, wearable_summaries
 from tests.conftest import frame_file, participants_frame
 
@@ -139,3 +147,34 @@ def test_one_hot_on_request_with_level_limit():
         clinical_features(cohort_of(frame), RunConfig(one_hot_columns=("diagnosis",)))
     with pytest.raises(CohortError, match="'age' is not a text column"):
         clinical_features(cohort_of(frame), RunConfig(one_hot_columns=("age",)))
+
+
+def matrix_cohort(frame: pd.DataFrame):
+    """A cohort whose participants all have a 4-region connectivity matrix."""
+    import io
+
+    from analysis.inputs import InputFile
+
+    rng = np.random.default_rng(3)
+    a = rng.uniform(-0.5, 0.5, (len(frame), 4, 4))
+    buffer = io.BytesIO()
+    np.savez(buffer, matrices=(a + a.transpose(0, 2, 1)) / 2, participant_id=frame["participant_id"].to_numpy(dtype=str))
+    return load_cohort(CohortFiles(participants=frame_file("p.csv", frame), connectivity=InputFile("fc.npz", buffer.getvalue())))
+
+
+def test_automatic_harmonisation_turns_on_only_when_connectivity_comes_from_several_sites():
+    frame = participants_frame(12).drop(columns="sex")
+    frame["site"] = ["A", "B"] * 6
+    config, note = harmonisation_choice(matrix_cohort(frame), RunConfig())
+    assert config.harmonise_sites is True and config.harmonise_protect == ("age",)  # no sex column: not protected
+    assert "from 2 sites" in note.message
+    config, note = harmonisation_choice(matrix_cohort(frame), RunConfig(modalities=("clinical",)))
+    assert config.harmonise_sites is False and note is None
+    config, note = harmonisation_choice(matrix_cohort(frame), RunConfig(harmonise_sites=False))
+    assert config.harmonise_sites is False and note is None  # the user's choice stands
+    frame["site"] = ["A"] * 11 + ["B"]
+    config, note = harmonisation_choice(matrix_cohort(frame), RunConfig())
+    assert config.harmonise_sites is False and note.severity == "warning" and "B have a single participant" in note.message
+    frame["site"] = "A"
+    config, note = harmonisation_choice(matrix_cohort(frame), RunConfig())
+    assert config.harmonise_sites is False and note.severity == "info"

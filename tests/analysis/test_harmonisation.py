@@ -1,11 +1,11 @@
-"""ComBat removes site offsets, keeps protected effects, and refuses what it cannot do."""
+"""ComBat removes site offsets, keeps protected effects, applies to new participants, and refuses what it cannot do."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.errors import CohortError
-from analysis.harmonisation import combat
+from analysis.harmonisation import apply_combat, combat
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def data():
 
 def test_site_offsets_removed_and_age_effect_kept(data):
     features, site, age = data
-    out = combat(features, site, pd.DataFrame({"age": age}))
+    out, _ = combat(features, site, pd.DataFrame({"age": age}))
     before = features.groupby(site).mean().std().mean()
     after = out.groupby(site).mean().std().mean()
     assert after < 0.2 * before
@@ -39,3 +39,34 @@ def test_refusals(data):
         combat(features, lonely, pd.DataFrame({"age": age}))
     with pytest.raises(CohortError, match="'age' is missing for 1 participant"):
         combat(features, site, pd.DataFrame({"age": age.where(age.index != "p3")}))
+
+
+def test_fitted_estimates_reproduce_combat_on_the_reference(data):
+    features, site, age = data
+    sex = pd.Series(np.where(np.arange(90) % 3 == 0, "F", "M"), index=features.index)
+    protect = pd.DataFrame({"sex": sex, "age": age})
+    out, model = combat(features, site, protect)
+    again = apply_combat(model, features, site, protect)
+    np.testing.assert_allclose(again.to_numpy(), out.to_numpy(), atol=1e-8)
+
+
+def test_new_participants_keep_their_own_covariate_effect(data):
+    features, site, age = data
+    _, model = combat(features, site, pd.DataFrame({"age": age}))
+    # Noise-free new participants of site B (offset +1.5), aged 20 and 80: harmonised, each should sit
+    # at the grand mean (site offsets averaged, +0.17) plus their own age effect (0.08 per year).
+    ages = pd.Series([20.0, 80.0], index=["n1", "n2"])
+    new = pd.DataFrame(np.repeat((1.5 + 0.08 * ages.to_numpy())[:, None], 4, axis=1), index=ages.index, columns=list("abcd"))
+    out = apply_combat(model, new, pd.Series("B", index=ages.index), pd.DataFrame({"age": ages}))
+    expected = (0.0 + 1.5 - 1.0) / 3 + 0.08 * ages.to_numpy()
+    np.testing.assert_allclose(out.to_numpy(), np.repeat(expected[:, None], 4, axis=1), atol=0.35)
+
+
+def test_new_participants_from_an_unseen_site_or_level_are_refused(data):
+    features, site, age = data
+    sex = pd.Series(np.where(np.arange(90) % 2 == 0, "F", "M"), index=features.index)
+    _, model = combat(features, site, pd.DataFrame({"sex": sex}))
+    with pytest.raises(CohortError, match="site\\(s\\) D were not in the reference run"):
+        apply_combat(model, features.iloc[:3], pd.Series("D", index=features.index[:3]), pd.DataFrame({"sex": sex.iloc[:3]}))
+    with pytest.raises(CohortError, match="'sex' value\\(s\\) X were not in the reference run"):
+        apply_combat(model, features.iloc[:3], site.iloc[:3], pd.DataFrame({"sex": pd.Series("X", index=features.index[:3])}))

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.importance import biotype_importance
 
@@ -21,3 +22,28 @@ def test_defining_feature_ranks_first():
     assert top[1] == "wearables:steps"
     assert (table.groupby("biotype")["held_out_auc"].first()[[0, 1]] > 0.9).all()
     assert len(table) == 12
+
+
+def test_stacked_shuffles_score_like_one_call_per_shuffle():
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import roc_auc_score
+
+    from analysis import importance
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 3))
+    y = x[:, 0] + 0.5 * rng.normal(size=60) > 0
+    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(x, y)
+    aucs = importance.shuffled_aucs(model, x, y, 4, np.random.default_rng(7))
+    permutations = np.argsort(np.random.default_rng(7).random((3, 4, 60)), axis=2)
+    for feature in range(3):
+        for repeat in range(4):
+            shuffled = x.copy()
+            shuffled[:, feature] = x[permutations[feature, repeat], feature]
+            assert aucs[feature, repeat] == pytest.approx(roc_auc_score(y, model.predict_proba(shuffled)[:, 1]), abs=1e-12)
+    # Batches smaller than all features at once give the same numbers.
+    importance.ROWS_PER_BATCH, saved = 100, importance.ROWS_PER_BATCH
+    try:
+        assert np.array_equal(importance.shuffled_aucs(model, x, y, 4, np.random.default_rng(7)), aucs)
+    finally:
+        importance.ROWS_PER_BATCH = saved

@@ -97,3 +97,27 @@ def test_cluster_then_assign_on_the_command_line(warm_umap, folders, tmp_path, c
     assert len(out) == 400 and out["included"].all()
     assert np.isfinite(out["umap_1"]).all()
     assert "wrote" in capsys.readouterr().out
+
+
+def test_a_harmonised_run_places_new_participants_with_the_reference_estimates(warm_umap, folders):
+    def imaging(folder):
+        return load_cohort(
+            CohortFiles(
+                participants=InputFile.from_path(folder / "participants.csv"),
+                connectivity=InputFile.from_path(folder / "connectivity.npz"),
+            )
+        )
+
+    reference, new = imaging(folders["reference"]), imaging(folders["new"])
+    result = run_biotypes(reference, RunConfig(modalities=("clinical", "connectivity"), harmonise_sites=True, seed=3))
+    model = biotype_model(result, reference)
+    again, issues = assign_participants(model, reference)
+    same = again["included"] & result.assignments["included"]
+    assert (again.loc[same, "biotype"] == result.assignments.loc[same, "biotype"]).mean() >= 0.95
+    assert any("with the reference run's ComBat estimates" in i.message for i in issues)
+    assignments, _ = assign_participants(model, new)
+    truth = pd.read_csv(folders["new"] / "truth.csv")["true_biotype"].to_numpy()
+    included = assignments["included"].to_numpy()  # only participants with imaging (about 40%)
+    placed = included & (truth >= 0) & (assignments["biotype"].fillna(-1).to_numpy() >= 1)
+    assert placed.sum() > 0.8 * (included & (truth >= 0)).sum()
+    assert adjusted_rand_score(truth[placed], assignments["biotype"].to_numpy()[placed]) >= 0.8

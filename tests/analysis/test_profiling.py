@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.profiling import biotype_names, cohens_d, profile_table
+from analysis.profiling import biotype_names, categorical_columns, categorical_profile, cohens_d, pairwise_profile, profile_table
 
 
 def test_cohens_d_known_value():
@@ -34,13 +34,58 @@ def test_profile_table_and_names():
 
 
 def test_pairwise_profile():
-    from analysis.profiling import pairwise_profile
-
     rng = np.random.default_rng(2)
     labels = pd.Series(np.repeat([0, 1, 2], 30), index=[f"p{i}" for i in range(90)])
     features = pd.DataFrame({"pain": np.r_[rng.normal(8, 1, 30), rng.normal(3, 1, 30), rng.normal(3, 1, 30)]}, index=labels.index)
-    table = pairwise_profile(features, {"pain": "clinical"}, labels).set_index(["biotype_a", "biotype_b"])
-    assert list(table.index) == [(0, 1), (0, 2), (1, 2)]
-    assert table.loc[(0, 1), "mannwhitney_p"] == pytest.approx(stats.mannwhitneyu(features["pain"][:30], features["pain"][30:60]).pvalue)
-    assert table.loc[(0, 1), "mannwhitney_q"] < 1e-6
-    assert table.loc[(1, 2), "mannwhitney_q"] > 0.05
+    sex = pd.DataFrame({"sex": np.r_[["F"] * 30, ["M"] * 30, ["F", "M"] * 15]}, index=labels.index)
+    table = pairwise_profile(features, {"pain": "clinical", "sex": "covariate"}, labels, sex).set_index(
+        ["biotype_a", "biotype_b", "feature"]
+    )
+    assert list(table.index.droplevel(2).unique()) == [(0, 1), (0, 2), (1, 2)]
+    pain = table.xs("pain", level="feature")
+    assert pain.loc[(0, 1), "p_value"] == pytest.approx(stats.mannwhitneyu(features["pain"][:30], features["pain"][30:60]).pvalue)
+    assert pain.loc[(0, 1), "q_value"] < 1e-6
+    assert pain.loc[(1, 2), "q_value"] > 0.05
+    by_sex = table.xs("sex", level="feature")
+    assert (by_sex["test"] == "chi-square").all() and by_sex["cohens_d"].isna().all()
+    assert by_sex.loc[(0, 1), "cramers_v"] == pytest.approx(1.0)  # all F against all M
+    crosstab = pd.crosstab(labels[labels != 1], sex["sex"][labels != 1]).to_numpy()
+    assert by_sex.loc[(0, 2), "p_value"] == pytest.approx(stats.chi2_contingency(crosstab).pvalue)
+
+
+def test_categorical_profile_counts_shares_and_tests():
+    labels = pd.Series(np.repeat([0, 1, -1], [40, 40, 10]), index=[f"p{i}" for i in range(90)])
+    sex = np.r_[["F"] * 32 + ["M"] * 8, ["F"] * 12 + ["M"] * 28, ["F"] * 10]
+    site = np.r_[["A", "B"] * 20, ["A", "B"] * 20, ["A"] * 10].astype(object)
+    site[0] = None  # missing for one participant: left out of that column only
+    frame = pd.DataFrame({"sex": sex, "site": site}, index=labels.index)
+    table = categorical_profile(frame, {"sex": "covariate", "site": "covariate"}, labels)
+    assert set(table.columns) >= {
+        "biotype",
+        "feature",
+        "level",
+        "n",
+        "count",
+        "proportion",
+        "proportion_rest",
+        "cramers_v",
+        "chi2_p",
+        "chi2_q",
+    }
+    assert len(table) == 2 * 2 * 2  # biotypes × features × levels
+    female0 = table.set_index(["biotype", "feature", "level"]).loc[(0, "sex", "F")]
+    assert (female0["n"], female0["count"]) == (40, 32)
+    assert female0["proportion"] == pytest.approx(0.8) and female0["proportion_rest"] == pytest.approx(0.3)
+    expected = stats.chi2_contingency(pd.crosstab(labels.iloc[:80], frame["sex"].iloc[:80]).to_numpy())
+    assert female0["chi2_p"] == pytest.approx(expected.pvalue)
+    assert female0["cramers_v"] == pytest.approx(
+        stats.contingency.association(pd.crosstab(labels.iloc[:80], frame["sex"].iloc[:80]).to_numpy())
+    )
+    site0 = table.set_index(["biotype", "feature", "level"]).loc[(0, "site", "B")]
+    assert site0["n"] == 39 and site0["chi2_q"] > 0.5
+    assert female0["chi2_q"] < 0.01
+
+
+def test_categorical_columns_skip_identifiers_and_single_levels():
+    frame = pd.DataFrame({"sex": ["F", "M"] * 15, "code": [f"x{i}" for i in range(30)], "one": ["a"] * 30, "age": np.arange(30.0)})
+    assert categorical_columns(frame, list(frame.columns)) == ["sex"]

@@ -4,10 +4,23 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sklearn.metrics import roc_auc_score
 
 from analysis.atlas import Atlas
 from analysis.connectivity import Connectivity
-from analysis.summaries import biotype_connectivity, network_matrix, prs_association, wearable_trajectories
+from analysis.summaries import (
+    BiotypeConnectivity,
+    adherence_by_biotype,
+    biotype_connectivity,
+    bootstrap_auc,
+    network_matrix,
+    network_order,
+    prs_association,
+    prs_deciles,
+    significant_edges,
+    strongest_edges,
+    wearable_trajectories,
+)
 
 
 def test_connectivity_contrast_finds_the_planted_edge():
@@ -59,3 +72,46 @@ def test_prs_association_recovers_a_known_odds_ratio():
     assert 0.55 < row["auc"] < 0.65
     assert row["auc_ci_low"] < row["auc"] < row["auc_ci_high"]
     assert row["cases"] == int(y.sum())
+
+
+def test_bootstrap_auc_equals_sklearn_on_each_resample():
+    rng = np.random.default_rng(4)
+    y = (rng.random(80) < 0.4).astype(float)
+    score = rng.normal(size=80) + y
+    aucs = bootstrap_auc(y, score, np.random.default_rng(9), resamples=20)
+    pick = np.random.default_rng(9).integers(0, 80, (20, 80))
+    expected = [roc_auc_score(y[p], score[p]) for p in pick if 0 < y[p].sum() < 80]
+    np.testing.assert_allclose(aucs, expected)
+
+
+def test_prs_deciles_make_up_and_prevalence():
+    ids = [f"p{i}" for i in range(100)]
+    score = pd.Series(np.arange(100.0), index=ids)
+    labels = pd.Series(np.where(np.arange(100) < 50, 0, 1), index=ids)
+    outcome = pd.Series((np.arange(100) >= 80).astype(float), index=ids)
+    make_up, prevalence = prs_deciles(score, labels, outcome)
+    first = make_up[make_up["decile"] == 1]
+    assert first[["biotype", "n", "share"]].values.tolist() == [[0, 10, 1.0]]
+    assert make_up.groupby("decile")["share"].sum().round(12).eq(1).all()
+    assert prevalence["prevalence"].tolist() == [0.0] * 8 + [1.0] * 2
+    low, high = prevalence.loc[0, ["ci_low", "ci_high"]]
+    assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(0.2775, abs=1e-3)  # Wilson, 0 of 10
+    assert prs_deciles(score, labels)[1].empty
+
+
+def test_network_order_edge_masks():
+    atlas = Atlas("toy", ("a", "b", "c", "d"), np.zeros((4, 3)), ("X", "Y", "X", "Y"))
+    assert network_order(atlas).tolist() == [0, 2, 1, 3]
+    summary = BiotypeConnectivity(0, 5, np.zeros(3, np.float32), np.array([0.3, -0.5, 0.1]), np.zeros(3), np.array([0.01, 0.04, 0.2]))
+    assert significant_edges(summary, 0.05).tolist() == [0.3, -0.5, 0.0]
+    assert strongest_edges(np.array([0.3, -0.5, 0.1, 0.0]), 2).tolist() == [0.3, -0.5, 0.0, 0.0]
+    assert strongest_edges(np.array([0.3, -0.5]), 0).tolist() == [0.0, 0.0]
+
+
+def test_adherence_per_biotype_and_its_test():
+    adherence = pd.DataFrame({"valid_days": [10, 20, 5, 28, 14], "span_days": [20, 20, 10, 28, 28]}, index=["a", "b", "c", "d", "e"])
+    labels = pd.Series({"a": 0, "b": 0, "c": 1, "d": 1, "e": -1, "z": 0})  # z has no wearables
+    per, p = adherence_by_biotype(adherence, labels)
+    assert per.loc["a", "adherence"] == 0.5 and per.loc["e", "biotype"] == -1
+    assert "z" not in per.index
+    assert p == pytest.approx(stats.kruskal([0.5, 1.0], [0.5, 1.0]).pvalue)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from components.embedding import embedding_figure, sizes_figure
-from components.profiles import effect_heatmap_figure, effect_table, importance_figure, outcome_figure
+from components.profiles import category_figure, effect_heatmap_figure, effect_table, importance_figure, outcome_figure
 
 
 def assignments_frame() -> pd.DataFrame:
@@ -111,3 +111,27 @@ def test_outcome_boxes_hold_each_biotypes_values():
     assert [t.name for t in fig.data] == ["B1 · a", "B2 · b"]
     assert list(fig.data[0].y) == [1.0, 2.0]
     assert list(fig.data[1].y) == [3.0, 4.0]
+
+
+def test_category_bars_stack_each_levels_share_per_biotype():
+    categories = pd.DataFrame(
+        {
+            "biotype": [0, 0, 1, 1],
+            "feature": ["sex"] * 4,
+            "modality": ["covariate"] * 4,
+            "level": ["F", "M", "F", "M"],
+            "n": [40, 40, 20, 20],
+            "count": [30, 10, 5, 15],
+            "proportion": [0.75, 0.25, 0.25, 0.75],
+            "proportion_rest": [0.25, 0.75, 0.75, 0.25],
+            "cramers_v": [0.5, 0.5, 0.5, 0.5],
+            "chi2_p": [1e-4] * 4,
+            "chi2_q": [2e-4] * 4,
+        }
+    )
+    fig = category_figure(categories, "sex", {0: "B1", 1: "B2"})
+    assert [t.name for t in fig.data] == ["F", "M"]
+    assert list(fig.data[0].y) == [0.75, 0.25] and list(fig.data[1].y) == [0.25, 0.75]
+    assert list(fig.data[0].x) == ["B1", "B2"]
+    assert fig.data[0].customdata[0][0] == 30 and fig.data[0].customdata[0][1] == 40
+    assert "q = 0.0002" in fig.layout.title.text

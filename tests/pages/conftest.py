@@ -1,7 +1,9 @@
 """AppTest helpers: the app run from its entry point, as a user opens it."""
 
+import base64
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -20,3 +22,12 @@ def app() -> AppTest:
 def metric(at: AppTest, label: str) -> str:
     """The value of the metric with this label."""
     return next(m.value for m in at.metric if m.label == label)
+
+
+def plotly_array(value) -> np.ndarray:
+    """A figure-spec array as numpy: plain lists, or plotly's typed arrays ({"dtype", "bdata", "shape"})."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        return array.reshape([int(s) for s in str(shape).split(",")]) if shape else array
+    return np.array(value, dtype=float)

@@ -93,6 +93,10 @@ def test_profiles_page_shows_the_run(computed):
     assert len(table) == len(result.profile)
     at.select_slider(key=state.PROFILES_MAX_Q).set_value(0.001).run()
     assert len(at.dataframe[0].value) == int((result.profile["kruskal_q"] <= 0.001).sum())
+    bars = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    stacked = [f for f in bars if f["layout"].get("barmode") == "stack"]
+    assert {f["layout"]["title"]["text"].split(" (")[0] for f in stacked} == set(result.categorical_profile["feature"])
+    assert {"sex", "site", "ancestry"} <= set(result.categorical_profile["feature"])
 
 
 def test_the_dashboards_run_json_reproduces_its_assignments_on_the_command_line(computed, tmp_path):
@@ -119,3 +123,20 @@ def test_run_archive_holds_the_record(computed):
         assignments = pd.read_csv(archive.open("assignments.csv"), dtype={"participant_id": str})
     assert {"assignments.csv", "profile.csv", "run.json", "model/model.joblib"} <= names
     assert assignments["participant_id"].tolist() == result.assignments["participant_id"].tolist()
+
+
+def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, counted_runs):
+    at = computed
+    before = current(at)
+    at.text_input(key=f"{state.BIOTYPES_NAME_PREFIX}1").input("high distress")
+    at.button(key=state.BIOTYPES_SAVE_NAMES).click().run()
+    assert not at.exception and not at.error
+    after = current(at)
+    assert len(counted_runs) == 1
+    assert after.models["names"][0] == "B1 · high distress"
+    assert after.config.biotype_names == ((1, "high distress"),)
+    assert after.clusters is before.clusters  # the same run, only named
+    legend = [t["name"] for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+    assert any(name.startswith("B1 · high distress (n=") for name in legend)
+    at.switch_page("pages/profiles.py").run()
+    assert "B1 · high distress" in at.markdown[0].value

@@ -1,0 +1,84 @@
+"""A methods paragraph for one run: what was done, with the values this run used (for the HTML report)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.validation import MODALITY_TITLES
+
+
+def methods_paragraphs(result, cohort) -> list[str]:
+    """Plain-text paragraphs describing a run, every number taken from the run.
+
+    Parameters
+    ----------
+    result : analysis.biotypes.RunResult
+    cohort : analysis.cohort.Cohort
+
+    Returns
+    -------
+    list of str
+        Cohort and inclusion; features and fusion; embedding and clustering; profiling and audits;
+        stability (when measured); reproducibility. docs/methods.md gives the references and defaults.
+    """
+    config = result.config
+    labels = result.clusters.labels
+    n_included = len(labels)
+    modalities = [MODALITY_TITLES.get(m, m).lower() for m in config.modalities]
+    shares = ", ".join(f"{MODALITY_TITLES.get(m, m).lower()} {share:.0%}" for m, share in result.fused.variance_share.items())
+    n_features = {m: len(columns) for m, columns in result.fused.blocks.items()}
+    excluded = cohort.n_participants - n_included
+    paragraphs = [
+        f"Of {cohort.n_participants:,} participants, {n_included:,} were clustered"
+        + (
+            f"; {excluded:,} were not ({'they lacked a selected modality' if config.missing_modality == 'exclude' else 'they had none of the selected modalities'}; "
+            "each is listed with the reason in assignments.csv)."
+            if excluded
+            else "."
+        ),
+        f"Participants were clustered on {', '.join(modalities)} features "
+        f"({', '.join(f'{n} {MODALITY_TITLES.get(m, m).lower()}' for m, n in n_features.items())}). Within each modality, missing "
+        f"values were imputed ({config.impute}) and features scaled ({config.scale}); polygenic scores were adjusted with "
+        f"'{config.prs_adjustment}'; connectivity entered as {config.connectivity_features} features"
+        + (
+            f" after ComBat harmonisation across sites protecting {', '.join(config.harmonise_protect) or 'no covariate'}"
+            if config.harmonise_sites
+            else " without site harmonisation"
+        )
+        + f". Each modality block was weighted so that its share of the fused variance was: {shares}.",
+        f"The fused features were embedded with UMAP (n_neighbors {config.n_neighbors}, min_dist {config.min_dist:g}, "
+        f"{config.n_components} dimensions, seed {config.seed}) and clustered with HDBSCAN (min_cluster_size "
+        f"{config.min_cluster_size}, min_samples {config.min_samples}, cluster_selection_method '{config.cluster_selection_method}', "
+        f"epsilon {config.cluster_selection_epsilon:g})"
+        + (
+            f"; min_cluster_size was chosen among {len(result.clusters.selection)} candidates by DBCV plus the stability of the split under subsampling"
+            if result.clusters.selection
+            else ""
+        )
+        + f". Participants whose nearest neighbours mostly belonged to other biotypes (agreement below {config.neighbour_agreement:g}) "
+        f"were labelled noise. The run found {result.clusters.n_biotypes} biotypes; {float((labels < 0).mean()) if n_included else 0:.1%} "
+        "of clustered participants were noise.",
+        "Each biotype was compared with the other clustered participants on every numeric feature (Cohen's d; Kruskal-Wallis "
+        "across biotypes, Benjamini-Hochberg FDR) and every categorical one (share per level, Cramér's V; chi-square, "
+        "Benjamini-Hochberg), including features not used for clustering and outcomes; random-forest permutation importance "
+        "gave what defines each biotype; biotypes were audited against "
+        + (", ".join(result.audit["covariate"]) if len(result.audit) else "no covariate (none in the table)")
+        + (
+            f"; flagged: {', '.join(result.audit.loc[result.audit['flagged'], 'covariate'])}."
+            if len(result.audit) and result.audit["flagged"].any()
+            else "; none was flagged."
+        ),
+    ]
+    if result.stability is not None:
+        summary = result.stability.summary()
+        paragraphs.append(
+            f"Stability was assessed by re-clustering {config.stability_resamples} random 80% subsamples: "
+            + ", ".join(f"B{row.biotype} median Jaccard {row.median_jaccard:.2f} ({row.verdict})" for row in summary.itertuples())
+            + f"; median adjusted Rand index with the full-cohort labels {float(np.median(result.stability.ari)) if len(result.stability.ari) else float('nan'):.2f}."
+        )
+    paragraphs.append(
+        f"The run (cohort fingerprint {cohort.fingerprint[:12]}, created {result.created_utc}) is reproduced exactly by "
+        "'python -m analysis cluster --config run.json' with the same input files; run.json lists every parameter, the SHA-256 of "
+        "each input file and the package versions."
+    )
+    return paragraphs

@@ -1,0 +1,137 @@
+"""The self-contained HTML report of a run: methods text, tables and the dashboard's figures, opening offline."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from analysis import modalities as M
+from analysis.features import prs_features
+from analysis.methods import methods_paragraphs
+from analysis.summaries import biotype_connectivity, network_matrix, wearable_trajectories
+from components.brain import network_figure
+from components.embedding import embedding_figure, sizes_figure
+from components.genetics import prs_violin_figure
+from components.profiles import biotype_label, category_figure, effect_heatmap_figure, importance_figure, outcome_figure
+from components.wearables import trajectory_figure
+
+#: Most wearable metrics and PRS drawn in the report (the dashboard shows them all).
+REPORT_MAX_PLOTS = 4
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }
+h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.6rem 0; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; }
+th { background: #f4f4f4; } .note { color: #555; font-size: 0.9rem; } .warning { color: #8a4b00; }
+"""
+
+
+def report_html(result, cohort) -> str:
+    """The run as one HTML page: methods, biotypes, profiles, audits and each modality's figures.
+
+    plotly.js is inlined once, so the file opens offline and makes no network request. Figures show
+    participant ids on hover: share the report as you would share the assignments.
+
+    Parameters
+    ----------
+    result : analysis.biotypes.RunResult
+    cohort : analysis.cohort.Cohort
+
+    Returns
+    -------
+    str
+        A complete HTML document.
+    """
+    names = result.models["names"]
+    parts = [
+        f"<h1>Pain Biotype Explorer — biotype run</h1><p class='note'>Created {html.escape(result.created_utc)} · "
+        f"{cohort.n_participants:,} participants · cohort fingerprint <code>{cohort.fingerprint[:12]}</code> · seed {result.config.seed}</p>",
+        "<h2>Methods</h2>" + "".join(f"<p>{html.escape(p)}</p>" for p in methods_paragraphs(result, cohort)),
+        "<p class='note'>Every step, default and reference: docs/methods.md of the tool.</p>",
+        "<h2>Biotypes</h2>",
+        _table(_biotype_table(result)),
+        _figure(embedding_figure(result.assignments)),
+        _figure(sizes_figure(result.assignments)),
+    ]
+    warnings = [i for i in result.issues if i.severity == "warning"]
+    if warnings:
+        parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li class='warning'>{html.escape(i.message)}</li>" for i in warnings) + "</ul>")
+    parts += ["<h2>Profiles</h2>", _figure(effect_heatmap_figure(result.profile, names))]
+    top = result.profile[result.profile["kruskal_q"] < 0.05]
+    top = top.reindex(top["cohens_d"].abs().sort_values(ascending=False).index).groupby("biotype").head(8)
+    if len(top):
+        shown = top.assign(biotype=top["biotype"].map(lambda b: biotype_label(b, names)))
+        parts += [
+            "<p>Largest effects per biotype (FDR q &lt; 0.05):</p>",
+            _table(shown[["biotype", "feature", "modality", "mean", "mean_rest", "cohens_d", "kruskal_q"]]),
+        ]
+    for feature in dict.fromkeys(result.categorical_profile["feature"]):
+        parts.append(_figure(category_figure(result.categorical_profile, feature, names)))
+    for biotype in sorted(result.importance["biotype"].unique()):
+        parts.append(_figure(importance_figure(result.importance, int(biotype), names)))
+    parts += ["<h2>Confound audits</h2>", _table(result.audit)]
+    biotypes = result.assignments["biotype"].set_axis(cohort.participants.index)
+    outcomes = result.profile.loc[result.profile["modality"] == M.OUTCOME, "feature"].unique()
+    if len(outcomes):
+        parts.append("<h2>Outcomes</h2>")
+        parts += [_figure(outcome_figure(cohort.participants[o], biotypes, names)) for o in outcomes]
+    parts += _modality_sections(result, cohort, biotypes)
+    parts.append("<h2>Run configuration</h2><pre>" + html.escape(result.config.to_json()) + "</pre>")
+    body = "\n".join(parts)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Biotype run report</title>"
+        f"<style>{_STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
+    )
+
+
+def _modality_sections(result, cohort, biotypes: pd.Series) -> list[str]:
+    """Brain, genetics and wearables figures for the modalities the cohort has."""
+    labels = pd.Series(result.clusters.labels, index=result.fused.included)
+    names = result.models["names"]
+    parts = []
+    connectivity = cohort.connectivity
+    if connectivity is not None and connectivity.atlas is not None and len(connectivity.atlas.network_names) > 1:
+        parts.append("<h2>Brain connectivity</h2><p class='note'>Mean difference from the other clustered participants, by network.</p>")
+        for summary in biotype_connectivity(connectivity, labels):
+            table = network_matrix(summary.difference, connectivity.atlas)
+            parts.append(_figure(network_figure(table, f"{biotype_label(summary.biotype, names)}: difference by network", "difference")))
+    scores = [c for c in cohort.columns_of(M.PRS) if cohort.participants[c].dtype == "float64"]
+    if scores:
+        adjusted, notes, _ = prs_features(cohort, result.config)
+        ancestry = cohort.participants["ancestry"] if "ancestry" in cohort.participants.columns else None
+        parts.append(
+            "<h2>Genetics (PRS)</h2><p class='note'>" + html.escape("; ".join(n.message for n in notes) or "PRS used as given") + "</p>"
+        )
+        for score in scores[:REPORT_MAX_PLOTS]:
+            parts.append(_figure(prs_violin_figure(adjusted[score], biotypes, ancestry, f"{score} per biotype", "score")))
+    wearables = cohort.wearables
+    if wearables is not None:
+        parts.append("<h2>Wearables</h2>")
+        for metric in list(wearables.metrics)[:REPORT_MAX_PLOTS]:
+            parts.append(_figure(trajectory_figure(wearable_trajectories(wearables.days, metric, labels), metric)))
+    return parts
+
+
+def _biotype_table(result) -> pd.DataFrame:
+    """Name and size of each biotype, noise and excluded participants."""
+    a = result.assignments
+    counts = a[a["included"]].groupby(["biotype", "biotype_name"]).size().reset_index(name="participants")
+    counts = counts.assign(order=counts["biotype"].where(counts["biotype"] >= 0, 10**6)).sort_values("order").drop(columns="order")
+    excluded = int((~a["included"]).sum())
+    if excluded:
+        counts.loc[len(counts)] = [pd.NA, "not clustered (see exclusion_reason)", excluded]
+    return counts.rename(columns={"biotype_name": "name"})
+
+
+def _figure(fig: go.Figure) -> str:
+    """A figure as a div (plotly.js is in the page head)."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """A table as HTML with numbers rounded to 3 significant digits."""
+    return frame.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="", border=0, escape=True)

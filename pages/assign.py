@@ -1,0 +1,69 @@
+"""Assign new participants: place a new cohort into the current run's biotypes, with a confidence."""
+
+import streamlit as st
+
+from analysis.errors import CohortError
+from analysis.model import assign_participants, biotype_model
+from components import cache, state
+from components.embedding import assigned_figure
+from components.uploads import render_upload_form
+
+st.title("Assign new participants")
+result = cache.current_run()
+cohort = st.session_state.get(state.COHORT)
+if result is None or cohort is None:
+    st.info("Compute biotypes on the **Biotypes** page first: new participants are placed into that run's biotypes.")
+    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
+    st.stop()
+
+st.caption(
+    "New participants are transformed exactly like the reference cohort (nothing is refitted), placed on its map with "
+    "UMAP's transform and given a biotype with HDBSCAN's approximate_predict; the membership probability is the "
+    "confidence. Give them the modalities the run clustered on: " + ", ".join(result.config.modalities) + "."
+)
+with st.expander("Upload the new cohort", expanded=True):
+    uploaded = render_upload_form(state.ASSIGN_PREFIX)
+demo = st.button(
+    "Try it with 200 new synthetic participants",
+    key=state.ASSIGN_DEMO,
+    help="A new synthetic cohort generated with another seed (the sample cohort's design).",
+)
+files = cache.demo_new_cohort_files() if demo else uploaded
+if files is not None:
+    run_key = st.session_state[state.CURRENT_RUN]
+    try:
+        new_cohort = cache.cohort_for(files.fingerprint(), files)
+        with st.spinner(f"Placing {new_cohort.n_participants:,} participants..."):
+            assigned, issues = assign_participants(biotype_model(result, cohort), new_cohort)
+        st.session_state[state.ASSIGNED] = (run_key, new_cohort.fingerprint, assigned, issues)
+    except CohortError as error:
+        st.error(str(error), icon=":material/error:")
+
+kept = st.session_state.get(state.ASSIGNED)
+if kept is None or kept[0] != st.session_state[state.CURRENT_RUN]:
+    st.info("Upload a participants table (and the other files the run used), or try the synthetic demo.")
+    st.stop()
+_, fingerprint, assigned, issues = kept
+placed = assigned["biotype"].fillna(-1) >= 1
+columns = st.columns(4)
+columns[0].metric("New participants", f"{len(assigned):,}")
+columns[1].metric("Placed in a biotype", f"{int(placed.sum()):,}")
+columns[2].metric("Outside every biotype", f"{int((assigned['biotype'].fillna(0) == -1).sum()):,}")
+columns[3].metric("Not placed (missing data)", f"{int((~assigned['included']).sum()):,}")
+for issue in issues:
+    if issue.severity == "warning":
+        st.warning(issue.message, icon=":material/warning:")
+st.plotly_chart(assigned_figure(result.assignments, assigned), width="stretch")
+st.dataframe(assigned, hide_index=True, width="stretch")
+st.download_button(
+    "assignments.csv of the new participants",
+    assigned.to_csv(index=False).encode(),
+    file_name="new_assignments.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
+st.caption(
+    "The same table as `python -m analysis assign --model model/ --participants new.csv ... --out DIR` writes with the "
+    f"model from the Export page's zip (new cohort fingerprint `{fingerprint[:12]}`)."
+)

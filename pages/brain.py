@@ -1,0 +1,96 @@
+"""Brain connectivity page: each biotype's mean connectivity, its difference from the rest, networks, glass brain."""
+
+import streamlit as st
+import streamlit.components.v1 as html_components
+
+from analysis.connectivity import edges_to_matrix
+from analysis.summaries import biotype_connectivity, network_matrix, significant_edges, strongest_edges
+from components import cache, state
+from components.brain import connectome_html, glass_brain_png, matrix_figure, network_figure
+from components.profiles import biotype_label
+
+st.title("Brain connectivity")
+result = cache.current_run()
+cohort = st.session_state.get(state.COHORT)
+if result is None or cohort is None:
+    st.info("Compute biotypes on the **Biotypes** page first.")
+    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
+    st.stop()
+connectivity = cohort.connectivity
+if connectivity is None:
+    st.info(
+        "This cohort has no connectivity matrices. Upload them on the **Data** page (npz/npy stack or a zip of BIDS "
+        "relmat files, with an atlas or a coordinates CSV) to see each biotype's connectome here."
+    )
+    st.stop()
+
+summaries = cache.derived("connectivity", lambda: biotype_connectivity(connectivity, cache.run_labels(result)))
+if not summaries:
+    st.info("No biotype has two or more participants with a connectivity matrix (and two outside it), so there is nothing to compare.")
+    st.stop()
+
+names = result.models["names"]
+atlas = connectivity.atlas
+by_biotype = {s.biotype: s for s in summaries}
+left, right = st.columns([2, 1])
+biotype = left.selectbox("Biotype", list(by_biotype), format_func=lambda b: biotype_label(b, names), key=state.BRAIN_BIOTYPE)
+max_q = right.select_slider("Edges shown where FDR q is below", [0.001, 0.01, 0.05, 0.1, 0.2], value=0.05, key=state.BRAIN_MAX_Q)
+summary = by_biotype[biotype]
+clustered_with_matrix = sum(s.n for s in summaries)
+st.caption(
+    f"{summary.n} participants of this biotype have a matrix ({connectivity.name}, {connectivity.n_rois} regions"
+    + (f", {atlas.name} atlas" if atlas is not None else ", no atlas")
+    + f"); they are compared with the other {clustered_with_matrix - summary.n} clustered participants with a matrix "
+    "(Welch t test per edge, Benjamini-Hochberg over edges). Values are the matrices' own units (e.g. correlation)."
+)
+significant = significant_edges(summary, max_q)
+n_significant = int((significant != 0).sum())
+
+one, two = st.columns(2)
+one.plotly_chart(
+    matrix_figure(edges_to_matrix(summary.mean.astype(float), connectivity.n_rois), atlas, "Mean connectivity", "mean"),
+    width="stretch",
+)
+two.plotly_chart(
+    matrix_figure(
+        edges_to_matrix(significant, connectivity.n_rois),
+        atlas,
+        f"Difference from the rest, {n_significant:,} edges with q < {max_q:g}",
+        "difference",
+    ),
+    width="stretch",
+)
+
+if atlas is not None and len(atlas.network_names) > 1:
+    one, two = st.columns(2)
+    one.plotly_chart(
+        network_figure(network_matrix(summary.difference, atlas), "Difference from the rest by network (all edges)", "mean difference"),
+        width="stretch",
+    )
+    two.plotly_chart(
+        network_figure(network_matrix(summary.mean.astype(float), atlas), "Mean connectivity by network", "mean"),
+        width="stretch",
+    )
+
+st.subheader("Glass brain")
+if atlas is None:
+    st.info("The glass brain needs region coordinates: choose an atlas or upload a coordinates CSV on the **Data** page.")
+    st.stop()
+if n_significant == 0:
+    st.info(f"No edge differs from the rest at q < {max_q:g}; raise the FDR threshold above to see the strongest differences.")
+    st.stop()
+shown = st.slider(
+    "Strongest significant edges drawn",
+    1,
+    min(n_significant, 500),
+    min(n_significant, 50),
+    key=state.BRAIN_EDGES,
+    help="Of the edges with q below the threshold, the ones with the largest difference from the rest.",
+)
+drawn = edges_to_matrix(strongest_edges(significant, shown), connectivity.n_rois)
+title = f"{biotype_label(biotype, names)} minus rest: {shown} of {n_significant:,} edges (q < {max_q:g})"
+with st.spinner("Drawing the glass brain..."):
+    image = cache.derived(f"glass:{biotype}:{max_q}:{shown}", lambda: glass_brain_png(drawn, atlas.coords, title))
+st.image(image, caption="Red: stronger in this biotype than in the rest; blue: weaker (nilearn plot_connectome).")
+if st.toggle("Interactive 3-D view (nilearn view_connectome)", key=state.BRAIN_INTERACTIVE):
+    html_components.html(connectome_html(drawn, atlas.coords), height=520)

@@ -1,0 +1,70 @@
+"""Export page: the run's files, the same bytes the command line writes, and a self-contained HTML report."""
+
+import streamlit as st
+
+from analysis.export import run_files
+from components import cache, state
+from components.export import report_html
+
+st.title("Export")
+result = cache.current_run()
+cohort = st.session_state.get(state.COHORT)
+if result is None or cohort is None:
+    st.info("Compute biotypes on the **Biotypes** page first.")
+    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
+    st.stop()
+
+files = cache.derived("export:files", lambda: run_files(result, cohort))
+DESCRIPTIONS = {
+    "assignments.csv": "one row per participant of the input: biotype (-1 noise), name, membership, outlier score, map position, exclusion reason",
+    "profile.csv": "per biotype and numeric feature: means, Cohen's d, Kruskal-Wallis p and FDR q",
+    "profile_categorical.csv": "per biotype, categorical feature and level: shares, Cramér's V, chi-square p and q",
+    "profile_pairwise.csv": "every pair of biotypes on every feature",
+    "audit.csv": "biotypes against site, sex, ancestry and age",
+    "importance.csv": "what defines each biotype (permutation importance)",
+    "run.json": "every parameter (defaults resolved), input SHA-256, package versions, timings",
+    "stability.csv": "per-biotype stability under subsampling",
+}
+MIME = {".csv": "text/csv", ".json": "application/json"}
+st.markdown(
+    "These are the bytes `python -m analysis cluster` writes for this run; passing `run.json` back with "
+    "`--config` and the same input files reproduces `assignments.csv` exactly. Downloading does not rerun anything."
+)
+columns = st.columns(2)
+for k, (name, content) in enumerate(files.items()):
+    with columns[k % 2]:
+        st.download_button(
+            name,
+            content,
+            file_name=name,
+            mime=MIME[name[name.rfind(".") :]],
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"{state.EXPORT_PREFIX}{name}",
+        )
+        st.caption(DESCRIPTIONS.get(name, ""))
+
+st.subheader("Everything, with the model for assigning new participants")
+st.download_button(
+    "biotype_run.zip",
+    lambda: cache.run_archive(result, cohort),
+    file_name="biotype_run.zip",
+    mime="application/zip",
+    on_click="ignore",
+    icon=":material/folder_zip:",
+    key=f"{state.EXPORT_PREFIX}zip",
+)
+st.subheader("Report")
+st.download_button(
+    "report.html",
+    lambda: report_html(result, cohort).encode(),
+    file_name="biotype_report.html",
+    mime="text/html",
+    on_click="ignore",
+    icon=":material/description:",
+    key=f"{state.EXPORT_PREFIX}report",
+)
+st.caption(
+    "A single HTML file with the methods text for this run, the biotypes, profiles, audits and each modality's figures. "
+    "It opens offline (plotly.js is inside). It shows participant ids on hover: share it as you would the assignments."
+)

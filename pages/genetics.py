@@ -1,0 +1,82 @@
+"""Genetics (PRS) page: each score per biotype and ancestry, association with a binary outcome, deciles."""
+
+import streamlit as st
+
+from analysis import modalities as M
+from analysis.features import prs_features
+from analysis.summaries import prs_association_by_biotype, prs_deciles
+from components import cache, state
+from components.genetics import decile_make_up_figure, decile_prevalence_figure, odds_ratio_figure, prs_violin_figure
+from components.profiles import biotype_label
+
+st.title("Genetics (PRS)")
+result = cache.current_run()
+cohort = st.session_state.get(state.COHORT)
+if result is None or cohort is None:
+    st.info("Compute biotypes on the **Biotypes** page first.")
+    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
+    st.stop()
+frame = cohort.participants
+scores = [c for c in cohort.columns_of(M.PRS) if frame[c].dtype == "float64"]
+if not scores:
+    st.info(
+        "This cohort has no polygenic scores. Upload a PLINK .sscore, PRSice .all_score or pgsc_calc file on the **Data** "
+        "page (or add prs_ columns to the participants table) to compare scores across biotypes."
+    )
+    st.stop()
+
+adjusted, notes, _ = cache.derived("prs:adjusted", lambda: prs_features(cohort, result.config))
+normalisation = "; ".join(n.message for n in notes) or "PRS used as given"
+names = result.models["names"]
+labels = cache.run_labels(result)
+biotypes = result.assignments["biotype"].set_axis(frame.index)
+ancestry = frame["ancestry"] if "ancestry" in frame.columns else None
+
+score = st.selectbox("Score", scores, key=state.GENETICS_SCORE)
+st.plotly_chart(
+    prs_violin_figure(
+        adjusted[score], biotypes, ancestry, f"{score} per biotype" + (" and ancestry" if ancestry is not None else ""), "score"
+    ),
+    width="stretch",
+)
+st.caption(
+    f"Scores as clustered: {normalisation} (`prs_adjustment` = {result.config.prs_adjustment}). "
+    "Standardising within ancestry keeps a 'high-risk' biotype from being an ancestry group in disguise."
+)
+
+binary = [c for c in cohort.columns_of(M.OUTCOME) if set(frame[c].dropna().unique()) == {0.0, 1.0}]
+if not binary:
+    st.info(
+        "No binary (0/1) outcome or case column in the table, so odds ratios and AUCs are not computed. Add an outcome_ column with 0/1 values."
+    )
+    outcome_name = None
+else:
+    outcome_name = st.selectbox("Case or outcome column", binary, key=state.GENETICS_OUTCOME)
+
+st.subheader("Deciles")
+make_up, prevalence = cache.derived(
+    f"prs:deciles:{score}:{outcome_name}",
+    lambda: prs_deciles(adjusted[score], labels, frame[outcome_name] if outcome_name else None),
+)
+left, right = st.columns(2)
+left.plotly_chart(decile_make_up_figure(make_up, names, score), width="stretch")
+if outcome_name:
+    right.plotly_chart(decile_prevalence_figure(prevalence, score, outcome_name), width="stretch")
+
+if outcome_name:
+    st.subheader(f"Association with {outcome_name}")
+    with st.spinner("Logistic regressions and bootstrap AUC intervals..."):
+        association = cache.derived(
+            f"prs:association:{outcome_name}",
+            lambda: prs_association_by_biotype(adjusted[scores], frame[outcome_name], labels, seed=result.config.seed),
+        )
+    if association.empty:
+        st.info("Too few participants with both the outcome and a score (at least 10 and both classes per group).")
+    else:
+        st.plotly_chart(odds_ratio_figure(association, outcome_name), width="stretch")
+        table = association.assign(group=association["biotype"].map(lambda b: "all clustered" if b == -2 else biotype_label(int(b), names)))
+        st.dataframe(table.drop(columns="biotype").set_index("group").reset_index(), hide_index=True, width="stretch")
+        st.caption(
+            "Odds ratio per SD: logistic regression of the outcome on the standardised score within each group (Wald 95% CI). "
+            "AUC: the score alone as a classifier of the outcome (percentile bootstrap 95% CI, 1,000 resamples)."
+        )

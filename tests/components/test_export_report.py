@@ -1,0 +1,62 @@
+"""The HTML report and the run's files: built from the run, self-contained, the bytes the command line writes."""
+
+import html
+import re
+
+import numpy as np
+import pytest
+from plotly.offline import get_plotlyjs
+
+from analysis.biotypes import run_biotypes
+from analysis.cohort import load_cohort, sample_cohort_files
+from analysis.config import RunConfig
+from analysis.export import run_files, write_run
+from analysis.methods import methods_paragraphs
+from components.export import report_html
+
+
+@pytest.fixture(scope="module")
+def run(warm_umap):
+    cohort = load_cohort(sample_cohort_files())
+    return run_biotypes(cohort, RunConfig(modalities=("clinical",), stability_resamples=2, seed=2)), cohort
+
+
+def test_run_files_are_what_write_run_writes(run, tmp_path):
+    result, cohort = run
+    files = run_files(result, cohort)
+    written = write_run(result, cohort, tmp_path)
+    assert {p.name for p in written} == {*files, "model.joblib"}
+    for name, content in files.items():
+        assert (tmp_path / name).read_bytes() == content, name
+    assert run_files(result, cohort)["run.json"] == files["run.json"]  # no clock inside: the run's own start time
+
+
+def test_methods_text_carries_the_runs_numbers(run):
+    result, cohort = run
+    text = " ".join(methods_paragraphs(result, cohort))
+    clustered = len(result.clusters.labels)
+    assert f"Of {cohort.n_participants:,} participants, {clustered:,} were clustered" in text
+    assert f"found {result.clusters.n_biotypes} biotypes" in text
+    assert f"min_cluster_size {result.config.min_cluster_size}" in text
+    assert f"n_neighbors {result.config.n_neighbors}" in text
+    noise = float((result.clusters.labels < 0).mean())
+    assert f"{noise:.1%} of clustered participants were noise" in text
+    for row in result.stability.summary().itertuples():
+        assert f"B{row.biotype} median Jaccard {row.median_jaccard:.2f}" in text
+    assert f"median adjusted Rand index with the full-cohort labels {np.median(result.stability.ari):.2f}" in text
+
+
+def test_report_is_self_contained_and_shows_the_run(run):
+    result, cohort = run
+    page = report_html(result, cohort)
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>")
+    # No resource is fetched: outside the inlined plotly.js (whose map-tile and logo links a scatter
+    # never uses), no src or href points at a network address.
+    assert get_plotlyjs() in page
+    ours = page.replace(get_plotlyjs(), "")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", ours)
+    assert page.count('class="plotly-graph-div"') >= 6
+    for name in result.models["names"].values():
+        assert name in page
+    assert "Brain connectivity" in page and "Genetics (PRS)" in page and "Wearables" in page
+    assert html.escape(result.config.to_json()) in page

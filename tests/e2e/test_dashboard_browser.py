@@ -1,0 +1,60 @@
+"""Real browser, the whole flow: sample cohort → Compute biotypes → every page → the run's download equals the CLI's."""
+
+import json
+
+from analysis.cli import main as cli_main
+from analysis.cohort import SAMPLE_DATA
+from tests.e2e.server import browser_page, served_app
+
+#: Page link, a text the page shows once drawn, and the screenshot name.
+PAGES = (
+    ("Biotype profiles", "What defines each biotype", "profiles"),
+    ("Brain connectivity", "Glass brain", "brain"),
+    ("Genetics (PRS)", "Deciles", "genetics"),
+    ("Wearables", "Adherence", "wearables"),
+    ("Compare side by side", "What distinguishes them", "compare"),
+    ("Assign new participants", "Upload the new cohort", "assign"),
+    ("Export", "Report", "export"),
+)
+
+
+def test_compute_open_every_page_and_download(tmp_path, warm_umap):
+    with served_app() as url, browser_page(width=1440, height=1600) as page:
+        page.goto(url)
+        page.get_by_role("button", name="Load sample cohort").click(timeout=180_000)
+        page.get_by_text("Problems found", exact=True).wait_for(timeout=180_000)
+        page.screenshot(path=str(tmp_path / "data.png"))
+        page.get_by_role("link", name="Biotypes", exact=True).click()
+        page.get_by_role("button", name="Compute biotypes").click()
+        page.get_by_text("min_cluster_size candidates").wait_for(timeout=480_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(tmp_path / "biotypes.png"))
+        for link, marker, name in PAGES:
+            page.get_by_role("link", name=link, exact=True).click()
+            page.get_by_text(marker, exact=True).wait_for(timeout=180_000)
+            page.wait_for_timeout(1500)
+            assert page.locator('[data-testid="stException"]').count() == 0, name
+            page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+            if name == "export":
+                downloaded = {}
+                for button in ("assignments.csv", "run.json", "report.html"):
+                    with page.expect_download(timeout=180_000) as download:
+                        page.get_by_role("button", name=button).click()
+                    downloaded[button] = download.value.path().read_bytes()
+    assert all((tmp_path / f"{name}.png").stat().st_size > 10_000 for *_, name in PAGES)
+    assert downloaded["report.html"].startswith(b"<!DOCTYPE html>") and b"plotly-graph-div" in downloaded["report.html"]
+
+    # The downloaded run.json, passed back to the command line with the sample files, gives the same assignments.
+    (tmp_path / "run.json").write_bytes(downloaded["run.json"])
+    inputs = {
+        "--participants": "participants.csv",
+        "--prs": "prs.sscore",
+        "--connectivity": "connectivity.npz",
+        "--wearables": "wearables.csv",
+        "--dictionary": "data_dictionary.csv",
+    }
+    argv = [a for flag, name in inputs.items() for a in (flag, str(SAMPLE_DATA / name))]
+    # In this process (UMAP already compiled); the CLI's own process is tested in tests/analysis/test_cli.py.
+    assert cli_main(["cluster", *argv, "--config", str(tmp_path / "run.json"), "--out", str(tmp_path / "cli")]) == 0
+    assert (tmp_path / "cli" / "assignments.csv").read_bytes() == downloaded["assignments.csv"]
+    assert json.loads(downloaded["run.json"])["config"]["harmonise_sites"] is True  # automatic: imaging from four sites

@@ -1,0 +1,183 @@
+"""Brain connectivity, Genetics, Wearables and Export pages in AppTest: what each shows equals the analysis of the run."""
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis.features import prs_features
+from analysis.summaries import (
+    adherence_by_biotype,
+    biotype_connectivity,
+    prs_association_by_biotype,
+    significant_edges,
+    wearable_trajectories,
+)
+from components import state
+from tests.pages.conftest import APP, plotly_array
+
+
+@pytest.fixture(scope="module")
+def computed(warm_umap):
+    """One session: the sample cohort clustered on its clinical measures (every modality stays in the cohort)."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    at.switch_page("pages/biotypes.py").run()
+    at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    at.button(key=state.BIOTYPES_COMPUTE).click().run()
+    assert not at.exception and not at.error
+    return at
+
+
+def run_and_cohort(at):
+    return at.session_state[state.RUNS][at.session_state[state.CURRENT_RUN]], at.session_state[state.COHORT]
+
+
+def labels_of(result):
+    import pandas as pd
+
+    return pd.Series(result.clusters.labels, index=result.fused.included)
+
+
+def figures(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", ["pages/brain.py", "pages/genetics.py", "pages/wearables.py", "pages/export.py"])
+def test_pages_before_a_run_point_to_biotypes(page):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert any("Biotypes" in i.value for i in at.info)
+
+
+def test_brain_page_draws_the_biotypes_contrast(computed):
+    at = computed
+    at.switch_page("pages/brain.py").run()
+    assert not at.exception and not at.error
+    result, cohort = run_and_cohort(at)
+    expected = biotype_connectivity(cohort.connectivity, labels_of(result))
+    first = expected[0]
+    shown = figures(at)
+    assert len(shown) == 4  # mean, difference, two network matrices
+    n_significant = int((significant_edges(first, 0.05) != 0).sum())
+    assert f"{n_significant:,} edges with q < 0.05" in shown[1]["layout"]["title"]["text"]
+    mean = plotly_array(shown[0]["data"][0]["z"]).astype(float)
+    assert mean.shape == (cohort.connectivity.n_rois, cohort.connectivity.n_rois)
+    assert np.isclose(np.nansum(mean) / 2, first.mean.astype(float).sum(), rtol=1e-4)  # reordered, same edges
+    assert len(at.get("image")) == 1  # the glass brain
+    at.select_slider(key=state.BRAIN_MAX_Q).set_value(0.2).run()
+    n_loose = int((significant_edges(first, 0.2) != 0).sum())
+    assert f"{n_loose:,} edges with q < 0.2" in figures(at)[1]["layout"]["title"]["text"]
+
+
+def test_genetics_page_draws_scores_and_association(computed):
+    at = computed
+    at.switch_page("pages/genetics.py").run()
+    assert not at.exception and not at.error
+    result, cohort = run_and_cohort(at)
+    shown = figures(at)
+    violins = shown[0]["data"]
+    adjusted, _, _ = prs_features(cohort, result.config)
+    score = cohort.columns_of("prs")[0]
+    clustered = result.assignments["biotype"].set_axis(cohort.participants.index).fillna(-1) >= 1
+    assert sum(len(plotly_array(v["y"])) for v in violins) == int(adjusted[score][clustered].notna().sum())
+    assert {v["name"].split(" (")[0] for v in violins} == set(cohort.participants["ancestry"].dropna())
+    association = prs_association_by_biotype(
+        adjusted[cohort.columns_of("prs")], cohort.participants["outcome_opioid_use"], labels_of(result), seed=result.config.seed
+    )
+    forest = next(f for f in shown if f["layout"].get("xaxis", {}).get("type") == "log")
+    overall = next(t for t in forest["data"] if t["name"] == "all clustered")
+    assert np.allclose(plotly_array(overall["x"]), association.loc[association["biotype"] == -2, "odds_ratio_per_sd"])
+    table = at.dataframe[0].value
+    assert len(table) == len(association)
+
+
+def test_wearables_page_draws_trajectories_and_adherence(computed):
+    at = computed
+    at.switch_page("pages/wearables.py").run()
+    assert not at.exception and not at.error
+    result, cohort = run_and_cohort(at)
+    metric = at.selectbox(key=state.WEARABLES_METRIC).value
+    expected = wearable_trajectories(cohort.wearables.days, metric, labels_of(result))
+    shown = figures(at)
+    means = [t for t in shown[0]["data"] if t.get("mode") == "lines"]
+    assert len(means) == result.clusters.n_biotypes
+    first = expected[(expected["biotype"] == 0) & (expected["n"] >= 3)].sort_values("day")
+    assert np.allclose(plotly_array(means[0]["y"]), first["mean"])
+    per, _ = adherence_by_biotype(cohort.wearables.adherence(), labels_of(result))
+    boxes = shown[-1]["data"]
+    assert sum(len(plotly_array(b["y"])) for b in boxes) == len(per)
+    participant = at.selectbox(key=state.WEARABLES_PARTICIPANT)
+    other = participant.options[3]
+    participant.set_value(other).run()
+    assert not at.exception
+    assert figures(at)[2]["layout"]["title"]["text"].startswith(f"{other}:")
+
+
+def test_export_page_offers_the_runs_files(computed):
+    from analysis.export import run_files
+
+    at = computed
+    at.switch_page("pages/export.py").run()
+    assert not at.exception and not at.error
+    result, cohort = run_and_cohort(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert sorted(labels) == sorted([*run_files(result, cohort), "biotype_run.zip", "report.html"])
+    stored = at.session_state[state.DERIVED][(at.session_state[state.CURRENT_RUN], "export:files")]
+    assert stored["assignments.csv"] == result.assignments.to_csv(index=False).encode()
+
+
+def test_compare_page_shows_each_modality_for_the_chosen_biotypes(computed):
+    at = computed
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception and not at.error
+    result, cohort = run_and_cohort(at)
+    shown = figures(at)
+    bars = shown[0]["data"][0]
+    pair = result.pairwise[
+        (result.pairwise["biotype_a"] == 0) & (result.pairwise["biotype_b"] == 1) & (result.pairwise["test"] == "mann-whitney")
+    ]
+    pair = pair[pair["q_value"] < 0.05]
+    top = pair.reindex(pair["cohens_d"].abs().sort_values(ascending=False).index).head(15)
+    assert list(bars["y"]) == top["feature"].tolist()
+    assert np.allclose(plotly_array(bars["x"]), top["cohens_d"])
+    networks = [f for f in shown if f["data"][0]["type"] == "heatmap"]
+    assert len(networks) == 2
+    violins = [t for f in shown for t in f["data"] if t["type"] == "violin"]
+    biotype_of = result.assignments["biotype"]
+    with_score = result.assignments.assign(score=cohort.participants[cohort.columns_of("prs")[0]].to_numpy())
+    expected = int((biotype_of.isin([1, 2]) & with_score["score"].notna()).sum())
+    assert sum(len(plotly_array(v["y"])) for v in violins) == expected
+    lines = [t for t in shown[-1]["data"] if t.get("mode") == "lines"]
+    assert [t["name"] for t in lines] == ["B1", "B2"]
+    at.multiselect(key=state.COMPARE_BIOTYPES).set_value(list(range(result.clusters.n_biotypes))).run()
+    heat = figures(at)[0]["data"][0]
+    assert heat["type"] == "heatmap" and len(heat["y"]) == result.clusters.n_biotypes
+
+
+def test_assign_page_places_new_participants_like_the_command_line(computed):
+    from analysis.cohort import load_cohort
+    from analysis.export import synthetic_cohort_files
+    from analysis.model import assign_participants, biotype_model
+
+    at = computed
+    at.switch_page("pages/assign.py").run()
+    assert not at.exception
+    assert any("Upload a participants table" in i.value for i in at.info)
+    at.button(key=state.ASSIGN_DEMO).click().run()
+    assert not at.exception and not at.error
+    result, cohort = run_and_cohort(at)
+    expected, _ = assign_participants(biotype_model(result, cohort), load_cohort(synthetic_cohort_files(200, seed=7)))
+    shown = at.dataframe[0].value
+    assert len(shown) == 200
+    assert shown["biotype"].fillna(-9).tolist() == expected["biotype"].fillna(-9).tolist()
+    placed = int((expected["biotype"].fillna(-1) >= 1).sum())
+    assert next(m.value for m in at.metric if m.label == "Placed in a biotype") == f"{placed:,}"
+    assert placed > 100
+    traces = figures(at)[0]["data"]
+    assert traces[0]["name"].startswith("reference cohort")
+    assert sum(len(plotly_array(t["x"])) for t in traces[1:]) == int(expected["included"].sum())
