@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -18,6 +18,7 @@ from analysis.config import RunConfig
 from analysis.errors import Issue
 from analysis.features import build_blocks, harmonisation_choice
 from analysis.fusion import FusedFeatures, fuse_blocks
+from analysis.groups import GROUP_PROFILE_COLUMNS, group_members, group_profile, group_table
 from analysis.importance import biotype_importance
 from analysis.profiling import biotype_names, categorical_columns, categorical_profile, pairwise_profile, profile_table
 from analysis.stability import Stability, subsample_stability
@@ -68,6 +69,10 @@ class RunResult:
         Seconds per step.
     created_utc : str
         When the run started (ISO 8601, UTC, seconds), as run.json records it.
+    groups : DataFrame
+        ``participant_id``, ``group`` of the custom groups (empty without any).
+    group_profile : DataFrame
+        Each custom group against the other clustered participants; see :func:`analysis.groups.group_profile`.
     """
 
     config: RunConfig
@@ -84,6 +89,8 @@ class RunResult:
     issues: tuple[Issue, ...]
     timings: dict[str, float]
     created_utc: str = ""
+    groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["participant_id", "group"]))
+    group_profile: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_PROFILE_COLUMNS)))
 
 
 def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, str], None] | None = None) -> RunResult:
@@ -178,9 +185,10 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
         timings["stability"] = time.perf_counter() - started
     say(1.0, "done")
     models["names"] = names
+    models["profiling"] = (features, feature_modality)
     models["automatic_names"] = biotype_names(profile)
     assignments = assignment_table(cohort, fused, clusters, names)
-    return RunResult(
+    result = RunResult(
         resolved,
         assignments,
         profile,
@@ -196,6 +204,7 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
         timings,
         created,
     )
+    return with_groups(result, cohort, config.custom_groups) if config.custom_groups else result
 
 
 def given_names(automatic: dict[int, str], given: tuple[tuple[int, str], ...]) -> tuple[dict[int, str], list[Issue]]:
@@ -222,6 +231,36 @@ def given_names(automatic: dict[int, str], given: tuple[tuple[int, str], ...]) -
         else:
             issues.append(Issue("info", f"name '{name}' for B{number} ignored: this run has {len(names)} biotypes", "biotype_names", ""))
     return names, issues
+
+
+def with_groups(result: RunResult, cohort: Cohort, groups: tuple[tuple[str, tuple[str, ...]], ...]) -> RunResult:
+    """The same run with these custom groups, profiled against the other clustered participants (nothing is re-clustered).
+
+    Parameters
+    ----------
+    result : RunResult
+    cohort : Cohort
+        The run's cohort.
+    groups : tuple of (str, tuple of str)
+        Group name → participant ids, as ``RunConfig.custom_groups``.
+
+    Returns
+    -------
+    RunResult
+        ``config.custom_groups``, ``groups`` and ``group_profile`` set; a warning for ids not in the cohort.
+    """
+    ids = cohort.participants["participant_id"]
+    members, issues = group_members(ids, groups)
+    features, modality = result.models["profiling"]
+    profile = group_profile(features, modality, result.fused.included, members)
+    old = [i for i in result.issues if i.where != "custom_groups"]
+    return replace(
+        result,
+        config=result.config.with_(custom_groups=tuple(groups)),
+        groups=group_table(ids, members),
+        group_profile=profile,
+        issues=tuple(old + issues),
+    )
 
 
 def hand_name(number: int, name: str) -> str:

@@ -81,6 +81,10 @@ class RunConfig:
     biotype_names : tuple of (int, str)
         Names given by hand, keyed by biotype number (1 = B1); they replace the automatic names in
         every table and export. Names of biotypes the run does not find are ignored with a note.
+    custom_groups : tuple of (str, tuple of str)
+        Groups of participants chosen by hand (e.g. a lasso selection on the map), by name and
+        participant ids; each is profiled against the other clustered participants like a biotype.
+        They do not change the clustering.
     """
 
     modalities: tuple[str, ...] = M.FEATURE_MODALITIES
@@ -108,6 +112,7 @@ class RunConfig:
     stability_resamples: int = 0
     seed: int = 0
     biotype_names: tuple[tuple[int, str], ...] = field(default=())
+    custom_groups: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
     def __post_init__(self) -> None:
         self.check()
@@ -148,6 +153,15 @@ class RunConfig:
             _int_at_least("biotype number in biotype_names", number, 1)
             if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH or any(c in name for c in "\n\r\t"):
                 _bad(f"name of biotype {number}", f"one line of 1 to {MAX_NAME_LENGTH} characters", name)
+        seen = set()
+        for name, ids in self.custom_groups:
+            if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH or any(c in name for c in "\n\r\t"):
+                _bad("name of a custom group", f"one line of 1 to {MAX_NAME_LENGTH} characters", name)
+            if name in seen:
+                _bad("custom_groups", "groups with different names", name)
+            seen.add(name)
+            if not ids or not all(isinstance(i, str) for i in ids):
+                _bad(f"participants of group '{name}'", "a non-empty list of participant ids", ids)
         for name, weight in self.block_weights:
             _one_of("block_weights", name, M.FEATURE_MODALITIES)
             if not weight > 0:
@@ -166,6 +180,7 @@ class RunConfig:
         out = asdict(self)
         out["block_weights"] = {name: weight for name, weight in self.block_weights}
         out["biotype_names"] = {str(number): name for number, name in self.biotype_names}
+        out["custom_groups"] = {name: list(ids) for name, ids in self.custom_groups}
         return out
 
     def to_json(self) -> str:
@@ -190,6 +205,11 @@ class RunConfig:
                 values["biotype_names"] = tuple(sorted((int(number), name) for number, name in pairs))
             except (TypeError, ValueError):
                 _bad("biotype_names", 'an object of biotype number to name, e.g. {"1": "high distress"}', names)
+        if "custom_groups" in values:
+            groups = values["custom_groups"]
+            if not isinstance(groups, dict) or not all(isinstance(ids, list) for ids in groups.values()):
+                _bad("custom_groups", 'an object of group name to a list of participant ids, e.g. {"flare-ups": ["sub-01"]}', groups)
+            values["custom_groups"] = tuple((name, tuple(ids)) for name, ids in groups.items())
         if "block_weights" in values:
             weights = values["block_weights"]
             values["block_weights"] = tuple(sorted(weights.items() if isinstance(weights, dict) else map(tuple, weights)))

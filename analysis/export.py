@@ -114,7 +114,8 @@ def run_files(result, cohort) -> dict[str, bytes]:
     -------
     dict of str to bytes
         ``assignments.csv``, ``profile.csv``, ``profile_categorical.csv``, ``profile_pairwise.csv``,
-        ``audit.csv``, ``importance.csv``, ``run.json`` and, when stability was measured, ``stability.csv``.
+        ``audit.csv``, ``importance.csv``, ``run.json``; ``stability.csv`` when stability was measured;
+        ``groups.csv`` and ``profile_groups.csv`` when the run has custom groups.
     """
     files = {
         "assignments.csv": _csv(result.assignments),
@@ -127,6 +128,9 @@ def run_files(result, cohort) -> dict[str, bytes]:
     }
     if result.stability is not None:
         files["stability.csv"] = _csv(result.stability.summary())
+    if len(result.groups):
+        files["groups.csv"] = _csv(result.groups)
+        files["profile_groups.csv"] = _csv(result.group_profile)
     return files
 
 

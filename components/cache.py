@@ -15,7 +15,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from analysis.biotypes import RunResult, renamed, run_biotypes
+from analysis.biotypes import RunResult, renamed, run_biotypes, with_groups
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.config import RunConfig
 from analysis.export import synthetic_cohort_files, write_run
@@ -96,9 +96,28 @@ def rename_current(given: dict[int, str]) -> RunResult:
     The renamed run is stored under its own key (its configuration now holds the names, so run.json
     reproduces them); summaries that do not show names are carried over to it.
     """
+    return _replace_current(lambda result: renamed(result, given))
+
+
+def add_group(name: str, participant_ids: list[str]) -> RunResult:
+    """Save participants as a custom group of the current run (profiled; nothing is re-clustered).
+
+    A group with the same name is replaced. Stored like a renamed run: under its own key, current.
+    """
+    cohort = st.session_state[state.COHORT]
+
+    def change(result: RunResult) -> RunResult:
+        groups = tuple(g for g in result.config.custom_groups if g[0] != name) + ((name, tuple(participant_ids)),)
+        return with_groups(result, cohort, groups)
+
+    return _replace_current(change)
+
+
+def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:
+    """Store ``change(current run)`` under its own key and make it current, carrying over name-free summaries."""
     key = st.session_state[state.CURRENT_RUN]
     runs = st.session_state[state.RUNS]
-    result = renamed(runs[key], given)
+    result = change(runs[key])
     new_key = (key[0], result.config)
     runs[new_key] = result
     while len(runs) > RUNS_PER_SESSION:

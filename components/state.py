@@ -69,10 +69,15 @@ BIOTYPES_COLOUR = "biotypes_colour_by"
 BIOTYPES_NAMING_FORM = "biotypes_naming_form"
 BIOTYPES_NAME_PREFIX = "biotypes_name_"
 BIOTYPES_SAVE_NAMES = "biotypes_save_names"
+BIOTYPES_MAP = "biotypes_map"
+BIOTYPES_GROUP_FORM = "biotypes_group_form"
+BIOTYPES_GROUP_NAME = "biotypes_group_name"
+BIOTYPES_SAVE_GROUP = "biotypes_save_group"
 
 # Profiles page widgets
 PROFILES_MODALITIES = "profiles_modalities"
 PROFILES_MAX_Q = "profiles_max_q"
+PROFILES_GROUP = "profiles_group"
 
 # Brain connectivity page widgets
 BRAIN_BIOTYPE = "brain_biotype"

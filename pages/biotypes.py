@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis.config import MAX_NAME_LENGTH
 from analysis.errors import CohortError
 from components import cache, state
 from components.embedding import embedding_figure, render_run_summary, selection_table, sizes_figure
@@ -53,7 +54,29 @@ elif colour_by in per_participant:
 else:
     colour = cohort.participants[colour_by].set_axis(assignments.index)
 left, right = st.columns([3, 1])
-left.plotly_chart(embedding_figure(assignments, colour, colour_by), width="stretch")
+event = left.plotly_chart(
+    embedding_figure(assignments, colour, colour_by),
+    width="stretch",
+    on_select="rerun",
+    selection_mode=("lasso", "box"),
+    key=state.BIOTYPES_MAP,
+)
+selected = sorted({p["customdata"][0] for p in (event.selection.points if event else []) if p.get("customdata")})
+if selected:
+    with left.form(state.BIOTYPES_GROUP_FORM, border=True):
+        st.markdown(f"**{len(selected)} participants selected** — save them as a group to profile them like a biotype.")
+        name = st.text_input("Group name", max_chars=MAX_NAME_LENGTH, key=state.BIOTYPES_GROUP_NAME)
+        if st.form_submit_button("Save as group", key=state.BIOTYPES_SAVE_GROUP):
+            if not name.strip():
+                st.error("Give the group a name, then save again.", icon=":material/error:")
+            else:
+                result = cache.add_group(name.strip(), selected)
+                st.success(f"Group '{name.strip()}' saved: see Biotype profiles and Export.", icon=":material/check:")
+else:
+    left.caption("Draw a lasso or a box on the map to select participants and save them as a group.")
+if len(result.groups):
+    sizes = result.groups["group"].value_counts(sort=False)
+    left.caption("Custom groups: " + ", ".join(f"{g} ({n})" for g, n in sizes.items()))
 right.plotly_chart(sizes_figure(assignments), width="stretch")
 st.caption("min_cluster_size candidates tried (score = DBCV + stability of the split; the chosen one is marked)")
 st.dataframe(selection_table(result), hide_index=True, width="stretch")

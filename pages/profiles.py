@@ -35,6 +35,14 @@ if len(categories):
     with st.expander("Category table (share of each biotype, Cramér's V against the rest, chi-square across biotypes)"):
         st.dataframe(categories, hide_index=True, width="stretch")
 
+if len(result.group_profile):
+    st.subheader("Custom groups")
+    groups = list(dict.fromkeys(result.group_profile["group"]))
+    group = st.selectbox("Group", groups, key=state.PROFILES_GROUP)
+    rows = result.group_profile[result.group_profile["group"] == group]
+    st.dataframe(rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index), hide_index=True, width="stretch")
+    st.caption("The group against the other clustered participants: Cohen's d, Mann-Whitney U, Benjamini-Hochberg over features.")
+
 st.subheader("What defines each biotype")
 biotypes = sorted(result.importance["biotype"].unique())
 columns = st.columns(min(len(biotypes), 2) or 1)

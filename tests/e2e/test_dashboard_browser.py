@@ -18,6 +18,18 @@ PAGES = (
 )
 
 
+def select_upper_left_of_the_map(page) -> None:
+    """Draw a lasso around the upper-left quarter of the participants' map."""
+    area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first.bounding_box()
+    x, y, w, h = area["x"], area["y"], area["width"], area["height"]
+    corners = [(0.05, 0.05), (0.5, 0.05), (0.5, 0.45), (0.05, 0.45), (0.05, 0.06)]
+    page.mouse.move(x + w * corners[0][0], y + h * corners[0][1])
+    page.mouse.down()
+    for cx, cy in corners[1:]:
+        page.mouse.move(x + w * cx, y + h * cy, steps=10)
+    page.mouse.up()
+
+
 def test_compute_open_every_page_and_download(tmp_path, warm_umap):
     with served_app() as url, browser_page(width=1440, height=1600) as page:
         page.goto(url)
@@ -29,6 +41,11 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
         page.get_by_text("min_cluster_size candidates").wait_for(timeout=480_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(tmp_path / "biotypes.png"))
+        select_upper_left_of_the_map(page)
+        page.get_by_text("participants selected").wait_for(timeout=60_000)
+        page.get_by_label("Group name").fill("upper left")
+        page.get_by_role("button", name="Save as group").click()
+        page.get_by_text("Custom groups: upper left").wait_for(timeout=60_000)
         for link, marker, name in PAGES:
             page.get_by_role("link", name=link, exact=True).click()
             page.get_by_text(marker, exact=True).wait_for(timeout=180_000)
@@ -37,9 +54,9 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
             page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
             if name == "export":
                 downloaded = {}
-                for button in ("assignments.csv", "run.json", "report.html"):
+                for button in ("assignments.csv", "run.json", "groups.csv", "report.html"):
                     with page.expect_download(timeout=180_000) as download:
-                        page.get_by_role("button", name=button).click()
+                        page.get_by_role("button", name=button, exact=True).click()
                     downloaded[button] = download.value.path().read_bytes()
     assert all((tmp_path / f"{name}.png").stat().st_size > 10_000 for *_, name in PAGES)
     assert downloaded["report.html"].startswith(b"<!DOCTYPE html>") and b"plotly-graph-div" in downloaded["report.html"]
@@ -57,4 +74,8 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
     # In this process (UMAP already compiled); the CLI's own process is tested in tests/analysis/test_cli.py.
     assert cli_main(["cluster", *argv, "--config", str(tmp_path / "run.json"), "--out", str(tmp_path / "cli")]) == 0
     assert (tmp_path / "cli" / "assignments.csv").read_bytes() == downloaded["assignments.csv"]
-    assert json.loads(downloaded["run.json"])["config"]["harmonise_sites"] is True  # automatic: imaging from four sites
+    config = json.loads(downloaded["run.json"])["config"]
+    assert config["harmonise_sites"] is True  # automatic: imaging from four sites
+    # The lasso group travels into run.json and groups.csv, and the command line writes the same groups.csv.
+    assert len(config["custom_groups"]["upper left"]) == downloaded["groups.csv"].count(b"upper left") > 0
+    assert (tmp_path / "cli" / "groups.csv").read_bytes() == downloaded["groups.csv"]

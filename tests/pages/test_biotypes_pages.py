@@ -140,3 +140,23 @@ def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, co
     assert any(name.startswith("B1 · high distress (n=") for name in legend)
     at.switch_page("pages/profiles.py").run()
     assert "B1 · high distress" in at.markdown[0].value
+
+
+def test_a_saved_group_is_profiled_on_the_profiles_page(computed):
+    from analysis.biotypes import with_groups
+
+    at = computed
+    result = current(at)
+    cohort = at.session_state[state.COHORT]
+    chosen = tuple(result.assignments["participant_id"][:40])
+    grouped = with_groups(result, cohort, (("first forty", chosen),))
+    key = (cohort.fingerprint, grouped.config)
+    at.session_state[state.RUNS][key] = grouped
+    at.session_state[state.CURRENT_RUN] = key
+    at.switch_page("pages/profiles.py").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "group" in d.value.columns)
+    assert len(table) == int((grouped.group_profile["group"] == "first forty").sum())
+    assert table["cohens_d"].abs().is_monotonic_decreasing
+    at.switch_page("pages/biotypes.py").run()
+    assert any("Custom groups: first forty (40)" in c.value for c in at.caption)

@@ -1,0 +1,113 @@
+"""Custom groups of participants (chosen by hand, e.g. a lasso on the map), profiled like biotypes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.errors import Issue
+from analysis.profiling import cohens_d
+
+GROUP_PROFILE_COLUMNS = (
+    "group",
+    "feature",
+    "modality",
+    "n",
+    "mean",
+    "median",
+    "mean_rest",
+    "cohens_d",
+    "mannwhitney_p",
+    "mannwhitney_q",
+)
+
+
+def group_members(participant_ids: pd.Series, groups: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[dict[str, pd.Index], list[Issue]]:
+    """Participants (cohort index) of each group, from the ids the group lists.
+
+    Parameters
+    ----------
+    participant_ids : Series of str
+        The cohort's ``participant_id`` column, indexed like its participants.
+    groups : tuple of (str, tuple of str)
+        ``RunConfig.custom_groups``.
+
+    Returns
+    -------
+    members : dict of str to Index
+    issues : list of Issue
+        A warning for ids the cohort does not have (they are left out of the group).
+    """
+    by_id = pd.Series(participant_ids.index, index=participant_ids.astype(str).to_numpy())
+    members, issues = {}, []
+    for name, ids in groups:
+        known = [i for i in ids if i in by_id.index]
+        if len(known) < len(ids):
+            issues.append(
+                Issue(
+                    "warning",
+                    f"{len(ids) - len(known)} participant id(s) of group '{name}' are not in the cohort and are left out",
+                    "custom_groups",
+                    "check that the group was made on this cohort",
+                )
+            )
+        members[name] = pd.Index(by_id.loc[known].to_numpy())
+    return members, issues
+
+
+def group_table(participant_ids: pd.Series, members: dict[str, pd.Index]) -> pd.DataFrame:
+    """``participant_id``, ``group``: one row per membership (a participant may be in several groups)."""
+    rows = [(participant_ids.loc[key], name) for name, index in members.items() for key in index]
+    return pd.DataFrame(rows, columns=["participant_id", "group"])
+
+
+def group_profile(features: pd.DataFrame, modality: dict[str, str], clustered: pd.Index, members: dict[str, pd.Index]) -> pd.DataFrame:
+    """Each group against the other clustered participants on every numeric feature.
+
+    Parameters
+    ----------
+    features : DataFrame indexed by participant
+        Numeric features in natural units (the run's profiling features).
+    modality : dict of str to str
+    clustered : Index
+        The run's clustered participants (noise included); "the rest" is those outside the group.
+    members : dict of str to Index
+        From :func:`group_members`.
+
+    Returns
+    -------
+    DataFrame
+        :data:`GROUP_PROFILE_COLUMNS`: mean and median in the group, mean of the rest, Cohen's d
+        (group minus rest), Mann-Whitney U p and Benjamini-Hochberg q over the group's features.
+    """
+    rows = []
+    for name, index in members.items():
+        inside = features.index.isin(index)
+        rest = features.index.isin(clustered) & ~inside
+        part = []
+        for column in features.columns:
+            values = features[column].to_numpy(dtype=np.float64)
+            a, b = values[inside], values[rest]
+            a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+            p = float(stats.mannwhitneyu(a, b).pvalue) if len(a) and len(b) and np.ptp(np.r_[a, b]) > 0 else np.nan
+            part.append(
+                {
+                    "group": name,
+                    "feature": column,
+                    "modality": modality.get(column, ""),
+                    "n": int(len(a)),
+                    "mean": float(a.mean()) if len(a) else np.nan,
+                    "median": float(np.median(a)) if len(a) else np.nan,
+                    "mean_rest": float(b.mean()) if len(b) else np.nan,
+                    "cohens_d": cohens_d(a, b),
+                    "mannwhitney_p": p,
+                }
+            )
+        p_values = np.array([r["mannwhitney_p"] for r in part], dtype=np.float64)
+        q = np.full(len(part), np.nan)
+        finite = np.isfinite(p_values)
+        if finite.any():
+            q[finite] = stats.false_discovery_control(p_values[finite], method="bh")
+        rows += [{**r, "mannwhitney_q": float(v)} for r, v in zip(part, q, strict=True)]
+    return pd.DataFrame(rows, columns=list(GROUP_PROFILE_COLUMNS))

@@ -1,0 +1,46 @@
+"""Custom groups: members from ids, profiled against the other clustered participants, carried in run.json."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.groups import group_members, group_profile, group_table
+
+
+def test_members_profile_and_table():
+    ids = pd.Series([f"sub-{i:02d}" for i in range(40)], index=[f"k{i}" for i in range(40)])
+    members, issues = group_members(ids, (("flare", ("sub-00", "sub-01", "sub-02", "sub-03", "sub-99")),))
+    assert list(members["flare"]) == ["k0", "k1", "k2", "k3"]
+    assert "1 participant id(s) of group 'flare' are not in the cohort" in issues[0].message
+    rng = np.random.default_rng(0)
+    pain = np.r_[rng.normal(8, 1, 4), rng.normal(3, 1, 36)]
+    features = pd.DataFrame({"pain": pain}, index=ids.index)
+    clustered = ids.index[:-5]  # the last five were not clustered: not part of "the rest"
+    table = group_profile(features, {"pain": "clinical"}, clustered, members)
+    row = table.iloc[0]
+    assert row["group"] == "flare" and row["n"] == 4
+    assert row["mean"] == pytest.approx(pain[:4].mean())
+    assert row["mean_rest"] == pytest.approx(pain[4:35].mean())
+    assert row["mannwhitney_p"] == pytest.approx(stats.mannwhitneyu(pain[:4], pain[4:35]).pvalue)
+    assert row["cohens_d"] > 3
+    assert group_table(ids, members).values.tolist() == [["sub-00", "flare"], ["sub-01", "flare"], ["sub-02", "flare"], ["sub-03", "flare"]]
+
+
+def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
+    from analysis.biotypes import run_biotypes, with_groups
+    from analysis.cohort import load_cohort, sample_cohort_files
+    from analysis.config import RunConfig
+    from analysis.export import run_files
+
+    cohort = load_cohort(sample_cohort_files())
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=1))
+    chosen = tuple(result.assignments.loc[result.assignments["biotype"].fillna(0) == 1, "participant_id"][:30])
+    grouped = with_groups(result, cohort, (("my group", chosen),))
+    assert grouped.clusters is result.clusters
+    assert set(grouped.groups["participant_id"]) == set(chosen)
+    files = run_files(grouped, cohort)
+    assert {"groups.csv", "profile_groups.csv"} <= set(files)
+    again = run_biotypes(cohort, RunConfig.from_json(files["run.json"].decode()))
+    assert run_files(again, cohort)["profile_groups.csv"] == files["profile_groups.csv"]
+    assert run_files(again, cohort)["assignments.csv"] == files["assignments.csv"]
