@@ -138,12 +138,9 @@ def run_cluster(args: argparse.Namespace) -> int:
     result = run_biotypes(cohort, config, progress)
     paths = write_run(result, cohort, args.out)
     if args.sweep:
-        from analysis.clustering import candidate_min_cluster_sizes
-        from analysis.sweep import parameter_sweep
+        from analysis.sweep import run_sweep
 
-        x = result.fused.matrix.to_numpy()
-        grid = [k for k in (5, 10, 15, 30, 50) if k < len(x)]
-        table = parameter_sweep(x, result.config, grid, candidate_min_cluster_sizes(len(x)), progress)
+        table = run_sweep(result, progress)
         paths.append(args.out / "sweep.csv")
         table.to_csv(paths[-1], index=False)
     labels = result.clusters.labels

@@ -62,3 +62,27 @@ def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_clus
             )
     say(1.0, "sweep done")
     return pd.DataFrame(rows)
+
+
+#: n_neighbors values of the sweep (those below the number of participants are used).
+SWEEP_N_NEIGHBORS = (5, 10, 15, 30, 50)
+
+
+def run_sweep(result, progress=None) -> pd.DataFrame:
+    """The sweep of a finished run: :data:`SWEEP_N_NEIGHBORS` × the run's min_cluster_size candidates.
+
+    Parameters
+    ----------
+    result : analysis.biotypes.RunResult
+    progress : callable(fraction, message), optional
+
+    Returns
+    -------
+    DataFrame
+        :func:`parameter_sweep` output; the same grid ``cluster --sweep`` writes to sweep.csv.
+    """
+    from analysis.clustering import candidate_min_cluster_sizes
+
+    x = result.fused.matrix.to_numpy()
+    grid = [k for k in SWEEP_N_NEIGHBORS if k < len(x)]
+    return parameter_sweep(x, result.config, grid, candidate_min_cluster_sizes(len(x)), progress)

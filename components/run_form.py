@@ -31,6 +31,13 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
     available = [m for m in M.FEATURE_MODALITIES if cohort.availability()[m].any()]
     with st.form(state.BIOTYPES_FORM, border=True):
         st.markdown("**Run configuration** — defaults are chosen from the data; see docs/methods.md.")
+        adopted = st.session_state.pop(state.BIOTYPES_ADOPTED, None)
+        if adopted is not None:
+            st.info(
+                f"n_neighbors {adopted[0]} and min_cluster_size {adopted[1]} from the sweep are set below "
+                "(under Block weights, UMAP and HDBSCAN): click **Compute biotypes** to run with them.",
+                icon=":material/tune:",
+            )
         chosen = st.multiselect(
             "Modalities to cluster on",
             available,
@@ -66,10 +73,13 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
                     key=state.BIOTYPES_WEIGHT_PREFIX + modality,
                 )
             a, b, c, d = st.columns(4)
-            n_neighbors = a.number_input("n_neighbors", 2, 500, 15, key=state.BIOTYPES_N_NEIGHBORS)
+            # Defaults go through session state: the sweep's "use these parameters" button sets these two.
+            st.session_state.setdefault(state.BIOTYPES_N_NEIGHBORS, 15)
+            st.session_state.setdefault(state.BIOTYPES_MIN_CLUSTER_SIZE, AUTOMATIC)
+            n_neighbors = a.number_input("n_neighbors", 2, 500, key=state.BIOTYPES_N_NEIGHBORS)
             n_components = b.number_input("UMAP dimensions for clustering", 2, 20, defaults.n_components, key=state.BIOTYPES_N_COMPONENTS)
             min_cluster_size = c.number_input(
-                "min_cluster_size (0 = choose from the data)", 0, 100_000, AUTOMATIC, key=state.BIOTYPES_MIN_CLUSTER_SIZE
+                "min_cluster_size (0 = choose from the data)", 0, 100_000, key=state.BIOTYPES_MIN_CLUSTER_SIZE
             )
             min_samples = d.number_input("min_samples (0 = automatic)", 0, 10_000, AUTOMATIC, key=state.BIOTYPES_MIN_SAMPLES)
             a, b, c, d = st.columns(4)

@@ -4,10 +4,12 @@ import streamlit as st
 
 from analysis.config import MAX_NAME_LENGTH
 from analysis.errors import CohortError
+from analysis.sweep import run_sweep
 from components import cache, state
 from components.embedding import embedding_figure, render_run_summary, selection_table, sizes_figure
 from components.naming import render_naming_form
 from components.run_form import render_run_form
+from components.sweep import SWEEP_METRICS, adopt, cell_values, picked_cell, sweep_figure
 
 st.title("Biotypes")
 cohort = st.session_state.get(state.COHORT)
@@ -80,6 +82,52 @@ if len(result.groups):
 right.plotly_chart(sizes_figure(assignments), width="stretch")
 st.caption("min_cluster_size candidates tried (score = DBCV + stability of the split; the chosen one is marked)")
 st.dataframe(selection_table(result), hide_index=True, width="stretch")
+
+sweep_key = f"sweep:{result.config.seed}"
+stored = st.session_state.get(state.DERIVED, {}).get((st.session_state[state.CURRENT_RUN], sweep_key))
+st.subheader("Parameter sweep")
+st.caption(
+    "Biotypes, noise, DBCV and stability over n_neighbors × min_cluster_size; pick a cell (click it, or choose below) to use its parameters."
+)
+if stored is None and st.button(
+    "Run the sweep", key=state.BIOTYPES_SWEEP_RUN, help="One UMAP per n_neighbors (5 of them), then HDBSCAN per cell."
+):
+    bar = st.progress(0.0, text="Starting the sweep...")
+    stored = cache.derived(sweep_key, lambda: run_sweep(result, lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m)))
+    bar.empty()
+if stored is not None:
+    metric = st.radio(
+        "Colour cells by",
+        list(SWEEP_METRICS),
+        format_func=lambda m: SWEEP_METRICS[m][0],
+        horizontal=True,
+        key=state.BIOTYPES_SWEEP_METRIC,
+    )
+    current = (result.config.n_neighbors, result.config.min_cluster_size)
+    event = st.plotly_chart(
+        sweep_figure(stored, metric, current), on_select="rerun", selection_mode="points", key=state.BIOTYPES_SWEEP_MAP, width="stretch"
+    )
+    clicked = picked_cell(event)
+    if clicked is not None and clicked != st.session_state.get(state.BIOTYPES_SWEEP_CELL):
+        st.session_state[state.BIOTYPES_SWEEP_CELL] = clicked
+        st.session_state[state.BIOTYPES_SWEEP_K], st.session_state[state.BIOTYPES_SWEEP_M] = clicked
+    left, right = st.columns(2)
+    k = left.selectbox("n_neighbors", [int(v) for v in sorted(stored["n_neighbors"].unique())], key=state.BIOTYPES_SWEEP_K)
+    m = right.selectbox("min_cluster_size", [int(v) for v in sorted(stored["min_cluster_size"].unique())], key=state.BIOTYPES_SWEEP_M)
+    cell = (int(k), int(m))
+    values = cell_values(stored, cell)
+    st.button(
+        f"Use n_neighbors {cell[0]} and min_cluster_size {cell[1]} "
+        f"({int(values.get('n_biotypes', 0))} biotypes, noise {values.get('noise_fraction', 0):.0%})",
+        key=state.BIOTYPES_ADOPT,
+        on_click=adopt,
+        args=(cell,),
+        icon=":material/tune:",
+    )
+    st.caption(
+        "Stability here is how firmly HDBSCAN splits each cell's embedding (80% subsamples of the embedded points); "
+        "the stability resamples of the run form re-embed and measure the run itself."
+    )
 
 st.download_button(
     "Download the run (assignments, profiles, audits, run.json, model)",

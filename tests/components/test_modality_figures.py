@@ -92,3 +92,27 @@ def test_adherence_boxes_hold_each_participant():
     assert [t.name for t in fig.data] == ["B1 (n=2)", "B2 (n=1)", "noise (n=1)"]
     assert list(fig.data[0].y) == [0.5, 0.6]
     assert "p = 0.03" in fig.layout.title.text
+
+
+def test_sweep_grid_has_a_square_per_cell_and_outlines_the_run():
+    from components.sweep import cell_values, sweep_figure
+
+    table = pd.DataFrame(
+        {
+            "n_neighbors": [5, 5, 15, 15],
+            "min_cluster_size": [10, 20, 10, 20],
+            "min_samples": [5] * 4,
+            "n_biotypes": [4, 3, 4, 2],
+            "noise_fraction": [0.1, 0.05, 0.08, 0.02],
+            "dbcv": [0.5, 0.6, 0.55, 0.7],
+            "stability": [0.9, 0.95, 0.92, 0.99],
+        }
+    )
+    fig = sweep_figure(table, "dbcv", current=(15, 20))
+    cells, outline = fig.data
+    assert list(cells.marker.color) == [0.5, 0.6, 0.55, 0.7]
+    assert list(cells.x) == [0, 1, 0, 1] and list(cells.y) == [0, 0, 1, 1]
+    assert [list(c[:2]) for c in cells.customdata] == [[5, 10], [5, 20], [15, 10], [15, 20]]
+    assert (outline.x[0], outline.y[0]) == (1, 1)
+    assert list(fig.layout.yaxis.ticktext) == ["5", "15"]
+    assert cell_values(table, (15, 10))["n_biotypes"] == 4

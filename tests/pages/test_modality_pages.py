@@ -181,3 +181,28 @@ def test_assign_page_places_new_participants_like_the_command_line(computed):
     traces = figures(at)[0]["data"]
     assert traces[0]["name"].startswith("reference cohort")
     assert sum(len(plotly_array(t["x"])) for t in traces[1:]) == int(expected["included"].sum())
+
+
+def test_sweep_runs_from_the_page_and_a_cell_can_be_adopted(computed):
+    from analysis.sweep import run_sweep
+
+    at = computed
+    at.switch_page("pages/biotypes.py").run()
+    at.button(key=state.BIOTYPES_SWEEP_RUN).click().run()
+    assert not at.exception and not at.error
+    result, _ = run_and_cohort(at)
+    grid = next(f for f in figures(at) if f["layout"].get("title", {}).get("text", "").startswith("Parameter sweep"))
+    expected = run_sweep(result)
+    assert len(plotly_array(grid["data"][0]["x"])) == len(expected)
+    assert np.allclose(plotly_array(grid["data"][0]["marker"]["color"]), expected["n_biotypes"])
+    # A cell is picked by a click or in the two boxes under the grid (AppTest cannot click inside a chart).
+    cell = (int(expected["n_neighbors"].iloc[-1]), int(expected["min_cluster_size"].iloc[-1]))
+    at.selectbox(key=state.BIOTYPES_SWEEP_K).set_value(cell[0])
+    at.selectbox(key=state.BIOTYPES_SWEEP_M).set_value(cell[1]).run()
+    row = expected.iloc[-1]
+    assert f"({int(row['n_biotypes'])} biotypes, noise {row['noise_fraction']:.0%})" in at.button(key=state.BIOTYPES_ADOPT).label
+    at.button(key=state.BIOTYPES_ADOPT).click().run()
+    assert not at.exception
+    assert at.number_input(key=state.BIOTYPES_N_NEIGHBORS).value == cell[0]
+    assert at.number_input(key=state.BIOTYPES_MIN_CLUSTER_SIZE).value == cell[1]
+    assert any(f"n_neighbors {cell[0]} and min_cluster_size {cell[1]} from the sweep" in i.value for i in at.info)
