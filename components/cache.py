@@ -157,6 +157,17 @@ def derived(name: str, compute: Callable[[], T]) -> T:
     return store[(key, name)]
 
 
+def require_run(why: str = "") -> tuple[RunResult, Cohort]:
+    """The current run and its cohort; without them, say where to compute one and stop the page."""
+    result = current_run()
+    cohort = st.session_state.get(state.COHORT)
+    if result is None or cohort is None:
+        st.info("Compute biotypes on the **Biotypes** page first." + (f" {why}" if why else ""))
+        st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
+        st.stop()
+    return result, cohort
+
+
 def run_labels(result: RunResult) -> pd.Series:
     """0-based biotype of every clustered participant (-1 noise), indexed like the cohort's participants."""
     return pd.Series(result.clusters.labels, index=result.fused.included)

@@ -9,12 +9,7 @@ from components.embedding import assigned_figure
 from components.uploads import render_upload_form
 
 st.title("Assign new participants")
-result = cache.current_run()
-cohort = st.session_state.get(state.COHORT)
-if result is None or cohort is None:
-    st.info("Compute biotypes on the **Biotypes** page first: new participants are placed into that run's biotypes.")
-    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
-    st.stop()
+result, cohort = cache.require_run("New participants are placed into that run's biotypes.")
 
 st.caption(
     "New participants are transformed exactly like the reference cohort (nothing is refitted), placed on its map with "

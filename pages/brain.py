@@ -10,12 +10,7 @@ from components.brain import connectome_html, glass_brain_png, matrix_figure, ne
 from components.profiles import biotype_label
 
 st.title("Brain connectivity")
-result = cache.current_run()
-cohort = st.session_state.get(state.COHORT)
-if result is None or cohort is None:
-    st.info("Compute biotypes on the **Biotypes** page first.")
-    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
-    st.stop()
+result, cohort = cache.require_run()
 connectivity = cohort.connectivity
 if connectivity is None:
     st.info(

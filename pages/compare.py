@@ -14,12 +14,7 @@ from components.profiles import biotype_label, effect_heatmap_figure, pairwise_e
 from components.wearables import trajectory_figure
 
 st.title("Compare side by side")
-result = cache.current_run()
-cohort = st.session_state.get(state.COHORT)
-if result is None or cohort is None:
-    st.info("Compute biotypes on the **Biotypes** page first.")
-    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
-    st.stop()
+result, cohort = cache.require_run()
 names = result.models["names"]
 biotypes = sorted(names)
 if len(biotypes) < 2:

@@ -7,12 +7,7 @@ from components import cache, state
 from components.export import report_html
 
 st.title("Export")
-result = cache.current_run()
-cohort = st.session_state.get(state.COHORT)
-if result is None or cohort is None:
-    st.info("Compute biotypes on the **Biotypes** page first.")
-    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
-    st.stop()
+result, cohort = cache.require_run()
 
 files = cache.derived("export:files", lambda: run_files(result, cohort))
 DESCRIPTIONS = {

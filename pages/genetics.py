@@ -10,12 +10,7 @@ from components.genetics import decile_make_up_figure, decile_prevalence_figure,
 from components.profiles import biotype_label
 
 st.title("Genetics (PRS)")
-result = cache.current_run()
-cohort = st.session_state.get(state.COHORT)
-if result is None or cohort is None:
-    st.info("Compute biotypes on the **Biotypes** page first.")
-    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
-    st.stop()
+result, cohort = cache.require_run()
 frame = cohort.participants
 scores = [c for c in cohort.columns_of(M.PRS) if frame[c].dtype == "float64"]
 if not scores:

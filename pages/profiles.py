@@ -6,12 +6,7 @@ from components import cache, state
 from components.profiles import category_figure, effect_heatmap_figure, effect_table, importance_figure, outcome_figure
 
 st.title("Biotype profiles")
-result = cache.current_run()
-cohort = st.session_state.get(state.COHORT)
-if result is None or cohort is None:
-    st.info("Compute biotypes on the **Biotypes** page first.")
-    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
-    st.stop()
+result, cohort = cache.require_run()
 
 names = result.models["names"]
 st.markdown("\n".join(f"- **{name}**" for _, name in sorted(names.items())))

@@ -9,12 +9,7 @@ from components.profiles import biotype_label
 from components.wearables import adherence_figure, participant_figure, trajectory_figure
 
 st.title("Wearables")
-result = cache.current_run()
-cohort = st.session_state.get(state.COHORT)
-if result is None or cohort is None:
-    st.info("Compute biotypes on the **Biotypes** page first.")
-    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
-    st.stop()
+result, cohort = cache.require_run()
 wearables = cohort.wearables
 if wearables is None:
     st.info(
