@@ -167,23 +167,6 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
                 "set missing_modality to 'impute' or select fewer modalities to include them",
             )
         )
-    stability = None
-    if config.stability_resamples and clusters.n_biotypes:
-        started = time.perf_counter()
-        say(0.95, f"stability: re-clustering {config.stability_resamples} subsamples")
-        stability = subsample_stability(fused.matrix.to_numpy(), clusters.labels, resolved, config.stability_resamples)
-        for row in stability.summary().itertuples():
-            if row.verdict == "dissolves":
-                issues.append(
-                    Issue(
-                        "warning",
-                        f"biotype B{row.biotype} dissolves under resampling (median Jaccard {row.median_jaccard:.2f})",
-                        "stability",
-                        "treat it as tentative; try a larger min_cluster_size",
-                    )
-                )
-        timings["stability"] = time.perf_counter() - started
-    say(1.0, "done")
     models["names"] = names
     models["profiling"] = (features, feature_modality)
     models["automatic_names"] = biotype_names(profile)
@@ -199,12 +182,71 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
         fused,
         clusters,
         models,
-        stability,
+        None,
         tuple(issues),
         timings,
         created,
     )
+    if config.stability_resamples:
+        result = with_stability(result, config.stability_resamples, lambda f, m: say(0.95 + 0.05 * f, m))
+    say(1.0, "done")
     return with_groups(result, cohort, config.custom_groups) if config.custom_groups else result
+
+
+def with_stability(result: RunResult, n_resamples: int, progress: Callable[[float, str], None] | None = None) -> RunResult:
+    """The same run with its stability under resampling measured (the biotypes are not changed).
+
+    Each resample re-embeds and re-clusters a random 80% of the clustered participants with the run's
+    resolved parameters (see :func:`analysis.stability.subsample_stability`); the subsamples depend
+    only on the seed, so a run configured with ``stability_resamples = n_resamples`` gives the same figures.
+
+    Parameters
+    ----------
+    result : RunResult
+    n_resamples : int
+        At least 1.
+    progress : callable(fraction, message), optional
+        Called once per resample.
+
+    Returns
+    -------
+    RunResult
+        ``stability`` set, ``config.stability_resamples = n_resamples``, a warning for each biotype
+        that dissolves under resampling and the time taken in ``timings["stability"]``.
+    """
+    config = result.config.with_(stability_resamples=int(n_resamples))
+    if not result.clusters.n_biotypes:
+        return replace(result, config=config)
+    started = time.perf_counter()
+    stability = subsample_stability(result.fused.matrix.to_numpy(), result.clusters.labels, config, int(n_resamples), progress=progress)
+    issues = [i for i in result.issues if i.where != "stability"]
+    for row in stability.summary().itertuples():
+        if row.verdict == "dissolves":
+            issues.append(
+                Issue(
+                    "warning",
+                    f"biotype B{row.biotype} dissolves under resampling (median Jaccard {row.median_jaccard:.2f})",
+                    "stability",
+                    "treat it as tentative; try a larger min_cluster_size",
+                )
+            )
+    timings = {**result.timings, "stability": time.perf_counter() - started}
+    return replace(result, config=config, stability=stability, issues=tuple(issues), timings=timings)
+
+
+def participant_stability(result: RunResult) -> pd.Series:
+    """Per clustered participant, how often resampling kept them in (the match of) their own biotype.
+
+    Returns
+    -------
+    Series of float, indexed like ``result.fused.included`` (cohort participant index)
+        Share in [0, 1] of the resamples containing the participant in which they fell in the cluster
+        matched to their biotype (noise participants: left as noise); NaN for a participant in no
+        resample, and everywhere when stability was not measured.
+    """
+    if result.stability is None:
+        return pd.Series(float("nan"), index=result.fused.included)
+    return pd.Series(result.stability.participant, index=result.fused.included)
 
 
 def given_names(automatic: dict[int, str], given: tuple[tuple[int, str], ...]) -> tuple[dict[int, str], list[Issue]]:

@@ -47,7 +47,7 @@ class Stability:
         )
 
 
-def subsample_stability(x: np.ndarray, labels: np.ndarray, config, n_resamples: int, n_jobs: int = 1) -> Stability:
+def subsample_stability(x: np.ndarray, labels: np.ndarray, config, n_resamples: int, n_jobs: int = 1, progress=None) -> Stability:
     """Re-cluster ``n_resamples`` random 80% subsamples and compare with the reference labels.
 
     Parameters
@@ -61,6 +61,8 @@ def subsample_stability(x: np.ndarray, labels: np.ndarray, config, n_resamples: 
     n_resamples : int
     n_jobs : int
         Parallel processes (joblib); each process compiles umap-learn's code once.
+    progress : callable(fraction, message), optional
+        Called as each resample finishes.
 
     Returns
     -------
@@ -70,7 +72,12 @@ def subsample_stability(x: np.ndarray, labels: np.ndarray, config, n_resamples: 
     size = int(round(SUBSAMPLE_FRACTION * len(x)))
     subsets = [np.sort(rng.choice(len(x), size, replace=False)) for _ in range(n_resamples)]
     sub_config = config.with_(min_cluster_size=max(2, int(round(config.min_cluster_size * SUBSAMPLE_FRACTION))))
-    results = Parallel(n_jobs=n_jobs)(delayed(_recluster)(x[rows], sub_config, k) for k, rows in enumerate(subsets))
+    say = progress or (lambda fraction, message: None)
+    results = []
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_recluster)(x[rows], sub_config, k) for k, rows in enumerate(subsets))
+    for k, labels_k in enumerate(jobs):
+        results.append(labels_k)
+        say((k + 1) / n_resamples, f"stability: {k + 1} of {n_resamples} subsamples re-clustered")
     biotypes = sorted(b for b in set(labels.tolist()) if b >= 0)
     jaccard = np.full((n_resamples, len(biotypes)), np.nan)
     ari = np.empty(n_resamples)
@@ -104,5 +111,5 @@ def _recluster(x: np.ndarray, config, k: int) -> np.ndarray:
     """Labels of one subsample, with its own seed derived from the run's."""
     from analysis.clustering import find_biotypes
 
-    result, _ = find_biotypes(x, config.with_(seed=config.seed + 1 + k))
+    result, _ = find_biotypes(x, config.with_(seed=config.seed + 1 + k), with_display=False)
     return result.labels

@@ -15,7 +15,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from analysis.biotypes import RunResult, renamed, run_biotypes, with_groups
+from analysis.biotypes import RunResult, renamed, run_biotypes, with_groups, with_stability
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.config import RunConfig
 from analysis.export import synthetic_cohort_files, write_run
@@ -111,6 +111,14 @@ def add_group(name: str, participant_ids: list[str]) -> RunResult:
         return with_groups(result, cohort, groups)
 
     return _replace_current(change)
+
+
+def add_stability(n_resamples: int, progress=None) -> RunResult:
+    """Measure the current run's stability under resampling; the measured run becomes current (biotypes unchanged).
+
+    Its configuration then says ``stability_resamples = n_resamples``, so run.json reproduces the figures.
+    """
+    return _replace_current(lambda result: with_stability(result, n_resamples, progress))
 
 
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.biotypes import RunResult
+from analysis.stability import Stability
 
 #: Biotype colours (colour-blind-safe Tableau 10); noise is grey.
 BIOTYPE_COLOURS = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")
@@ -166,6 +167,46 @@ def sizes_figure(assignments: pd.DataFrame) -> go.Figure:
         yaxis=dict(autorange="reversed"),
         height=90 + 32 * len(labels),
         margin=dict(l=10, r=10, t=40, b=10),
+    )
+    return fig
+
+
+def stability_figure(stability: Stability, names: dict[int, str]) -> go.Figure:
+    """Box of each biotype's Jaccard index over the resamples, with Hennig's 0.5 and 0.75 lines.
+
+    Parameters
+    ----------
+    stability : analysis.stability.Stability
+    names : dict of int to str
+        0-based biotype → name.
+
+    Returns
+    -------
+    go.Figure
+        One Box trace per biotype (all resample values drawn as points), y in [0, 1].
+    """
+    fig = go.Figure()
+    for biotype in stability.jaccard.columns:
+        values = stability.jaccard[biotype].dropna().to_numpy()
+        fig.add_trace(
+            go.Box(
+                y=values,
+                name=f"B{int(biotype) + 1}",
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                marker=dict(color=biotype_colour(int(biotype) + 1), size=5),
+                hovertemplate=names.get(int(biotype), f"B{int(biotype) + 1}") + ": Jaccard %{y:.2f}<extra></extra>",
+            )
+        )
+    for level, text in ((0.75, "stable above 0.75"), (0.5, "dissolves below 0.5")):
+        fig.add_hline(y=level, line=dict(dash="dash", color="#555555", width=1), annotation_text=text, annotation_position="top left")
+    fig.update_layout(
+        title=f"Stability of each biotype over {len(stability.jaccard)} subsamples (80% of participants, re-embedded)",
+        yaxis=dict(title="Jaccard index with the best-matching resample cluster", range=[0, 1.05]),
+        showlegend=False,
+        height=380,
+        margin=dict(l=10, r=10, t=50, b=10),
     )
     return fig
 

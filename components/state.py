@@ -83,6 +83,8 @@ BIOTYPES_ADOPTED = "biotypes_adopted"
 BIOTYPES_GROUP_FORM = "biotypes_group_form"
 BIOTYPES_GROUP_NAME = "biotypes_group_name"
 BIOTYPES_SAVE_GROUP = "biotypes_save_group"
+BIOTYPES_RESAMPLES = "biotypes_measure_resamples"
+BIOTYPES_MEASURE = "biotypes_measure_stability"
 
 # Profiles page widgets
 PROFILES_MODALITIES = "profiles_modalities"

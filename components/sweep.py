@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components import state
+from components.selection import selected_customdata
 
 #: What each cell can be coloured by: column → (title, colour scale).
 SWEEP_METRICS = {
@@ -85,10 +86,10 @@ def sweep_figure(table: pd.DataFrame, metric: str, current: tuple[int, int] | No
 
 def picked_cell(event) -> tuple[int, int] | None:
     """(n_neighbors, min_cluster_size) of the cell the user clicked, from a plotly selection event."""
-    points = [p for p in (event.selection.points if event else []) if p.get("customdata")]
-    if not points:
+    neighbours, sizes = selected_customdata(event, 0), selected_customdata(event, 1)
+    if not neighbours or not sizes:
         return None
-    return int(points[0]["customdata"][0]), int(points[0]["customdata"][1])
+    return int(neighbours[0]), int(sizes[0])
 
 
 def adopt(cell: tuple[int, int]) -> None:

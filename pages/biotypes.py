@@ -1,14 +1,19 @@
 """Biotypes page: configure and compute a run, see the participants' map, download the record."""
 
+import numpy as np
 import streamlit as st
 
+from analysis.biotypes import participant_stability
 from analysis.config import MAX_NAME_LENGTH
 from analysis.errors import CohortError
+from analysis.splits import split_view
 from analysis.sweep import run_sweep
 from components import cache, state
-from components.embedding import embedding_figure, render_run_summary, selection_table, sizes_figure
+from components.embedding import embedding_figure, render_run_summary, selection_table, sizes_figure, stability_figure
 from components.naming import render_naming_form
 from components.run_form import render_run_form
+from components.selection import selected_customdata
+from components.splits import split_figure
 from components.sweep import SWEEP_METRICS, adopt, cell_values, picked_cell, sweep_figure
 
 st.title("Biotypes")
@@ -40,19 +45,23 @@ if given is not None:
     except CohortError as error:
         st.error(str(error), icon=":material/error:")
 per_participant = ["membership_probability", "outlier_score"]
-columns = ["biotype", *per_participant] + [c for c in cohort.participants.columns if c != "participant_id"]
+measured = ["stability"] if result.stability is not None else []
+columns = ["biotype", *per_participant, *measured] + [c for c in cohort.participants.columns if c != "participant_id"]
 colour_by = st.selectbox(
     "Colour the map by",
     columns,
     key=state.BIOTYPES_COLOUR,
     help="membership_probability: how firmly HDBSCAN places each participant in their biotype (0 for noise); "
-    "outlier_score: GLOSH, high for participants at the edge of the data.",
+    "outlier_score: GLOSH, high for participants at the edge of the data; stability (once measured below): "
+    "the share of resamples that kept the participant in their biotype.",
 )
 assignments = result.assignments
 if colour_by == "biotype":
     colour = None
 elif colour_by in per_participant:
     colour = assignments[colour_by]
+elif colour_by == "stability":
+    colour = participant_stability(result).reindex(cohort.participants.index).set_axis(assignments.index)
 else:
     colour = cohort.participants[colour_by].set_axis(assignments.index)
 left, right = st.columns([3, 1])
@@ -63,7 +72,7 @@ event = left.plotly_chart(
     selection_mode=("lasso", "box"),
     key=state.BIOTYPES_MAP,
 )
-selected = sorted({p["customdata"][0] for p in (event.selection.points if event else []) if p.get("customdata")})
+selected = sorted(set(selected_customdata(event)))
 if selected:
     with left.form(state.BIOTYPES_GROUP_FORM, border=True):
         st.markdown(f"**{len(selected)} participants selected** — save them as a group to profile them like a biotype.")
@@ -82,6 +91,40 @@ if len(result.groups):
 right.plotly_chart(sizes_figure(assignments), width="stretch")
 st.caption("min_cluster_size candidates tried (score = DBCV + stability of the split; the chosen one is marked)")
 st.dataframe(selection_table(result), hide_index=True, width="stretch")
+
+st.subheader("Stability under resampling")
+if result.stability is None:
+    left, right = st.columns([1, 3])
+    resamples = left.number_input("Subsamples", 5, 200, 20, step=5, key=state.BIOTYPES_RESAMPLES)
+    right.caption(
+        "Each subsample re-embeds and re-clusters a random 80% of the clustered participants with this run's parameters "
+        f"(about {result.timings.get('embedding_and_clustering', 0):.0f} s each here); biotypes are matched by Jaccard index "
+        "(Hennig's clusterboot: below 0.5 a biotype dissolves, above 0.75 it is stable)."
+    )
+    if right.button("Measure stability", key=state.BIOTYPES_MEASURE, icon=":material/replay:"):
+        bar = st.progress(0.0, text="Re-clustering subsamples...")
+        result = cache.add_stability(int(resamples), lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+        bar.empty()
+        st.rerun()
+else:
+    left, right = st.columns([3, 2])
+    left.plotly_chart(stability_figure(result.stability, result.models["names"]), width="stretch")
+    summary = result.stability.summary()
+    summary["name"] = [result.models["names"].get(b - 1, f"B{b}") for b in summary["biotype"]]
+    right.dataframe(summary, hide_index=True, width="stretch")
+    right.caption(
+        f"Median ARI with the run over the subsamples: {float(np.median(result.stability.ari)):.2f}. "
+        "Colour the map by **stability** to see which participants move."
+    )
+
+st.subheader("How the biotypes split")
+nodes, flows = cache.derived("splits", lambda: split_view(result))
+st.plotly_chart(split_figure(nodes, flows, result.config.min_cluster_size, result.models["names"]), width="stretch")
+st.caption(
+    f"The run's HDBSCAN tree (min_samples {result.config.min_samples}) cut at other min_cluster_size values, as clustree draws "
+    "resolutions: each column is one cut, each box a biotype coloured by the run's biotype most of its participants are in. "
+    "A biotype that keeps its colour across columns is robust to this choice; one that splits or merges is not."
+)
 
 sweep_key = f"sweep:{result.config.seed}"
 stored = st.session_state.get(state.DERIVED, {}).get((st.session_state[state.CURRENT_RUN], sweep_key))

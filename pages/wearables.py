@@ -6,6 +6,7 @@ from analysis.summaries import adherence_by_biotype, wearable_trajectories
 from components import cache, state
 from components.embedding import embedding_figure
 from components.profiles import biotype_label
+from components.selection import selected_customdata
 from components.wearables import adherence_figure, participant_figure, trajectory_figure
 
 st.title("Wearables")
@@ -40,7 +41,7 @@ event = left.plotly_chart(
     key=state.WEARABLES_MAP,
     width="stretch",
 )
-clicked = [p["customdata"][0] for p in (event.selection.points if event else []) if p.get("customdata")]
+clicked = selected_customdata(event)
 # A click picks the participant once; the box can then be changed by hand while the click stays selected.
 if clicked and clicked[0] in choices and st.session_state.get(state.WEARABLES_CLICKED) != clicked[0]:
     st.session_state[state.WEARABLES_PARTICIPANT] = st.session_state[state.WEARABLES_CLICKED] = clicked[0]

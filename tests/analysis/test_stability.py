@@ -21,3 +21,21 @@ def test_well_separated_biotypes_are_stable(warm_umap):
     seen = ~np.isnan(stability.participant)
     assert seen.mean() > 0.9
     assert np.nanmean(stability.participant) > 0.95
+
+
+def test_measuring_a_finished_run_equals_configuring_it(clinical_cohort, clinical_run):
+    from analysis.biotypes import participant_stability, run_biotypes, with_stability
+
+    calls = []
+    measured = with_stability(clinical_run, 3, lambda fraction, message: calls.append(fraction))
+    assert calls == [1 / 3, 2 / 3, 1.0]
+    assert np.array_equal(measured.clusters.labels, clinical_run.clusters.labels)  # biotypes untouched
+    assert measured.config.stability_resamples == 3 and clinical_run.stability is None
+    configured = run_biotypes(clinical_cohort, measured.config.with_(min_cluster_size=None, min_samples=None, n_neighbors=None))
+    assert configured.config == measured.config
+    assert configured.stability.jaccard.equals(measured.stability.jaccard)
+    assert np.array_equal(configured.stability.participant, measured.stability.participant, equal_nan=True)
+    per = participant_stability(measured)
+    assert per.index.equals(clinical_run.fused.included)
+    assert np.array_equal(per.to_numpy(), measured.stability.participant, equal_nan=True)
+    assert participant_stability(clinical_run).isna().all()

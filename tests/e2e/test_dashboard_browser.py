@@ -2,6 +2,8 @@
 
 import json
 
+import pandas as pd
+
 from analysis.cli import main as cli_main
 from analysis.cohort import SAMPLE_DATA
 from tests.e2e.server import browser_page, served_app
@@ -30,6 +32,48 @@ def select_upper_left_of_the_map(page) -> None:
     page.mouse.up()
 
 
+def plot_titled(page, title: str):
+    """The plotly chart whose text contains ``title``, scrolled into view (clicks land only inside the viewport)."""
+    plot = page.locator(".js-plotly-plot").filter(has_text=title).first
+    plot.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    return plot
+
+
+def click_sweep_cell(page, cell: int) -> None:
+    """Click a cell (an SVG point) of the parameter-sweep grid."""
+    point = plot_titled(page, "Parameter sweep").locator(".scatterlayer .trace").first.locator(".point").nth(cell)
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 5, box["y"] + box["height"] / 2 + 5)  # beside the number written in it
+
+
+def click_map_participant(page, title: str, wanted: list[str]) -> str:
+    """Click the first participant of a WebGL map whose id is in ``wanted``; return that id.
+
+    Scattergl draws no DOM node per point: the point's pixel position comes from the plot's own axes.
+    """
+    plot = plot_titled(page, title)
+    found = plot.evaluate(
+        """(el, wanted) => {
+            const layout = el._fullLayout, ids = new Set(wanted);
+            for (const trace of el._fullData) {
+                for (let i = 0; i < trace.x.length; i++) {
+                    if (trace.customdata && ids.has(String(trace.customdata[i][0]))) {
+                        return [layout.xaxis.l2p(trace.x[i]) + layout._size.l, layout.yaxis.l2p(trace.y[i]) + layout._size.t,
+                                String(trace.customdata[i][0])];
+                    }
+                }
+            }
+            return null;
+        }""",
+        wanted,
+    )
+    assert found is not None, "no wanted participant on the map"
+    box = plot.bounding_box()
+    page.mouse.click(box["x"] + found[0], box["y"] + found[1])
+    return found[2]
+
+
 def test_compute_open_every_page_and_download(tmp_path, warm_umap):
     with served_app() as url, browser_page(width=1440, height=1600) as page:
         page.goto(url)
@@ -46,12 +90,29 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
         page.get_by_label("Group name").fill("upper left")
         page.get_by_role("button", name="Save as group").click()
         page.get_by_text("Custom groups: upper left").wait_for(timeout=60_000)
+        # A click on a sweep cell picks it (the button under the grid then names the cell's parameters).
+        page.get_by_role("button", name="Run the sweep").click()
+        page.get_by_text("Colour cells by").wait_for(timeout=300_000)
+        adopt = page.get_by_role("button", name="Use n_neighbors")
+        first = adopt.inner_text()
+        click_sweep_cell(page, 3)
+        page.wait_for_function("(old) => !document.body.innerText.includes(old)", arg=first.split("\n")[-1], timeout=60_000)
+        assert adopt.inner_text() != first
+        assert page.locator('[data-testid="stException"]').count() == 0
         for link, marker, name in PAGES:
             page.get_by_role("link", name=link, exact=True).click()
             page.get_by_text(marker, exact=True).wait_for(timeout=180_000)
             page.wait_for_timeout(1500)
             assert page.locator('[data-testid="stException"]').count() == 0, name
             page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+            if name == "wearables":
+                # A click on the map picks that participant for the drill-down.
+                with_days = pd.read_csv(SAMPLE_DATA / "wearables.csv", dtype={"participant_id": str})["participant_id"].unique()
+                shown = page.locator(".js-plotly-plot").filter(has_text="study day").first.locator(".gtitle").text_content()
+                wanted = [pid for pid in with_days if not shown.startswith(f"{pid}:")][::-1]
+                clicked = click_map_participant(page, "UMAP 1", wanted)
+                page.locator(".gtitle").filter(has_text=f"{clicked}:").wait_for(timeout=60_000)
+                assert page.locator('[data-testid="stException"]').count() == 0
             if name == "export":
                 downloaded = {}
                 for button in ("assignments.csv", "run.json", "groups.csv", "report.html"):

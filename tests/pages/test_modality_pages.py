@@ -206,3 +206,46 @@ def test_sweep_runs_from_the_page_and_a_cell_can_be_adopted(computed):
     assert at.number_input(key=state.BIOTYPES_N_NEIGHBORS).value == cell[0]
     assert at.number_input(key=state.BIOTYPES_MIN_CLUSTER_SIZE).value == cell[1]
     assert any(f"n_neighbors {cell[0]} and min_cluster_size {cell[1]} from the sweep" in i.value for i in at.info)
+
+
+def test_split_view_draws_the_runs_tree_at_each_min_cluster_size(computed):
+    from analysis.splits import split_flows, split_levels, split_nodes
+
+    at = computed
+    at.switch_page("pages/biotypes.py").run()
+    assert not at.exception
+    result, _ = run_and_cohort(at)
+    sankey = next(f for f in figures(at) if f["data"][0]["type"] == "sankey")
+    levels = split_levels(result)
+    flows, nodes = split_flows(levels), split_nodes(levels, result.clusters.labels)
+    link = sankey["data"][0]["link"]
+    assert sorted(plotly_array(link["value"]).astype(int)) == sorted(flows["n"])
+    assert len(sankey["data"][0]["node"]["label"]) == len(nodes)
+    headings = [a["text"] for a in sankey["layout"]["annotations"]]
+    own = result.config.min_cluster_size
+    n_own = int(nodes[(nodes["size"] == own) & (nodes["biotype"] >= 0)]["biotype"].nunique())
+    assert f"{own} (this run)<br>{n_own} biotypes" in headings and n_own == result.clusters.n_biotypes
+
+
+def test_stability_is_measured_from_the_page_and_drawn_per_biotype_and_participant(computed):
+    from analysis.biotypes import participant_stability
+
+    at = computed
+    at.switch_page("pages/biotypes.py").run()
+    before, cohort = run_and_cohort(at)
+    assert before.stability is None
+    at.number_input(key=state.BIOTYPES_RESAMPLES).set_value(5)
+    at.button(key=state.BIOTYPES_MEASURE).click().run()
+    assert not at.exception and not at.error
+    result, _ = run_and_cohort(at)
+    assert result.config.stability_resamples == 5 and result.clusters is before.clusters
+    box = [f for f in figures(at) if f["data"] and f["data"][0]["type"] == "box"]
+    assert len(box) == 1 and len(box[0]["data"]) == result.clusters.n_biotypes
+    for trace, biotype in zip(box[0]["data"], result.stability.jaccard.columns, strict=True):
+        assert np.allclose(plotly_array(trace["y"]), result.stability.jaccard[biotype].dropna())
+    table = next(d.value for d in at.dataframe if "median_jaccard" in d.value.columns)
+    assert np.allclose(table["median_jaccard"], result.stability.summary()["median_jaccard"])
+    at.selectbox(key=state.BIOTYPES_COLOUR).set_value("stability").run()
+    assert not at.exception
+    colour = plotly_array(figures(at)[0]["data"][0]["marker"]["color"])
+    assert np.allclose(colour, participant_stability(result).to_numpy(), equal_nan=True)
