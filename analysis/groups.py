@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.errors import Issue
+from analysis.errors import CohortError, Issue
 from analysis.profiling import cohens_d
 
 GROUP_PROFILE_COLUMNS = (
@@ -111,3 +111,75 @@ def group_profile(features: pd.DataFrame, modality: dict[str, str], clustered: p
             q[finite] = stats.false_discovery_control(p_values[finite], method="bh")
         rows += [{**r, "mannwhitney_q": float(v)} for r, v in zip(part, q, strict=True)]
     return pd.DataFrame(rows, columns=list(GROUP_PROFILE_COLUMNS))
+
+
+#: Custom groups get comparison labels from here on (biotypes are 0, 1, ...), so they never collide.
+GROUP_LABEL_OFFSET = 1000
+
+
+def comparison_labels(labels: pd.Series, members: dict[str, pd.Index], groups: list[str]) -> tuple[pd.Series, dict[str, dict[int, int]]]:
+    """Labels for comparing biotypes with custom groups: each chosen group becomes a label of its own.
+
+    Groups may overlap biotypes (a lasso takes whoever is under it) and each other. Each participant
+    is counted once: in the first chosen group that holds them, otherwise in their biotype, so every
+    per-label summary (profiles, connectivity, trajectories) compares disjoint sets.
+
+    Parameters
+    ----------
+    labels : Series of int indexed by participant
+        The run's labels (0-based biotypes, -1 noise) of the clustered participants.
+    members : dict of str to Index
+        Participants of every custom group (:func:`group_members`).
+    groups : list of str
+        The groups to compare, in the order chosen.
+
+    Returns
+    -------
+    compared : Series of int indexed like ``labels``
+        Biotypes as in ``labels``; a chosen group ``GROUP_LABEL_OFFSET + `` its position in ``members``
+        (so a group keeps its label whichever others are chosen); noise -1 unless in a group.
+    moved : dict of str to dict of int to int
+        Per group, the number of its participants taken from each original label (biotype or -1).
+    """
+    compared = labels.copy()
+    taken = pd.Series(False, index=labels.index)
+    moved = {}
+    for name in groups:
+        inside = labels.index.isin(members[name]) & ~taken.to_numpy()
+        moved[name] = {int(b): int(n) for b, n in labels[inside].value_counts().sort_index().items()}
+        compared[inside] = group_label(list(members), name)
+        taken |= inside
+    return compared, moved
+
+
+def group_label(names: list[str], name: str) -> int:
+    """The comparison label of a custom group: :data:`GROUP_LABEL_OFFSET` + its position among the run's groups."""
+    return GROUP_LABEL_OFFSET + names.index(name)
+
+
+Groups = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def with_group(groups: Groups, name: str, participant_ids: list[str]) -> Groups:
+    """``groups`` with ``name`` set to these participants (replacing a group of that name, appended otherwise)."""
+    if any(g == name for g, _ in groups):
+        return tuple((g, tuple(participant_ids)) if g == name else (g, ids) for g, ids in groups)
+    return (*groups, (name, tuple(participant_ids)))
+
+
+def renamed_group(groups: Groups, old: str, new: str) -> Groups:
+    """``groups`` with ``old`` renamed ``new`` in place (its members and position kept).
+
+    Raises
+    ------
+    CohortError
+        When another group already has the name ``new``.
+    """
+    if new != old and any(g == new for g, _ in groups):
+        raise CohortError(f"a group named '{new}' already exists", "the custom groups", "choose another name, or remove that group first")
+    return tuple((new if g == old else g, ids) for g, ids in groups)
+
+
+def without_group(groups: Groups, name: str) -> Groups:
+    """``groups`` without the group ``name``."""
+    return tuple((g, ids) for g, ids in groups if g != name)

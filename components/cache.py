@@ -99,18 +99,14 @@ def rename_current(given: dict[int, str]) -> RunResult:
     return _replace_current(lambda result: renamed(result, given))
 
 
-def add_group(name: str, participant_ids: list[str]) -> RunResult:
-    """Save participants as a custom group of the current run (profiled; nothing is re-clustered).
+def set_groups(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> RunResult:
+    """Give the current run these custom groups (each profiled; nothing is re-clustered); the grouped run becomes current.
 
-    A group with the same name is replaced. Stored like a renamed run: under its own key, current.
+    Stored like a renamed run: under its own key (its configuration holds the groups, so run.json
+    reproduces them). Build ``groups`` with :func:`analysis.groups.with_group`, ``renamed_group`` or ``without_group``.
     """
     cohort = st.session_state[state.COHORT]
-
-    def change(result: RunResult) -> RunResult:
-        groups = tuple(g for g in result.config.custom_groups if g[0] != name) + ((name, tuple(participant_ids)),)
-        return with_groups(result, cohort, groups)
-
-    return _replace_current(change)
+    return _replace_current(lambda result: with_groups(result, cohort, groups))
 
 
 def add_stability(n_resamples: int, progress=None) -> RunResult:

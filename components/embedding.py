@@ -8,15 +8,20 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.biotypes import RunResult
+from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.stability import Stability
 
 #: Biotype colours (colour-blind-safe Tableau 10); noise is grey.
 BIOTYPE_COLOURS = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")
 NOISE_COLOUR = "#C8C8C8"
+#: Custom groups, when compared with biotypes: dark colours outside the biotype palette.
+GROUP_COLOURS = ("#1B1B1B", "#5B3A8E", "#0B6E6E", "#8C4A12")
 
 
 def biotype_colour(biotype: int) -> str:
-    """Colour of a 1-based biotype (-1 noise)."""
+    """Colour of a 1-based biotype (-1 noise), or of a custom group's comparison label + 1."""
+    if biotype > GROUP_LABEL_OFFSET:
+        return GROUP_COLOURS[(biotype - GROUP_LABEL_OFFSET - 1) % len(GROUP_COLOURS)]
     return NOISE_COLOUR if biotype < 0 else BIOTYPE_COLOURS[(biotype - 1) % len(BIOTYPE_COLOURS)]
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.validation import MODALITY_TITLES
 from components.embedding import biotype_colour
 
@@ -16,7 +17,9 @@ def biotype_label(biotype: int, names: dict[int, str]) -> str:
 
 
 def short_label(biotype: int) -> str:
-    """B1, B2, ... for a 0-based biotype (axis labels; the full name goes in hover text)."""
+    """B1, B2, ... for a 0-based biotype, G1, G2, ... for a custom group's comparison label (axis labels; full names in hover)."""
+    if biotype >= GROUP_LABEL_OFFSET:
+        return f"G{int(biotype) - GROUP_LABEL_OFFSET + 1}"
     return f"B{int(biotype) + 1}"
 
 

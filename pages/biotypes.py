@@ -6,6 +6,7 @@ import streamlit as st
 from analysis.biotypes import participant_stability
 from analysis.config import MAX_NAME_LENGTH
 from analysis.errors import CohortError
+from analysis.groups import renamed_group, with_group, without_group
 from analysis.splits import split_view
 from analysis.sweep import run_sweep
 from components import cache, state
@@ -81,13 +82,29 @@ if selected:
             if not name.strip():
                 st.error("Give the group a name, then save again.", icon=":material/error:")
             else:
-                result = cache.add_group(name.strip(), selected)
+                result = cache.set_groups(with_group(result.config.custom_groups, name.strip(), selected))
                 st.success(f"Group '{name.strip()}' saved: see Biotype profiles and Export.", icon=":material/check:")
 else:
     left.caption("Draw a lasso or a box on the map to select participants and save them as a group.")
-if len(result.groups):
+if len(result.config.custom_groups):
     sizes = result.groups["group"].value_counts(sort=False)
-    left.caption("Custom groups: " + ", ".join(f"{g} ({n})" for g, n in sizes.items()))
+    left.caption("Custom groups: " + ", ".join(f"{g} ({sizes.get(g, 0)})" for g, _ in result.config.custom_groups))
+    with left.expander("Rename or remove a group"), st.form(state.BIOTYPES_GROUP_EDIT_FORM, border=False):
+        group = st.selectbox("Group", [g for g, _ in result.config.custom_groups], key=state.BIOTYPES_GROUP_PICK)
+        new_name = st.text_input("New name", max_chars=MAX_NAME_LENGTH, key=state.BIOTYPES_GROUP_NEW_NAME)
+        rename, remove = st.columns(2)
+        renaming = rename.form_submit_button("Rename", key=state.BIOTYPES_GROUP_RENAME)
+        removing = remove.form_submit_button("Remove", key=state.BIOTYPES_GROUP_REMOVE)
+        try:
+            if renaming and not new_name.strip():
+                st.error("Type the group's new name, then press Rename again.", icon=":material/error:")
+            elif renaming or removing:
+                groups = result.config.custom_groups
+                changed = renamed_group(groups, group, new_name.strip()) if renaming else without_group(groups, group)
+                result = cache.set_groups(changed)
+                st.rerun()
+        except CohortError as error:
+            st.error(str(error), icon=":material/error:")
 right.plotly_chart(sizes_figure(assignments), width="stretch")
 st.caption("min_cluster_size candidates tried (score = DBCV + stability of the split; the chosen one is marked)")
 st.dataframe(selection_table(result), hide_index=True, width="stretch")

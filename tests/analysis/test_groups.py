@@ -44,3 +44,33 @@ def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
     again = run_biotypes(cohort, RunConfig.from_json(files["run.json"].decode()))
     assert run_files(again, cohort)["profile_groups.csv"] == files["profile_groups.csv"]
     assert run_files(again, cohort)["assignments.csv"] == files["assignments.csv"]
+
+
+def test_comparison_labels_count_everyone_once_groups_first():
+    from analysis.groups import GROUP_LABEL_OFFSET, comparison_labels
+
+    labels = pd.Series([0, 0, 1, 1, -1, 2], index=list("abcdef"))
+    members = {"x": pd.Index(["b", "c", "e"]), "y": pd.Index(["c", "d", "z"])}
+    compared, moved = comparison_labels(labels, members, ["y", "x"])
+    # y was chosen first: it keeps c; x gets b and e; the label follows the group's position in members.
+    assert compared.tolist() == [0, GROUP_LABEL_OFFSET, GROUP_LABEL_OFFSET + 1, GROUP_LABEL_OFFSET + 1, GROUP_LABEL_OFFSET, 2]
+    assert moved == {"y": {1: 2}, "x": {-1: 1, 0: 1}}
+    assert labels.tolist() == [0, 0, 1, 1, -1, 2]  # not modified
+    unchanged, none = comparison_labels(labels, members, [])
+    assert unchanged.equals(labels) and none == {}
+
+
+def test_group_tuples_add_rename_remove():
+    from analysis.errors import CohortError
+    from analysis.groups import renamed_group, with_group, without_group
+
+    groups = with_group((), "a", ["p1", "p2"])
+    groups = with_group(groups, "b", ["p3"])
+    assert groups == (("a", ("p1", "p2")), ("b", ("p3",)))
+    assert with_group(groups, "a", ["p9"]) == (("a", ("p9",)), ("b", ("p3",)))
+    assert renamed_group(groups, "a", "c") == (("c", ("p1", "p2")), ("b", ("p3",)))
+    assert renamed_group(groups, "a", "a") == groups
+    with pytest.raises(CohortError, match="a group named 'b' already exists"):
+        renamed_group(groups, "a", "b")
+    assert without_group(groups, "a") == (("b", ("p3",)),)
+    assert without_group(groups, "zz") == groups

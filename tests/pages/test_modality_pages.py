@@ -249,3 +249,63 @@ def test_stability_is_measured_from_the_page_and_drawn_per_biotype_and_participa
     assert not at.exception
     colour = plotly_array(figures(at)[0]["data"][0]["marker"]["color"])
     assert np.allclose(colour, participant_stability(result).to_numpy(), equal_nan=True)
+
+
+def test_groups_are_renamed_removed_and_compared_with_biotypes(computed):
+    from analysis.groups import GROUP_LABEL_OFFSET, comparison_labels, group_members
+    from analysis.profiling import pairwise_profile
+    from analysis.summaries import wearable_trajectories
+
+    at = computed
+    result, cohort = run_and_cohort(at)
+    ids = result.assignments["participant_id"]
+    groups = (("first fifty", tuple(ids[:50])), ("next thirty", tuple(ids[50:80])))
+    from analysis.biotypes import with_groups
+
+    grouped = with_groups(result, cohort, groups)
+    key = (cohort.fingerprint, grouped.config)
+    at.session_state[state.RUNS][key] = grouped
+    at.session_state[state.CURRENT_RUN] = key
+    at.switch_page("pages/biotypes.py").run()
+    assert any("Custom groups: first fifty (50), next thirty (30)" in c.value for c in at.caption)
+    at.selectbox(key=state.BIOTYPES_GROUP_PICK).set_value("next thirty")
+    at.text_input(key=state.BIOTYPES_GROUP_NEW_NAME).input("first fifty")
+    at.button(key=state.BIOTYPES_GROUP_RENAME).click().run()
+    assert any("a group named 'first fifty' already exists" in e.value for e in at.error)
+    at.text_input(key=state.BIOTYPES_GROUP_NEW_NAME).input("late thirty")
+    at.button(key=state.BIOTYPES_GROUP_RENAME).click().run()
+    assert not at.exception and not at.error
+    renamed, _ = run_and_cohort(at)
+    assert renamed.config.custom_groups == (("first fifty", tuple(ids[:50])), ("late thirty", tuple(ids[50:80])))
+    assert set(renamed.group_profile["group"]) == {"first fifty", "late thirty"} and renamed.clusters is result.clusters
+    assert any("Custom groups: first fifty (50), late thirty (30)" in c.value for c in at.caption)
+
+    # Compare B1 with the second group: the bars are the two sets' own Mann-Whitney comparison.
+    at.switch_page("pages/compare.py").run()
+    label = GROUP_LABEL_OFFSET + 1
+    at.multiselect(key=state.COMPARE_BIOTYPES).set_value([0, label]).run()
+    assert not at.exception and not at.error
+    members, _ = group_members(cohort.participants["participant_id"], renamed.config.custom_groups)
+    compared, moved = comparison_labels(labels_of(renamed), members, ["late thirty"])
+    features, modality = renamed.models["profiling"]
+    pair = pairwise_profile(features, modality, compared[compared.isin([0, label])])
+    pair = pair[(pair["test"] == "mann-whitney") & (pair["q_value"] < 0.05)]
+    top = pair.reindex(pair["cohens_d"].abs().sort_values(ascending=False).index).head(15)
+    bars = figures(at)[0]["data"][0]
+    assert list(bars["y"]) == top["feature"].tolist()
+    assert np.allclose(plotly_array(bars["x"]), top["cohens_d"])
+    assert any("G2 = late thirty, holding" in c.value for c in at.caption)
+    assert sum(moved["late thirty"].values()) == 30
+    lines = [t for t in figures(at)[-1]["data"] if t.get("mode") == "lines"]
+    assert [t["name"] for t in lines] == ["B1", "G2"]
+    expected = wearable_trajectories(cohort.wearables.days, cohort.wearables.metrics[0], compared)
+    assert np.allclose(
+        plotly_array(lines[1]["y"]), expected[(expected["biotype"] == label) & (expected["n"] >= 3)].sort_values("day")["mean"]
+    )
+
+    at.switch_page("pages/biotypes.py").run()
+    at.selectbox(key=state.BIOTYPES_GROUP_PICK).set_value("first fifty")
+    at.button(key=state.BIOTYPES_GROUP_REMOVE).click().run()
+    assert not at.exception
+    removed, _ = run_and_cohort(at)
+    assert removed.config.custom_groups == (("late thirty", tuple(ids[50:80])),)
