@@ -113,6 +113,56 @@ def load_dictionary(file: InputFile) -> DataDictionary:
     return DataDictionary(entries, file.name)
 
 
+DICTIONARY_COLUMNS = ("column", "modality", "description", "unit", "min", "max", "missing_codes")
+
+
+def dictionary_with_modalities(
+    columns: dict[str, str], changes: dict[str, str], dictionary: DataDictionary | None, name: str = "data_dictionary.csv"
+) -> InputFile:
+    """A data dictionary giving every column its modality, with some modalities changed by hand.
+
+    Parameters
+    ----------
+    columns : dict of str to str
+        Column of the participants table → its modality now (e.g. ``Cohort.modality`` restricted to
+        the participants file); columns set aside as ``text`` are written with a blank modality.
+    changes : dict of str to str
+        Column → new modality, each one of :data:`analysis.modalities.DICTIONARY_MODALITIES`.
+    dictionary : DataDictionary, optional
+        The dictionary in use: its descriptions, units, ranges and missing codes are kept.
+    name : str
+        File name of the result.
+
+    Returns
+    -------
+    InputFile
+        CSV with :data:`DICTIONARY_COLUMNS`, one row per column in ``columns``' order; loading it with
+        the same files gives those modalities (``python -m analysis ... --dictionary`` does the same).
+    """
+    unknown = {c: m for c, m in changes.items() if m not in M.DICTIONARY_MODALITIES or c not in columns}
+    if unknown:
+        column, modality = next(iter(unknown.items()))
+        raise CohortError(
+            f"cannot give column '{column}' the modality '{modality}'",
+            "the column roles table",
+            f"use one of {', '.join(M.DICTIONARY_MODALITIES)} for a column of the participants table",
+        )
+    kept = dictionary.entries if dictionary is not None else pd.DataFrame(columns=list(DICTIONARY_COLUMNS[1:]))
+    rows = []
+    for column, modality in columns.items():
+        modality = changes.get(column, modality)
+        old = kept.loc[column] if column in kept.index else None
+        rows.append(
+            {
+                "column": column,
+                "modality": modality if modality in M.DICTIONARY_MODALITIES else "",
+                **{k: (old[k] if old is not None and k in old.index and not pd.isna(old[k]) else "") for k in DICTIONARY_COLUMNS[2:]},
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(DICTIONARY_COLUMNS))
+    return InputFile(name, frame.to_csv(index=False, lineterminator="\n").encode())
+
+
 def load_participants(file: InputFile, dictionary: DataDictionary | None = None) -> ParticipantsTable:
     """Read and validate the participants table (CSV or TSV, UTF-8, delimiter sniffed).
 

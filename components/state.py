@@ -6,6 +6,11 @@ COHORT = "cohort"
 DATA_SOURCE = "data_source"
 #: The last user-facing error of the Data page, if the latest files could not be loaded.
 DATA_ERROR = "data_error"
+#: (fingerprint of the files as loaded, InputFile of the data dictionary with the roles edited on the Data page)
+DATA_ROLES = "data_roles"
+DATA_ROLES_TABLE = "data_roles_table"
+DATA_ROLES_APPLY = "data_roles_apply"
+DATA_ROLES_RESET = "data_roles_reset"
 
 #: Suffix of the key under which an upload's InputFile is kept (see components/uploads.py).
 INPUT_SUFFIX = "__input"

@@ -1,10 +1,13 @@
 """Data page: load the sample cohort or upload files, and read the validation report."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from analysis.errors import CohortError
 from components import cache, state
 from components.report import render_validation_report
+from components.roles import render_roles_editor
 from components.uploads import render_upload_form
 
 st.title("Data")
@@ -18,6 +21,11 @@ with st.expander("Upload your cohort", expanded=st.session_state.get(state.DATA_
 
 source = st.session_state.get(state.DATA_SOURCE)
 files = cache.sample_files() if source == "sample" else uploaded if source == "upload" else None
+roles = st.session_state.get(state.DATA_ROLES)
+if files is not None and roles is not None and roles[0] == files.fingerprint():
+    base, files = files, replace(files, dictionary=roles[1])  # column roles edited below, as a data dictionary
+else:
+    base = files
 if files is not None:
     try:
         cohort = cache.cohort_for(files.fingerprint(), files)
@@ -36,3 +44,5 @@ if cohort is None:
     st.info("No cohort yet: click **Load sample cohort** or upload a participants table.")
 else:
     render_validation_report(cache.report_for(cohort.fingerprint, cohort))
+    if base is not None and st.session_state.get(state.COHORT) is cohort:
+        render_roles_editor(cohort, base, files)

@@ -133,3 +133,18 @@ def test_dictionary_clinical_text_column_must_be_numeric(participants):
     participants["notes"] = "see chart"
     with pytest.raises(CohortError, match="'see chart' in column 'notes' is not a number"):
         load_participants(frame_file("p.csv", participants), load_dictionary(text_file("dd.csv", "column,modality\nnotes,clinical\n")))
+
+
+def test_dictionary_with_modalities_keeps_descriptions_and_refuses_unknown_roles():
+    from analysis.io import dictionary_with_modalities
+
+    current = load_dictionary(text_file("dict.csv", "column,modality,description,unit,min,max\nage,covariate,Age,years,18,85\n"))
+    written = dictionary_with_modalities({"age": "covariate", "phq9": "clinical", "notes": "text"}, {"phq9": "outcome"}, current, "d.csv")
+    entries = load_dictionary(written).entries
+    assert written.name == "d.csv"
+    assert entries["modality"].fillna("").tolist() == ["covariate", "outcome", ""]
+    assert entries.loc["age", "description"] == "Age" and entries.loc["age", "max"] == 85.0
+    with pytest.raises(CohortError, match="cannot give column 'phq9' the modality 'brain'"):
+        dictionary_with_modalities({"phq9": "clinical"}, {"phq9": "brain"}, None)
+    with pytest.raises(CohortError, match="cannot give column 'nope'"):
+        dictionary_with_modalities({"phq9": "clinical"}, {"nope": "clinical"}, None)

@@ -97,3 +97,45 @@ def test_an_upload_is_read_and_hashed_once_across_reruns(app):
     app.selectbox(key=state.DATA_ATLAS).set_value("power_2011").run()
     assert app.session_state[state.DATA_PARTICIPANTS + state.INPUT_SUFFIX][1] is first
     assert "sha256" in first.__dict__
+
+
+def test_column_roles_edited_in_the_table_reload_the_cohort_like_the_command_line(app):
+    from dataclasses import replace
+
+    from analysis.cohort import load_cohort, sample_cohort_files
+    from analysis.io import load_dictionary
+
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    before = app.session_state[state.COHORT]
+    editor = app.data_editor(key=state.DATA_ROLES_TABLE)
+    table = editor.value
+    assert table["column"].tolist() == [c for c in before.modality if not c.startswith("prs_")]  # prs_* came from the score file
+    assert table["modality"].tolist() == [before.modality[c] for c in table["column"]]
+    rows = {c: i for i, c in enumerate(table["column"])}
+    app.session_state[state.DATA_ROLES_TABLE] = {
+        "edited_rows": {rows["psqi"]: {"modality": "ignore"}, rows["pain_duration_months"]: {"modality": "covariate"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    apply = app.button(key=state.DATA_ROLES_APPLY)
+    assert apply.label == "Apply 2 change(s)"
+    apply.click().run()
+    assert not app.exception and not app.error
+    after = app.session_state[state.COHORT]
+    assert after.modality["psqi"] == "ignore" and after.modality["pain_duration_months"] == "covariate"
+    assert {c: m for c, m in after.modality.items() if c not in ("psqi", "pain_duration_months")} == {
+        c: m for c, m in before.modality.items() if c not in ("psqi", "pain_duration_months")
+    }
+    assert after.fingerprint != before.fingerprint
+    # The edited dictionary keeps the sample dictionary's descriptions, and loading the files with it (as the
+    # command line does with --dictionary) gives the same cohort, fingerprint included.
+    _, dictionary = app.session_state[state.DATA_ROLES]
+    entries = load_dictionary(dictionary).entries
+    original = load_dictionary(sample_cohort_files().dictionary).entries
+    assert entries.loc["age", "description"] == original.loc["age", "description"]
+    assert load_cohort(replace(sample_cohort_files(), dictionary=dictionary)).fingerprint == after.fingerprint
+    assert any("(edited)" in e.label for e in app.expander)
+
+    app.button(key=state.DATA_ROLES_RESET).click().run()
+    assert app.session_state[state.COHORT].fingerprint == before.fingerprint

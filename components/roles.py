@@ -1,0 +1,87 @@
+"""The column roles table of the Data page: which modality each column of the participants table feeds."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis import modalities as M
+from analysis.cohort import Cohort, CohortFiles
+from analysis.errors import CohortError
+from analysis.io import dictionary_with_modalities, load_dictionary
+from components import state
+
+
+def roles_table(cohort: Cohort, participants_file: str) -> pd.DataFrame:
+    """One row per column of the participants table: ``column``, ``modality``, ``values`` (numeric or text)."""
+    columns = [c for c, source in cohort.sources.items() if source == participants_file and c in cohort.modality]
+    frame = cohort.participants
+    return pd.DataFrame(
+        {
+            "column": columns,
+            "modality": [cohort.modality[c] for c in columns],
+            "values": ["numeric" if pd.api.types.is_numeric_dtype(frame[c]) else "text" for c in columns],
+        }
+    )
+
+
+def render_roles_editor(cohort: Cohort, base: CohortFiles, files: CohortFiles) -> None:
+    """Edit the columns' modalities in a table; applying them reloads the cohort with a data dictionary that says so.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        Loaded from ``files``.
+    base : CohortFiles
+        The files as uploaded (or the sample's), before any roles edited here.
+    files : CohortFiles
+        The files in use: ``base``, with the edited dictionary once roles were applied.
+    """
+    table = roles_table(cohort, base.participants.name)
+    edited_already = files.dictionary is not base.dictionary
+    with st.expander("Column roles: which modality each column feeds" + (" (edited)" if edited_already else ""), expanded=edited_already):
+        st.caption(
+            "Set by the data dictionary and the column prefixes (prs_, fc_, wear_, outcome_); change a modality here and "
+            "apply. The change is written as a data dictionary: download it and pass it with `--dictionary` so the "
+            "command line reads the cohort the same way (run.json records its hash)."
+        )
+        edited = st.data_editor(
+            table,
+            column_config={
+                "modality": st.column_config.SelectboxColumn(
+                    "modality", options=[*M.DICTIONARY_MODALITIES, M.TEXT], required=True, help="text: set aside (not analysed)"
+                ),
+            },
+            disabled=["column", "values"],
+            hide_index=True,
+            width="stretch",
+            key=state.DATA_ROLES_TABLE,
+        )
+        # "text" (set aside) is not a dictionary modality; asking for it means: leave the column out.
+        changes = {
+            c: M.IGNORE if m == M.TEXT else m
+            for c, m, old in zip(edited["column"], edited["modality"], table["modality"], strict=True)
+            if m != old
+        }
+        apply, reset, download = st.columns(3)
+        if apply.button(f"Apply {len(changes)} change(s)", key=state.DATA_ROLES_APPLY, disabled=not changes, type="primary"):
+            try:
+                current = load_dictionary(files.dictionary) if files.dictionary is not None else None
+                columns = dict(zip(table["column"], table["modality"], strict=True))
+                dictionary = dictionary_with_modalities(columns, changes, current, "data_dictionary_edited.csv")
+                st.session_state[state.DATA_ROLES] = (base.fingerprint(), dictionary)
+                st.rerun()
+            except CohortError as error:
+                st.error(str(error), icon=":material/error:")
+        if edited_already:
+            if reset.button("Back to the files' own roles", key=state.DATA_ROLES_RESET):
+                st.session_state[state.DATA_ROLES] = None
+                st.rerun()
+            download.download_button(
+                "Download data_dictionary_edited.csv",
+                files.dictionary.data,
+                file_name="data_dictionary_edited.csv",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+            )
