@@ -207,7 +207,7 @@ def stability_figure(stability: Stability, names: dict[int, str]) -> go.Figure:
     for level, text in ((0.75, "stable above 0.75"), (0.5, "dissolves below 0.5")):
         fig.add_hline(y=level, line=dict(dash="dash", color="#555555", width=1), annotation_text=text, annotation_position="top left")
     fig.update_layout(
-        title=f"Stability of each biotype over {len(stability.jaccard)} subsamples (80% of participants, re-embedded)",
+        title=f"Jaccard per biotype over {len(stability.jaccard)} subsamples (80%, re-embedded)",
         yaxis=dict(title="Jaccard index with the best-matching resample cluster", range=[0, 1.05]),
         showlegend=False,
         height=380,

@@ -23,6 +23,11 @@ def main() -> None:
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2", timeout=60_000)
         page.wait_for_timeout(2000)
         page.screenshot(path=str(out / "data_page.png"))
+        page.get_by_text("Column roles: which modality each column feeds").click()
+        page.get_by_role("button", name="Apply 0 change(s)").wait_for(timeout=60_000)
+        page.get_by_text("Column roles: which modality each column feeds").scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "data_roles.png"))
         page.get_by_role("link", name="Biotypes", exact=True).click()
         page.get_by_role("button", name="Compute biotypes").click()
         page.get_by_text("min_cluster_size candidates").wait_for(timeout=600_000)
@@ -37,12 +42,25 @@ def main() -> None:
             ("Brain connectivity", "Glass brain", "brain_page"),
             ("Genetics (PRS)", "Deciles", "genetics_page"),
             ("Wearables", "Adherence", "wearables_page"),
+            ("Compare side by side", "What distinguishes them", "compare_page"),
+            ("Export", "Report", "export_page"),
         ):
             page.get_by_role("link", name=link, exact=True).click()
             page.get_by_text(marker, exact=True).wait_for(timeout=120_000)
             page.wait_for_timeout(4000)
             page.screenshot(path=str(out / f"{name}.png"))
-    print(f"wrote data, biotypes, profiles, brain, genetics and wearables page screenshots to {out}")
+        page.get_by_role("link", name="Assign new participants", exact=True).click()
+        page.get_by_role("button", name="Try it with 200 new synthetic participants").click()
+        page.get_by_role("button", name="assignments.csv of the new participants").wait_for(timeout=300_000)
+        page.wait_for_timeout(4000)
+        page.screenshot(path=str(out / "assign_page.png"))
+        page.get_by_role("link", name="Biotypes", exact=True).click()
+        page.get_by_role("button", name="Measure stability").click()
+        page.get_by_text("Median ARI with the run").wait_for(timeout=600_000)
+        page.get_by_text("How the biotypes split", exact=True).scroll_into_view_if_needed()
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(out / "biotypes_stability.png"))
+    print(f"wrote the page screenshots to {out}")
 
 
 if __name__ == "__main__":
