@@ -18,7 +18,14 @@ from analysis.config import RunConfig
 from analysis.errors import Issue
 from analysis.features import build_blocks, harmonisation_choice
 from analysis.fusion import FusedFeatures, fuse_blocks
-from analysis.groups import GROUP_PROFILE_COLUMNS, group_members, group_profile, group_table
+from analysis.groups import (
+    GROUP_CATEGORICAL_COLUMNS,
+    GROUP_PROFILE_COLUMNS,
+    group_categorical_profile,
+    group_members,
+    group_profile,
+    group_table,
+)
 from analysis.importance import biotype_importance
 from analysis.profiling import biotype_names, categorical_columns, categorical_profile, pairwise_profile, profile_table
 from analysis.stability import Stability, subsample_stability
@@ -73,6 +80,8 @@ class RunResult:
         ``participant_id``, ``group`` of the custom groups (empty without any).
     group_profile : DataFrame
         Each custom group against the other clustered participants; see :func:`analysis.groups.group_profile`.
+    group_categorical : DataFrame
+        The same on the categorical features; see :func:`analysis.groups.group_categorical_profile`.
     """
 
     config: RunConfig
@@ -91,6 +100,7 @@ class RunResult:
     created_utc: str = ""
     groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["participant_id", "group"]))
     group_profile: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_PROFILE_COLUMNS)))
+    group_categorical: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_CATEGORICAL_COLUMNS)))
 
 
 def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, str], None] | None = None) -> RunResult:
@@ -289,18 +299,22 @@ def with_groups(result: RunResult, cohort: Cohort, groups: tuple[tuple[str, tupl
     Returns
     -------
     RunResult
-        ``config.custom_groups``, ``groups`` and ``group_profile`` set; a warning for ids not in the cohort.
+        ``config.custom_groups``, ``groups``, ``group_profile`` and ``group_categorical`` set; a warning
+        for ids not in the cohort.
     """
     ids = cohort.participants["participant_id"]
     members, issues = group_members(ids, groups)
     features, modality = result.models["profiling"]
     profile = group_profile(features, modality, result.fused.included, members)
+    categories = profiling_categories(cohort).drop(columns=list(features.columns), errors="ignore")
+    categorical = group_categorical_profile(categories, modality, result.fused.included, members)
     old = [i for i in result.issues if i.where != "custom_groups"]
     return replace(
         result,
         config=result.config.with_(custom_groups=tuple(groups)),
         groups=group_table(ids, members),
         group_profile=profile,
+        group_categorical=categorical,
         issues=tuple(old + issues),
     )
 

@@ -115,7 +115,7 @@ def run_files(result, cohort) -> dict[str, bytes]:
     dict of str to bytes
         ``assignments.csv``, ``profile.csv``, ``profile_categorical.csv``, ``profile_pairwise.csv``,
         ``audit.csv``, ``importance.csv``, ``run.json``; ``stability.csv`` when stability was measured;
-        ``groups.csv`` and ``profile_groups.csv`` when the run has custom groups.
+        ``groups.csv``, ``profile_groups.csv`` and ``profile_groups_categorical.csv`` when the run has custom groups.
     """
     files = {
         "assignments.csv": _csv(result.assignments),
@@ -131,6 +131,7 @@ def run_files(result, cohort) -> dict[str, bytes]:
     if len(result.groups):
         files["groups.csv"] = _csv(result.groups)
         files["profile_groups.csv"] = _csv(result.group_profile)
+        files["profile_groups_categorical.csv"] = _csv(result.group_categorical)
     return files
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import CohortError, Issue
-from analysis.profiling import cohens_d
+from analysis.profiling import categorical_profile, contrast
 
 GROUP_PROFILE_COLUMNS = (
     "group",
@@ -91,19 +91,7 @@ def group_profile(features: pd.DataFrame, modality: dict[str, str], clustered: p
             a, b = values[inside], values[rest]
             a, b = a[np.isfinite(a)], b[np.isfinite(b)]
             p = float(stats.mannwhitneyu(a, b).pvalue) if len(a) and len(b) and np.ptp(np.r_[a, b]) > 0 else np.nan
-            part.append(
-                {
-                    "group": name,
-                    "feature": column,
-                    "modality": modality.get(column, ""),
-                    "n": int(len(a)),
-                    "mean": float(a.mean()) if len(a) else np.nan,
-                    "median": float(np.median(a)) if len(a) else np.nan,
-                    "mean_rest": float(b.mean()) if len(b) else np.nan,
-                    "cohens_d": cohens_d(a, b),
-                    "mannwhitney_p": p,
-                }
-            )
+            part.append({"group": name, "feature": column, "modality": modality.get(column, ""), **contrast(a, b), "mannwhitney_p": p})
         p_values = np.array([r["mannwhitney_p"] for r in part], dtype=np.float64)
         q = np.full(len(part), np.nan)
         finite = np.isfinite(p_values)
@@ -115,6 +103,52 @@ def group_profile(features: pd.DataFrame, modality: dict[str, str], clustered: p
 
 #: Custom groups get comparison labels from here on (biotypes are 0, 1, ...), so they never collide.
 GROUP_LABEL_OFFSET = 1000
+
+
+GROUP_CATEGORICAL_COLUMNS = (
+    "group",
+    "feature",
+    "modality",
+    "level",
+    "n",
+    "count",
+    "proportion",
+    "proportion_rest",
+    "cramers_v",
+    "chi2_p",
+    "chi2_q",
+)
+
+
+def group_categorical_profile(
+    categories: pd.DataFrame, modality: dict[str, str], clustered: pd.Index, members: dict[str, pd.Index]
+) -> pd.DataFrame:
+    """Each group against the other clustered participants on every categorical feature (sex, site, ...).
+
+    Parameters
+    ----------
+    categories : DataFrame indexed by participant
+        Text columns (the run's profiling categories).
+    modality : dict of str to str
+    clustered : Index
+        The run's clustered participants (noise included); "the rest" is those outside the group.
+    members : dict of str to Index
+
+    Returns
+    -------
+    DataFrame
+        :data:`GROUP_CATEGORICAL_COLUMNS`, one row per (group, feature, level): the group's share of the
+        level against the rest's, Cramér's V and the chi-square test of the 2 × levels table, BH q over
+        the group's categorical features (:func:`analysis.profiling.categorical_profile` with the group as
+        one biotype and the rest as the other).
+    """
+    parts = []
+    for name, index in members.items():
+        inside = pd.Series(np.where(clustered.isin(index), 0, 1), index=clustered)
+        table = categorical_profile(categories, modality, inside)
+        parts.append(table[table["biotype"] == 0].drop(columns="biotype").assign(group=name))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return frame.reindex(columns=list(GROUP_CATEGORICAL_COLUMNS))
 
 
 def comparison_labels(labels: pd.Series, members: dict[str, pd.Index], groups: list[str]) -> tuple[pd.Series, dict[str, dict[int, int]]]:

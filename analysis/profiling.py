@@ -42,23 +42,35 @@ def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.S
         inside = (clustered == biotype).to_numpy()
         for column in data.columns:
             values = data[column].to_numpy(dtype=np.float64)
-            a, b = values[inside], values[~inside]
-            a, b = a[np.isfinite(a)], b[np.isfinite(b)]
             rows.append(
                 {
                     "biotype": int(biotype),
                     "feature": column,
                     "modality": modality.get(column, ""),
-                    "n": int(len(a)),
-                    "mean": float(a.mean()) if len(a) else np.nan,
-                    "median": float(np.median(a)) if len(a) else np.nan,
-                    "mean_rest": float(b.mean()) if len(b) else np.nan,
-                    "cohens_d": cohens_d(a, b),
+                    **contrast(values[inside], values[~inside]),
                     "kruskal_p": p_values[column],
                     "kruskal_q": q_values.get(column, np.nan),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def contrast(inside: np.ndarray, rest: np.ndarray) -> dict:
+    """One feature in a set of participants against the rest (non-finite values left out).
+
+    Returns
+    -------
+    dict
+        ``n`` (finite values inside), ``mean``, ``median``, ``mean_rest`` and ``cohens_d`` (inside minus rest).
+    """
+    a, b = inside[np.isfinite(inside)], rest[np.isfinite(rest)]
+    return {
+        "n": int(len(a)),
+        "mean": float(a.mean()) if len(a) else np.nan,
+        "median": float(np.median(a)) if len(a) else np.nan,
+        "mean_rest": float(b.mean()) if len(b) else np.nan,
+        "cohens_d": cohens_d(a, b),
+    }
 
 
 def cohens_d(a: np.ndarray, b: np.ndarray) -> float:

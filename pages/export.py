@@ -19,6 +19,9 @@ DESCRIPTIONS = {
     "importance.csv": "what defines each biotype (permutation importance)",
     "run.json": "every parameter (defaults resolved), input SHA-256, package versions, timings",
     "stability.csv": "per-biotype stability under subsampling",
+    "groups.csv": "members of each custom group",
+    "profile_groups.csv": "each custom group against the other clustered participants, numeric features",
+    "profile_groups_categorical.csv": "each custom group against the rest, categorical features: shares, Cramér's V, chi-square",
 }
 MIME = {".csv": "text/csv", ".json": "application/json"}
 st.markdown(

@@ -37,6 +37,10 @@ if len(result.group_profile):
     rows = result.group_profile[result.group_profile["group"] == group]
     st.dataframe(rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index), hide_index=True, width="stretch")
     st.caption("The group against the other clustered participants: Cohen's d, Mann-Whitney U, Benjamini-Hochberg over features.")
+    shares = result.group_categorical[result.group_categorical["group"] == group]
+    if len(shares):
+        st.dataframe(shares.sort_values(["chi2_q", "feature", "level"]), hide_index=True, width="stretch")
+        st.caption("Categories: the group's share of each level against the rest's, Cramér's V, chi-square with BH q over features.")
 
 st.subheader("What defines each biotype")
 biotypes = sorted(result.importance["biotype"].unique())

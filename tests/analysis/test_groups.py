@@ -27,6 +27,25 @@ def test_members_profile_and_table():
     assert group_table(ids, members).values.tolist() == [["sub-00", "flare"], ["sub-01", "flare"], ["sub-02", "flare"], ["sub-03", "flare"]]
 
 
+def test_group_categories_against_the_rest():
+    from analysis.groups import GROUP_CATEGORICAL_COLUMNS, group_categorical_profile
+
+    ids = pd.Index([f"k{i}" for i in range(40)])
+    sex = pd.Series(["F"] * 10 + ["M"] * 2 + ["F"] * 8 + ["M"] * 15 + [None] * 5, index=ids)
+    clustered = ids[:-3]  # the last three (missing sex anyway) were not clustered
+    members = {"women heavy": ids[:12]}
+    table = group_categorical_profile(pd.DataFrame({"sex": sex}), {"sex": "covariate"}, clustered, members)
+    assert tuple(table.columns) == GROUP_CATEGORICAL_COLUMNS
+    women = table[table["level"] == "F"].iloc[0]
+    assert women["group"] == "women heavy" and women["n"] == 12 and women["count"] == 10
+    assert women["proportion"] == pytest.approx(10 / 12) and women["proportion_rest"] == pytest.approx(8 / 23)
+    crosstab = np.array([[10, 2], [8, 15]])
+    # scipy's defaults, as for biotypes: Yates' correction in the 2 x 2 test, none in Cramér's V.
+    assert women["chi2_p"] == pytest.approx(stats.chi2_contingency(crosstab).pvalue)
+    chi2 = stats.chi2_contingency(crosstab, correction=False).statistic
+    assert women["cramers_v"] == pytest.approx(np.sqrt(chi2 / crosstab.sum()))
+
+
 def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
     from analysis.biotypes import run_biotypes, with_groups
     from analysis.cohort import load_cohort, sample_cohort_files
@@ -40,9 +59,11 @@ def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
     assert grouped.clusters is result.clusters
     assert set(grouped.groups["participant_id"]) == set(chosen)
     files = run_files(grouped, cohort)
-    assert {"groups.csv", "profile_groups.csv"} <= set(files)
+    assert {"groups.csv", "profile_groups.csv", "profile_groups_categorical.csv"} <= set(files)
+    assert {"sex", "site", "ancestry"} <= set(grouped.group_categorical["feature"])
     again = run_biotypes(cohort, RunConfig.from_json(files["run.json"].decode()))
     assert run_files(again, cohort)["profile_groups.csv"] == files["profile_groups.csv"]
+    assert run_files(again, cohort)["profile_groups_categorical.csv"] == files["profile_groups_categorical.csv"]
     assert run_files(again, cohort)["assignments.csv"] == files["assignments.csv"]
 
 

@@ -5,6 +5,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -158,5 +159,9 @@ def test_a_saved_group_is_profiled_on_the_profiles_page(computed):
     table = next(d.value for d in at.dataframe if "group" in d.value.columns)
     assert len(table) == int((grouped.group_profile["group"] == "first forty").sum())
     assert table["cohens_d"].abs().is_monotonic_decreasing
+    shares = next(d.value for d in at.dataframe if "proportion_rest" in d.value.columns and "group" in d.value.columns)
+    expected = grouped.group_categorical[grouped.group_categorical["group"] == "first forty"]
+    assert len(shares) == len(expected) > 0
+    assert np.allclose(shares.sort_values(["feature", "level"])["proportion"], expected.sort_values(["feature", "level"])["proportion"])
     at.switch_page("pages/biotypes.py").run()
     assert any("Custom groups: first forty (40)" in c.value for c in at.caption)
