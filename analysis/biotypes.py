@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis import modalities as M
 from analysis.audits import covariate_audit
-from analysis.clustering import ClusterResult, find_biotypes
+from analysis.clustering import ClusterResult, find_biotypes, recut_biotypes
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import Issue
@@ -130,19 +130,61 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     blocks, block_issues, block_models = build_blocks(cohort, config)
     issues += block_issues + [i for b in blocks.values() for i in b.issues]
     fused = fuse_blocks(blocks, cohort.participants.index, config)
+    config = config.with_(modalities=tuple(blocks))
+    features, feature_modality = profiling_features(cohort, blocks)
     timings["features"] = time.perf_counter() - started
 
     started = time.perf_counter()
     clusters, models = find_biotypes(fused.matrix.to_numpy(), config, lambda f, m: say(0.1 + 0.8 * f, m))
-    models = {**models, "blocks": block_models, "fusion": fused.model}
+    models = {
+        **models,
+        "blocks": block_models,
+        "fusion": fused.model,
+        "input_issues": tuple(issues),
+        "profiling": (features, feature_modality),
+    }
     timings["embedding_and_clustering"] = time.perf_counter() - started
+    return finished_run(cohort, config, fused, clusters, models, timings, created, say)
 
+
+def finished_run(
+    cohort: Cohort,
+    config: RunConfig,
+    fused: FusedFeatures,
+    clusters: ClusterResult,
+    models: dict,
+    timings: dict[str, float],
+    created: str,
+    say: Callable[[float, str], None],
+) -> RunResult:
+    """Profiles, audits, importance, names, assignments (and stability and groups when configured) of clustered biotypes.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    config : RunConfig
+        Modalities resolved to the blocks built.
+    fused : FusedFeatures
+    clusters : ClusterResult
+    models : dict
+        Fitted models, plus ``input_issues`` (what building the features noted) and ``profiling``
+        (numeric features in natural units and every column's modality).
+    timings : dict of str to float
+        Seconds per step so far; profiling (and stability) are added.
+    created : str
+    say : callable(fraction, message)
+
+    Returns
+    -------
+    RunResult
+    """
     started = time.perf_counter()
     say(0.92, "profiling biotypes")
+    issues = list(models["input_issues"])
     labels = pd.Series(clusters.labels, index=fused.included)
-    features, feature_modality = profiling_features(cohort, blocks)
+    features, numeric_modality = models["profiling"]
     categories = profiling_categories(cohort).drop(columns=list(features.columns), errors="ignore")  # yes/no columns are numeric features
-    feature_modality.update({c: cohort.modality[c] for c in categories.columns})
+    feature_modality = {**numeric_modality, **{c: cohort.modality[c] for c in categories.columns}}
     profile = profile_table(features, feature_modality, labels)
     category_profile = categorical_profile(categories, feature_modality, labels)
     pairwise = pairwise_profile(features, feature_modality, labels, categories)
@@ -160,13 +202,8 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
                 f"check whether {row.covariate} rather than pain biology drives the split (harmonise sites, stratify, or adjust)",
             )
         )
-    timings["profiling"] = time.perf_counter() - started
-    resolved = config.with_(
-        modalities=tuple(blocks),
-        n_neighbors=clusters.n_neighbors,
-        min_cluster_size=clusters.min_cluster_size,
-        min_samples=clusters.min_samples,
-    )
+    timings = {**timings, "profiling": time.perf_counter() - started}
+    resolved = config.with_(n_neighbors=clusters.n_neighbors, min_cluster_size=clusters.min_cluster_size, min_samples=clusters.min_samples)
     excluded = int((fused.exclusion_reason != "").sum())
     if excluded:
         issues.append(
@@ -177,9 +214,7 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
                 "set missing_modality to 'impute' or select fewer modalities to include them",
             )
         )
-    models["names"] = names
-    models["profiling"] = (features, feature_modality)
-    models["automatic_names"] = biotype_names(profile)
+    models = {**models, "names": names, "profiling": (features, feature_modality), "automatic_names": biotype_names(profile)}
     assignments = assignment_table(cohort, fused, clusters, names)
     result = RunResult(
         resolved,
@@ -201,6 +236,58 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
         result = with_stability(result, config.stability_resamples, lambda f, m: say(0.95 + 0.05 * f, m))
     say(1.0, "done")
     return with_groups(result, cohort, config.custom_groups) if config.custom_groups else result
+
+
+def recut(
+    result: RunResult,
+    cohort: Cohort,
+    min_cluster_size: int,
+    method: str,
+    epsilon: float,
+    progress: Callable[[float, str], None] | None = None,
+) -> RunResult:
+    """The run with its HDBSCAN tree cut at another min_cluster_size, selection method or epsilon.
+
+    Features, fusion and both embeddings are the run's; only the clusters are re-selected from the
+    tree (:func:`analysis.clustering.recut_biotypes`, well under a second at 100,000 participants),
+    then profiles, audits, importance and assignments are computed for the new biotypes. The result
+    equals :func:`run_biotypes` with the returned run's configuration (tested), so its run.json
+    reproduces it. Names given by hand and measured stability belong to the old biotypes and are
+    dropped; custom groups are kept.
+
+    Parameters
+    ----------
+    result : RunResult
+    cohort : Cohort
+        The run's cohort.
+    min_cluster_size : int
+        At least 2.
+    method : {"eom", "leaf"}
+    epsilon : float
+        At least 0.
+    progress : callable(fraction, message), optional
+
+    Returns
+    -------
+    RunResult
+    """
+    say = progress or (lambda fraction, message: None)
+    config = result.config.with_(
+        min_cluster_size=int(min_cluster_size),
+        cluster_selection_method=method,
+        cluster_selection_epsilon=float(epsilon),
+        stability_resamples=0,
+        biotype_names=(),
+    )
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.perf_counter()
+    say(0.0, f"cutting the tree at min_cluster_size {min_cluster_size}")
+    clusters, models = recut_biotypes(result.clusters, result.models, config)
+    timings = {
+        **{k: v for k, v in result.timings.items() if k in ("features", "embedding_and_clustering")},
+        "recut": time.perf_counter() - started,
+    }
+    return finished_run(cohort, config, result.fused, clusters, models, timings, created, say)
 
 
 def with_stability(result: RunResult, n_resamples: int, progress: Callable[[float, str], None] | None = None) -> RunResult:

@@ -104,7 +104,12 @@ def umap_embedding(x: np.ndarray, knn: tuple, n_components: int, min_dist: float
 
 
 def hdbscan_fit(embedding: np.ndarray, min_cluster_size: int, min_samples: int, method: str, epsilon: float):
-    """Fit HDBSCAN with prediction data (for new participants) and the tree needed for DBCV."""
+    """Fit HDBSCAN with the minimum spanning tree (for DBCV); prediction data is built later, on first use.
+
+    The data ``approximate_predict`` needs (core distances of every point with a k-d tree, cluster
+    exemplars) took ~30 s of a 100,000-point fit and is needed only to place new participants:
+    :func:`with_prediction_data` builds it for the one fit that is saved.
+    """
     import hdbscan
 
     return hdbscan.HDBSCAN(
@@ -113,12 +118,19 @@ def hdbscan_fit(embedding: np.ndarray, min_cluster_size: int, min_samples: int, 
         cluster_selection_method=method,
         cluster_selection_epsilon=epsilon,
         gen_min_span_tree=True,
-        prediction_data=True,
+        prediction_data=False,
         core_dist_n_jobs=1,
     ).fit(embedding)
 
 
-def labels_from_tree(fit, min_cluster_size: int, method: str, epsilon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def with_prediction_data(fit):
+    """``fit`` with the data ``hdbscan.approximate_predict`` needs, built once (in place) if it is not there yet."""
+    if getattr(fit, "_prediction_data", None) is None:
+        fit.generate_prediction_data()
+    return fit
+
+
+def labels_from_tree(fit, min_cluster_size: int, method: str, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
     """HDBSCAN's result for another min_cluster_size, from a fit's single-linkage tree (no refit).
 
     With min_samples fixed, HDBSCAN's single-linkage tree does not depend on min_cluster_size; only
@@ -140,21 +152,58 @@ def labels_from_tree(fit, min_cluster_size: int, method: str, epsilon: float) ->
     labels : ndarray of int, shape (n,)
         HDBSCAN's labels (-1 noise), before any size ordering.
     probabilities : ndarray of float, shape (n,)
-        Membership strengths.
-    outlier_scores : ndarray of float, shape (n,)
-        GLOSH scores of the re-condensed tree.
+        Membership strengths. (Outlier scores and the rest of a model: :func:`refit_from_tree`.)
     """
-    from hdbscan._hdbscan_tree import outlier_scores
+    labels, probabilities, _, _ = _recondensed(fit, min_cluster_size, method, epsilon)
+    return labels, probabilities
+
+
+def _recondensed(fit, min_cluster_size: int, method: str, epsilon: float) -> tuple:
+    """(labels, probabilities, cluster persistence, condensed tree) of ``fit``'s tree cut with these parameters."""
     from hdbscan.hdbscan_ import _tree_to_labels
 
-    labels, probabilities, _, condensed, _ = _tree_to_labels(
+    labels, probabilities, persistence, condensed, _ = _tree_to_labels(
         None,
         fit.single_linkage_tree_.to_numpy(),
         min_cluster_size=int(min_cluster_size),
         cluster_selection_method=method,
         cluster_selection_epsilon=float(epsilon),
     )
-    return np.asarray(labels, dtype=np.int64), np.asarray(probabilities, dtype=np.float64), np.asarray(outlier_scores(condensed))
+    return np.asarray(labels, dtype=np.int64), np.asarray(probabilities, dtype=np.float64), persistence, condensed
+
+
+def refit_from_tree(fit, min_cluster_size: int, method: str, epsilon: float):
+    """The HDBSCAN model a new fit with these parameters would give, built from ``fit``'s tree.
+
+    Same data and same min_samples as ``fit``; labels, probabilities, persistence, outlier scores,
+    DBCV (``relative_validity_``) and, once :func:`with_prediction_data` has run, ``approximate_predict``
+    all equal a new fit's (tested), without recomputing core distances or the minimum spanning tree.
+
+    Parameters
+    ----------
+    fit : hdbscan.HDBSCAN
+        Fitted with :func:`hdbscan_fit` (raw data and minimum spanning tree kept).
+    min_cluster_size : int
+    method : {"eom", "leaf"}
+    epsilon : float
+
+    Returns
+    -------
+    hdbscan.HDBSCAN
+        A new object; ``fit`` is not changed.
+    """
+    import copy
+
+    labels, probabilities, persistence, condensed = _recondensed(fit, min_cluster_size, method, epsilon)
+    new = copy.copy(fit)
+    new.set_params(min_cluster_size=int(min_cluster_size), cluster_selection_method=method, cluster_selection_epsilon=float(epsilon))
+    new.labels_, new.probabilities_, new.cluster_persistence_ = labels, probabilities, persistence
+    new._condensed_tree = condensed
+    new._outlier_scores = None
+    new._relative_validity = None
+    new._prediction_data = None
+    new._exemplars = None
+    return new
 
 
 def candidate_min_cluster_sizes(n: int) -> list[int]:
@@ -225,7 +274,20 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
         display, display_model = umap_embedding(x, knn, 2, DISPLAY_MIN_DIST, config.seed)
     else:
         display, display_model = np.full((n, 2), np.nan, dtype=np.float32), None
-    agreement = neighbour_agreement(fit.labels_, knn[0])
+    result, label_order = _clusters_of(fit, knn[0], embedding, display, n_neighbors, selection, config)
+    return result, {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit, "label_order": label_order}
+
+
+def _clusters_of(fit, neighbours: np.ndarray, embedding, display, n_neighbors: int, selection: tuple, config) -> tuple[ClusterResult, dict]:
+    """The run's biotypes from an HDBSCAN fit: neighbour-agreement check, then labels ordered by size.
+
+    Returns
+    -------
+    result : ClusterResult
+    label_order : dict of int to int
+        HDBSCAN's label → the size-ordered label of ``result``.
+    """
+    agreement = neighbour_agreement(fit.labels_, neighbours)
     raw = agreed_labels(fit.labels_, agreement, config.neighbour_agreement)
     ordered = size_ordered(raw)
     label_order = {int(c): int(ordered[np.flatnonzero(raw == c)[0]]) for c in set(raw.tolist()) if c >= 0}
@@ -237,11 +299,42 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
         embedding=embedding,
         display=display,
         n_neighbors=n_neighbors,
-        min_cluster_size=chosen,
+        min_cluster_size=int(fit.min_cluster_size),
         min_samples=fit.min_samples,
         selection=selection,
     )
-    return result, {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit, "label_order": label_order}
+    return result, label_order
+
+
+def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[ClusterResult, dict]:
+    """A run's biotypes for another min_cluster_size, selection method or epsilon, from its HDBSCAN tree.
+
+    Nothing is embedded or fitted again: the run's single-linkage tree is re-condensed
+    (:func:`refit_from_tree`; min_samples stays the run's) and the neighbour-agreement check uses the
+    run's neighbour graph. The result equals :func:`find_biotypes` with ``config`` (same seed, so the
+    same embeddings), min_cluster_size and min_samples given (tested).
+
+    Parameters
+    ----------
+    clusters : ClusterResult
+        The run's.
+    models : dict
+        The run's fitted models (``hdbscan``, ``umap`` with its neighbour graph, ``umap_2d``).
+    config : RunConfig
+        The run's configuration with the new min_cluster_size, cluster_selection_method and
+        cluster_selection_epsilon.
+
+    Returns
+    -------
+    clusters : ClusterResult
+    models : dict
+        ``models`` with the new ``hdbscan`` and ``label_order``.
+    """
+    fit = refit_from_tree(models["hdbscan"], config.min_cluster_size, config.cluster_selection_method, config.cluster_selection_epsilon)
+    selection = ({**selection_row(fit, config.min_cluster_size, fit.min_samples), "chosen": True},)
+    neighbours = np.asarray(models["umap"].knn_indices)
+    result, label_order = _clusters_of(fit, neighbours, clusters.embedding, clusters.display, clusters.n_neighbors, selection, config)
+    return result, {**models, "hdbscan": fit, "label_order": label_order}
 
 
 def neighbour_agreement(labels: np.ndarray, neighbours: np.ndarray) -> np.ndarray:

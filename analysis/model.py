@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.biotypes import RunResult, assignment_table
-from analysis.clustering import ClusterResult
+from analysis.clustering import ClusterResult, with_prediction_data
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import CohortError, Issue
@@ -76,7 +76,7 @@ def biotype_model(result: RunResult, cohort: Cohort) -> BiotypeModel:
         m["fusion"],
         m["umap"],
         m["umap_2d"],
-        m["hdbscan"],
+        with_prediction_data(m["hdbscan"]),
         m["label_order"],
         m["names"],
         cohort.fingerprint,

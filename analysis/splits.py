@@ -62,7 +62,7 @@ def split_levels(result, sizes: list[int] | None = None) -> pd.DataFrame:
     config = result.config
     columns = {}
     for size in sizes or split_sizes(result):
-        raw, _, _ = labels_from_tree(fit, int(size), config.cluster_selection_method, config.cluster_selection_epsilon)
+        raw, _ = labels_from_tree(fit, int(size), config.cluster_selection_method, config.cluster_selection_epsilon)
         columns[int(size)] = size_ordered(agreed_labels(raw, neighbour_agreement(raw, neighbours), config.neighbour_agreement))
     return pd.DataFrame(columns, index=result.fused.included)
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from analysis.biotypes import RunResult, renamed, run_biotypes, with_groups, with_stability
+from analysis.biotypes import RunResult, recut, renamed, run_biotypes, with_groups, with_stability
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.config import RunConfig
 from analysis.export import synthetic_cohort_files, write_run
@@ -73,12 +73,20 @@ def run_for(cohort: Cohort, config: RunConfig, progress=None) -> RunResult:
     """
     runs = st.session_state.setdefault(state.RUNS, {})
     key = (cohort.fingerprint, config)
-    if key not in runs:
-        runs[key] = run_biotypes(cohort, config, progress)
-        while len(runs) > RUNS_PER_SESSION:
-            runs.pop(next(iter(runs)))
+    if key in runs:
+        st.session_state[state.CURRENT_RUN] = key
+        return runs[key]
+    return _keep(key, run_biotypes(cohort, config, progress))
+
+
+def _keep(key: tuple, result: RunResult) -> RunResult:
+    """Store a run of this session under ``key`` (dropping the oldest beyond :data:`RUNS_PER_SESSION`) and make it current."""
+    runs = st.session_state.setdefault(state.RUNS, {})
+    runs[key] = result
+    while len(runs) > RUNS_PER_SESSION:
+        runs.pop(next(iter(runs)))
     st.session_state[state.CURRENT_RUN] = key
-    return runs[key]
+    return result
 
 
 def current_run() -> RunResult | None:
@@ -109,6 +117,17 @@ def set_groups(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> RunResult:
     return _replace_current(lambda result: with_groups(result, cohort, groups))
 
 
+def recut_current(min_cluster_size: int, method: str, epsilon: float, progress=None) -> RunResult:
+    """Cut the current run's HDBSCAN tree elsewhere (no new embedding); the new run becomes current.
+
+    Stored under its configuration, which is the one a full run giving the same biotypes would have
+    (:func:`analysis.biotypes.recut`); nothing computed for the old biotypes is carried over.
+    """
+    key = st.session_state[state.CURRENT_RUN]
+    result = recut(st.session_state[state.RUNS][key], st.session_state[state.COHORT], min_cluster_size, method, epsilon, progress)
+    return _keep((key[0], result.config), result)
+
+
 def add_stability(n_resamples: int, progress=None) -> RunResult:
     """Measure the current run's stability under resampling; the measured run becomes current (biotypes unchanged).
 
@@ -120,18 +139,13 @@ def add_stability(n_resamples: int, progress=None) -> RunResult:
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:
     """Store ``change(current run)`` under its own key and make it current, carrying over name-free summaries."""
     key = st.session_state[state.CURRENT_RUN]
-    runs = st.session_state[state.RUNS]
-    result = change(runs[key])
+    result = change(st.session_state[state.RUNS][key])
     new_key = (key[0], result.config)
-    runs[new_key] = result
-    while len(runs) > RUNS_PER_SESSION:
-        runs.pop(next(iter(runs)))
     store = st.session_state.setdefault(state.DERIVED, {})
     for (run_key, name), value in list(store.items()):
         if run_key == key and not name.startswith(NAMED_SUMMARIES):
             store[(new_key, name)] = value
-    st.session_state[state.CURRENT_RUN] = new_key
-    return result
+    return _keep(new_key, result)
 
 
 #: Summaries that show biotype names (recomputed after renaming).

@@ -94,6 +94,11 @@ BIOTYPES_GROUP_NEW_NAME = "biotypes_group_new_name"
 BIOTYPES_GROUP_RENAME = "biotypes_group_rename"
 BIOTYPES_GROUP_REMOVE = "biotypes_group_remove"
 BIOTYPES_RESAMPLES = "biotypes_measure_resamples"
+BIOTYPES_RECUT_FORM = "biotypes_recut_form"
+BIOTYPES_RECUT_SIZE = "biotypes_recut_min_cluster_size"
+BIOTYPES_RECUT_METHOD = "biotypes_recut_method"
+BIOTYPES_RECUT_EPSILON = "biotypes_recut_epsilon"
+BIOTYPES_RECUT = "biotypes_recut"
 BIOTYPES_MEASURE = "biotypes_measure_stability"
 
 # Profiles page widgets

@@ -16,10 +16,9 @@ def test_recondensed_tree_equals_a_new_fit(method, epsilon):
     fit = hdbscan_fit(x, 10, 5, method, epsilon)
     for size in (5, 10, 40, 200, 400):
         new = hdbscan_fit(x, size, 5, method, epsilon)
-        labels, probabilities, outliers = labels_from_tree(fit, size, method, epsilon)
+        labels, probabilities = labels_from_tree(fit, size, method, epsilon)
         assert np.array_equal(labels, new.labels_), size
         assert np.allclose(probabilities, new.probabilities_)
-        assert np.allclose(outliers, new.outlier_scores_, equal_nan=True)
 
 
 def test_levels_flows_and_nodes(clinical_run):
@@ -49,3 +48,49 @@ def test_levels_flows_and_nodes(clinical_run):
         members = levels.index[levels[row.size] == row.biotype]
         shares = pd.Series(run.clusters.labels, index=levels.index).loc[members].value_counts(normalize=True)
         assert row.run_share == pytest.approx(shares.max()) and shares.loc[row.run_biotype] == pytest.approx(shares.max())
+
+
+@pytest.mark.parametrize(("method", "epsilon"), [("eom", 0.0), ("leaf", 0.3)])
+def test_a_model_refitted_from_the_tree_is_a_new_fit(method, epsilon):
+    import hdbscan
+
+    from analysis.clustering import refit_from_tree, with_prediction_data
+
+    x, _ = make_blobs(n_samples=[150, 150, 150, 150], centers=[[0, 0], [3, 0], [20, 0], [23, 0]], cluster_std=0.6, random_state=0)
+    fit = hdbscan_fit(x, 10, 5, "eom", 0.0)
+    new_points, _ = make_blobs(n_samples=40, centers=[[0, 0], [23, 0]], cluster_std=0.8, random_state=1)
+    for size in (20, 200):
+        new = hdbscan_fit(x, size, 5, method, epsilon)
+        refit = refit_from_tree(fit, size, method, epsilon)
+        assert np.array_equal(refit.labels_, new.labels_)
+        assert np.allclose(refit.probabilities_, new.probabilities_)
+        assert np.allclose(refit.cluster_persistence_, new.cluster_persistence_)
+        assert np.allclose(refit.outlier_scores_, new.outlier_scores_, equal_nan=True)
+        if new.labels_.max() >= 1:
+            assert refit.relative_validity_ == pytest.approx(new.relative_validity_)
+        predicted, strength = hdbscan.approximate_predict(with_prediction_data(refit), new_points)
+        expected, expected_strength = hdbscan.approximate_predict(with_prediction_data(new), new_points)
+        assert np.array_equal(predicted, expected) and np.allclose(strength, expected_strength)
+        assert refit.min_cluster_size == size and fit.min_cluster_size == 10  # the original is untouched
+
+
+def test_recut_equals_a_full_run_with_its_configuration(clinical_cohort, clinical_run):
+    from analysis.biotypes import recut, run_biotypes
+    from analysis.export import run_files
+
+    run = clinical_run
+    found = set()
+    for size, method, epsilon in ((max(5, run.clusters.min_cluster_size // 3), "eom", 0.0), (run.clusters.min_cluster_size, "leaf", 0.2)):
+        cut = recut(run, clinical_cohort, size, method, epsilon)
+        assert cut.config.min_cluster_size == size and cut.config.min_samples == run.config.min_samples
+        assert cut.clusters.embedding is run.clusters.embedding and cut.fused is run.fused  # nothing re-embedded
+        full = run_biotypes(clinical_cohort, cut.config)
+        assert full.config == cut.config
+        assert np.array_equal(full.clusters.labels, cut.clusters.labels)
+        found.add(cut.clusters.n_biotypes)
+        ours, theirs = run_files(cut, clinical_cohort), run_files(full, clinical_cohort)
+        assert set(ours) == set(theirs)
+        for name in ours:
+            if name != "run.json":
+                assert ours[name] == theirs[name], name
+    assert len(found) == 2  # the leaf cut finds other biotypes than the eom one (6 vs 4 here)

@@ -309,3 +309,24 @@ def test_groups_are_renamed_removed_and_compared_with_biotypes(computed):
     assert not at.exception
     removed, _ = run_and_cohort(at)
     assert removed.config.custom_groups == (("late thirty", tuple(ids[50:80])),)
+
+
+def test_recut_from_the_page_changes_the_biotypes_without_a_new_embedding(computed):
+    from analysis.biotypes import recut
+
+    at = computed
+    at.switch_page("pages/biotypes.py").run()
+    before, cohort = run_and_cohort(at)
+    at.number_input(key=state.BIOTYPES_RECUT_SIZE).set_value(before.config.min_cluster_size)
+    at.selectbox(key=state.BIOTYPES_RECUT_METHOD).set_value("leaf")
+    at.number_input(key=state.BIOTYPES_RECUT_EPSILON).set_value(0.2)
+    at.button(key=state.BIOTYPES_RECUT).click().run()
+    assert not at.exception and not at.error
+    after, _ = run_and_cohort(at)
+    assert after.config.cluster_selection_method == "leaf" and after.config.cluster_selection_epsilon == 0.2
+    assert after.clusters.embedding is before.clusters.embedding  # the same embedding, re-cut
+    expected = recut(before, cohort, before.config.min_cluster_size, "leaf", 0.2)
+    assert np.array_equal(after.clusters.labels, expected.clusters.labels)
+    assert at.metric[0].value == str(expected.clusters.n_biotypes)
+    traces = figures(at)[0]["data"]
+    assert len(traces) == expected.clusters.n_biotypes + int((expected.clusters.labels < 0).any())
