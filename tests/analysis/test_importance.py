@@ -47,3 +47,16 @@ def test_stacked_shuffles_score_like_one_call_per_shuffle():
         assert np.array_equal(importance.shuffled_aucs(model, x, y, 4, np.random.default_rng(7)), aucs)
     finally:
         importance.ROWS_PER_BATCH = saved
+
+
+def test_the_number_of_jobs_changes_nothing_but_the_time(monkeypatch):
+    import analysis.importance as importance
+
+    rng = np.random.default_rng(3)
+    labels = pd.Series(rng.integers(0, 3, 240))
+    features = pd.DataFrame(rng.normal(size=(240, 4)) + labels.to_numpy()[:, None] * [1.0, 0, 0, 0.5], columns=list("abcd"))
+    tables = []
+    for jobs in (1, 2):
+        monkeypatch.setattr(importance, "N_JOBS", jobs)
+        tables.append(importance.biotype_importance(features, labels, seed=0))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
