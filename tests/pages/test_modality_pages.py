@@ -330,3 +330,50 @@ def test_recut_from_the_page_changes_the_biotypes_without_a_new_embedding(comput
     assert at.metric[0].value == str(expected.clusters.n_biotypes)
     traces = figures(at)[0]["data"]
     assert len(traces) == expected.clusters.n_biotypes + int((expected.clusters.labels < 0).any())
+
+
+def test_moving_between_pages_and_changing_display_choices_recomputes_nothing(computed, monkeypatch):
+    import analysis.biotypes
+    import analysis.features
+    import analysis.splits
+    import analysis.summaries
+    import components.cache
+
+    calls = []
+
+    def counted(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    for module, name in (
+        (components.cache, "run_biotypes"),
+        (analysis.summaries, "biotype_connectivity"),
+        (analysis.summaries, "wearable_trajectories"),
+        (analysis.summaries, "adherence_by_biotype"),
+        (analysis.summaries, "prs_deciles"),
+        (analysis.features, "prs_features"),
+        (analysis.splits, "split_view"),
+    ):
+        counted(module, name)
+    at = computed
+    pages = ("pages/biotypes.py", "pages/brain.py", "pages/genetics.py", "pages/wearables.py", "pages/compare.py", "pages/profiles.py")
+    for page in pages:  # first visit: whatever this run has not summarised yet is computed once
+        at.switch_page(page).run()
+        assert not at.exception
+    first = list(calls)
+    for page in pages:  # second visit, with display choices changed on the way: nothing is computed again
+        at.switch_page(page).run()
+        assert not at.exception
+        if page == "pages/biotypes.py":
+            at.selectbox(key=state.BIOTYPES_COLOUR).set_value("sex").run()
+            at.selectbox(key=state.BIOTYPES_COLOUR).set_value("biotype").run()
+        if page == "pages/wearables.py":
+            participants = at.selectbox(key=state.WEARABLES_PARTICIPANT).options
+            at.selectbox(key=state.WEARABLES_PARTICIPANT).set_value(participants[-1]).run()
+    assert calls == first, f"recomputed: {calls[len(first) :]}"
+    assert "run_biotypes" not in calls
