@@ -183,7 +183,7 @@ def finished_run(
     issues = list(models["input_issues"])
     labels = pd.Series(clusters.labels, index=fused.included)
     features, numeric_modality = models["profiling"]
-    categories = profiling_categories(cohort).drop(columns=list(features.columns), errors="ignore")  # yes/no columns are numeric features
+    categories = profiling_categories(cohort, features)
     feature_modality = {**numeric_modality, **{c: cohort.modality[c] for c in categories.columns}}
     profile = profile_table(features, feature_modality, labels)
     category_profile = categorical_profile(categories, feature_modality, labels)
@@ -393,7 +393,7 @@ def with_groups(result: RunResult, cohort: Cohort, groups: tuple[tuple[str, tupl
     members, issues = group_members(ids, groups)
     features, modality = result.models["profiling"]
     profile = group_profile(features, modality, result.fused.included, members)
-    categories = profiling_categories(cohort).drop(columns=list(features.columns), errors="ignore")
+    categories = profiling_categories(cohort, features)
     categorical = group_categorical_profile(categories, modality, result.fused.included, members)
     old = [i for i in result.issues if i.where != "custom_groups"]
     return replace(
@@ -461,11 +461,14 @@ def profiling_features(cohort: Cohort, blocks: dict) -> tuple[pd.DataFrame, dict
     return features.loc[:, ~features.columns.duplicated()], modality
 
 
-def profiling_categories(cohort: Cohort) -> pd.DataFrame:
-    """Categorical columns to profile: text columns of every kind but ``ignore`` with 2 to 20 levels."""
+def profiling_categories(cohort: Cohort, features: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns to profile: text columns of every kind but ``ignore`` with 2 to 20 levels.
+
+    Columns already among the numeric ``features`` (yes/no columns read as 0/1) are left to them.
+    """
     frame = cohort.participants
     candidates = [c for c in frame.columns if c != "participant_id" and cohort.modality.get(c) not in (None, M.IGNORE)]
-    return frame[categorical_columns(frame, candidates)]
+    return frame[categorical_columns(frame, candidates)].drop(columns=list(features.columns), errors="ignore")
 
 
 def assignment_table(cohort: Cohort, fused: FusedFeatures, clusters: ClusterResult, names: dict[int, str]) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import CohortError, Issue
-from analysis.profiling import categorical_profile, contrast
+from analysis.profiling import CATEGORICAL_PROFILE_COLUMNS, categorical_profile, contrast
 
 GROUP_PROFILE_COLUMNS = (
     "group",
@@ -105,19 +105,8 @@ def group_profile(features: pd.DataFrame, modality: dict[str, str], clustered: p
 GROUP_LABEL_OFFSET = 1000
 
 
-GROUP_CATEGORICAL_COLUMNS = (
-    "group",
-    "feature",
-    "modality",
-    "level",
-    "n",
-    "count",
-    "proportion",
-    "proportion_rest",
-    "cramers_v",
-    "chi2_p",
-    "chi2_q",
-)
+#: Columns of :func:`group_categorical_profile`: those of a biotype's categorical profile, per group.
+GROUP_CATEGORICAL_COLUMNS = ("group", *CATEGORICAL_PROFILE_COLUMNS[1:])
 
 
 def group_categorical_profile(

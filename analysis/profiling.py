@@ -179,6 +179,22 @@ def pairwise_profile(
     return table
 
 
+#: Columns of :func:`categorical_profile`.
+CATEGORICAL_PROFILE_COLUMNS = (
+    "biotype",
+    "feature",
+    "modality",
+    "level",
+    "n",
+    "count",
+    "proportion",
+    "proportion_rest",
+    "cramers_v",
+    "chi2_p",
+    "chi2_q",
+)
+
+
 def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labels: pd.Series) -> pd.DataFrame:
     """Per biotype, categorical feature and level: share of the biotype against the rest, chi-square, Cramér's V.
 
@@ -200,7 +216,7 @@ def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labe
         rest, the 2 × levels table), ``chi2_p`` (chi-square across all biotypes, one value per
         feature) and ``chi2_q`` (Benjamini-Hochberg over the categorical features).
     """
-    columns = ["biotype", "feature", "modality", "level", "n", "count", "proportion", "proportion_rest", "cramers_v", "chi2_p", "chi2_q"]
+    columns = list(CATEGORICAL_PROFILE_COLUMNS)
     clustered = labels[labels >= 0]
     biotypes = sorted(clustered.unique())
     rows, p_values = [], {}
