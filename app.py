@@ -5,6 +5,7 @@ import streamlit as st
 from components import cache, state
 
 st.set_page_config(page_title="Pain Biotype Explorer", page_icon=":material/neurology:", layout="wide")
+cache.compiling_in_background()
 
 page = st.navigation(
     [

@@ -27,6 +27,7 @@ from analysis.groups import (
     group_table,
 )
 from analysis.importance import biotype_importance
+from analysis.parallel import parallel_workers
 from analysis.profiling import biotype_names, categorical_columns, categorical_profile, pairwise_profile, profile_table
 from analysis.stability import Stability, subsample_stability
 
@@ -315,7 +316,9 @@ def with_stability(result: RunResult, n_resamples: int, progress: Callable[[floa
     if not result.clusters.n_biotypes:
         return replace(result, config=config)
     started = time.perf_counter()
-    stability = subsample_stability(result.fused.matrix.to_numpy(), result.clusters.labels, config, int(n_resamples), progress=progress)
+    x = result.fused.matrix.to_numpy()
+    workers = parallel_workers(len(x)) if n_resamples > 1 else 1
+    stability = subsample_stability(x, result.clusters.labels, config, int(n_resamples), n_jobs=workers, progress=progress)
     issues = [i for i in result.issues if i.where != "stability"]
     for row in stability.summary().itertuples():
         if row.verdict == "dissolves":

@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 user error (one ``error: ...`` line on stderr, no trace
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--seed", type=int, help="random seed (overrides the configuration's)")
     cluster.add_argument(
         "--sweep", action="store_true", help="also write sweep.csv: biotypes, noise, DBCV, stability over n_neighbors x min_cluster_size"
+    )
+    cluster.add_argument(
+        "--scheduler",
+        default=os.environ.get("BIOTYPES_DASK_SCHEDULER") or None,
+        help="a Dask scheduler address (tcp://host:8786) to run the embeddings, stability resamples and sweep on "
+        "(default: this machine, or $BIOTYPES_DASK_SCHEDULER); results are identical",
     )
     cluster.add_argument("--out", required=True, type=Path, help="folder to write the results into")
     assign = commands.add_parser("assign", help="place new participants into the biotypes of an earlier run")
@@ -128,21 +135,23 @@ def run_cluster(args: argparse.Namespace) -> int:
     from analysis.biotypes import run_biotypes
     from analysis.cohort import load_cohort
     from analysis.export import write_run
-
-    config = config_from_args(args)
-    cohort = load_cohort(cohort_files_from_args(args))
+    from analysis.parallel import compute_on
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {message}", flush=True)
 
-    result = run_biotypes(cohort, config, progress)
-    paths = write_run(result, cohort, args.out)
-    if args.sweep:
-        from analysis.sweep import run_sweep
+    config = config_from_args(args)
+    progress(0.0, "reading the files")
+    cohort = load_cohort(cohort_files_from_args(args))
+    with compute_on(args.scheduler):
+        result = run_biotypes(cohort, config, progress)
+        paths = write_run(result, cohort, args.out)
+        if args.sweep:
+            from analysis.sweep import run_sweep
 
-        table = run_sweep(result, progress)
-        paths.append(args.out / "sweep.csv")
-        table.to_csv(paths[-1], index=False)
+            table = run_sweep(result, progress)
+            paths.append(args.out / "sweep.csv")
+            table.to_csv(paths[-1], index=False)
     labels = result.clusters.labels
     print(
         f"{result.clusters.n_biotypes} biotype(s) among {len(labels)} clustered participant(s) of {cohort.n_participants}; "

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.parallel import parallel_workers
+
 #: Fractions of the cohort tried as min_cluster_size when it is chosen from the data.
 MIN_CLUSTER_FRACTIONS = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
 DEFAULT_N_NEIGHBORS = 15
@@ -18,6 +20,9 @@ DEFAULT_N_NEIGHBORS = 15
 SPLIT_SUBSAMPLES = 5
 SPLIT_MAX_POINTS = 5000
 DISPLAY_MIN_DIST = 0.1
+#: Largest min_samples chosen when the configuration leaves it open: core distances over more
+#: neighbours cost time and memory (n x min_samples distances) and smooth the density no further.
+MAX_DEFAULT_MIN_SAMPLES = 100
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class ClusterResult:
 def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
     """The approximate k-nearest-neighbour graph (pynndescent, as umap-learn computes it).
 
+    Used at every cohort size: an exact graph below 4,096 points (umap-learn's own small-data path)
+    skipped pynndescent's ~40 s first-use compilation but cost 0.03 ARI on digits in bench/quality.py.
+
     Returns
     -------
     tuple
@@ -101,6 +109,31 @@ def umap_embedding(x: np.ndarray, knn: tuple, n_components: int, min_dist: float
         warnings.filterwarnings("ignore", message=".*n_jobs.*")
         embedding = model.fit_transform(x)
     return embedding.astype(np.float32), model
+
+
+def both_embeddings(x: np.ndarray, knn: tuple, config) -> tuple[tuple, tuple]:
+    """The clustering embedding and the 2-D display embedding of one neighbour graph.
+
+    Each fit is seeded and single-threaded, so the two are independent: from
+    :data:`analysis.parallel.PARALLEL_MIN_PARTICIPANTS` participants they run side by side in two
+    joblib worker processes (which stay warm for the next run), and inside
+    :func:`analysis.parallel.compute_on` on a Dask cluster; results are identical to fitting them one
+    after the other here (tested).
+
+    Returns
+    -------
+    (embedding, model), (display, display_model)
+        As :func:`umap_embedding` returns them, for ``config.n_components`` and for 2 dimensions.
+    """
+    from joblib import Parallel, delayed
+
+    fits = [(config.n_components, config.min_dist), (2, DISPLAY_MIN_DIST)]
+    workers = parallel_workers(len(x))
+    if workers == 1:
+        return tuple(umap_embedding(x, knn, d, min_dist, config.seed) for d, min_dist in fits)
+    # max_nbytes=None: no read-only memory maps of large inputs (umap-learn writes into the graph arrays).
+    jobs = (delayed(umap_embedding)(x, knn, d, min_dist, config.seed) for d, min_dist in fits)
+    return tuple(Parallel(n_jobs=workers, max_nbytes=None)(jobs))
 
 
 def hdbscan_fit(embedding: np.ndarray, min_cluster_size: int, min_samples: int, method: str, epsilon: float):
@@ -212,12 +245,40 @@ def candidate_min_cluster_sizes(n: int) -> list[int]:
 
 
 def default_min_samples(min_cluster_size: int) -> int:
-    """min_samples when the configuration leaves it open: a quarter of min_cluster_size, at least 5.
+    """min_samples when the configuration leaves it open: a quarter of min_cluster_size, 5 to 100.
 
     HDBSCAN's own default (min_samples = min_cluster_size) declares a large share of a clinical
-    cohort noise; a smaller value keeps the density estimate smooth without that cost.
+    cohort noise; a smaller value keeps the density estimate smooth without that cost. The ceiling
+    (:data:`MAX_DEFAULT_MIN_SAMPLES`) bounds the core-distance computation in large cohorts.
     """
-    return max(5, min_cluster_size // 4)
+    return max(5, min(min_cluster_size // 4, MAX_DEFAULT_MIN_SAMPLES))
+
+
+def shared_min_samples(sizes: list[int]) -> int:
+    """The one min_samples used for several candidate min_cluster_size values (when not configured).
+
+    :func:`default_min_samples` of the middle candidate: one min_samples lets one HDBSCAN tree serve
+    every candidate (:func:`candidate_fits`). On the quality benchmark (bench/quality.py) the middle
+    candidate matched or beat the smallest one's and each candidate's own value.
+    """
+    ordered = sorted(sizes)
+    return default_min_samples(ordered[len(ordered) // 2])
+
+
+def candidate_fits(embedding: np.ndarray, sizes: list[int], min_samples: int, method: str, epsilon: float) -> dict:
+    """HDBSCAN for each min_cluster_size in ``sizes``, all cut from one single-linkage tree.
+
+    With min_samples shared, the core distances and the minimum spanning tree are computed once
+    (for the smallest size) and every other size re-condenses that tree (:func:`refit_from_tree`;
+    equal to a new fit, tested). At 100,000 participants this is one fit instead of six.
+
+    Returns
+    -------
+    dict of int to hdbscan.HDBSCAN
+    """
+    first = min(sizes)
+    tree = hdbscan_fit(embedding, first, min_samples, method, epsilon)
+    return {size: tree if size == first else refit_from_tree(tree, size, method, epsilon) for size in sizes}
 
 
 def size_ordered(labels: np.ndarray) -> np.ndarray:
@@ -246,36 +307,37 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
     result : ClusterResult
     models : dict
         ``umap`` (clustering embedding), ``umap_2d``, ``hdbscan``: the fitted objects;
-        ``label_order``: HDBSCAN's label → the size-ordered label of ``result``.
+        ``label_order``: HDBSCAN's label → the size-ordered label of ``result``; ``neighbours``:
+        indices (n, n_neighbors) of the neighbour graph (each participant first).
     """
     say = progress or (lambda fraction, message: None)
     n = len(x)
     n_neighbors = min(config.n_neighbors or DEFAULT_N_NEIGHBORS, n - 1)
     say(0.05, f"nearest neighbours (k = {n_neighbors}) of {n} participants")
     knn = neighbour_graph(x, n_neighbors, config.seed)
-    say(0.15, f"UMAP to {config.n_components} dimensions for clustering")
-    embedding, umap_model = umap_embedding(x, knn, config.n_components, config.min_dist, config.seed)
+    if with_display:
+        say(0.15, f"UMAP to {config.n_components} dimensions for clustering and to 2 for display")
+        (embedding, umap_model), (display, display_model) = both_embeddings(x, knn, config)
+    else:
+        say(0.15, f"UMAP to {config.n_components} dimensions for clustering")
+        embedding, umap_model = umap_embedding(x, knn, config.n_components, config.min_dist, config.seed)
+        display, display_model = np.full((n, 2), np.nan, dtype=np.float32), None
     sizes = [config.min_cluster_size] if config.min_cluster_size else candidate_min_cluster_sizes(n)
-    rows, fits = [], {}
-    for k, size in enumerate(sizes):
-        say(0.5 + 0.2 * k / len(sizes), f"HDBSCAN with min_cluster_size {size}")
-        min_samples = config.min_samples or default_min_samples(size)
-        fit = hdbscan_fit(embedding, size, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
-        fits[size] = fit
-        row = selection_row(fit, size, min_samples)
-        if len(sizes) > 1:
-            row["stability"] = split_stability(embedding, fit.labels_, size, min_samples, config, seed=config.seed)
-        rows.append(row)
+    # One min_samples for every candidate, so that one tree serves them all.
+    min_samples = config.min_samples or shared_min_samples(sizes)
+    say(0.5, f"HDBSCAN (min_samples {min_samples}) at min_cluster_size {', '.join(map(str, sizes))}")
+    fits = candidate_fits(embedding, sizes, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
+    rows = [selection_row(fits[size], size, min_samples) for size in sizes]
+    if len(sizes) > 1:
+        say(0.65, "stability of each candidate split under subsampling")
+        stability = split_stabilities(embedding, {size: fit.labels_ for size, fit in fits.items()}, min_samples, config, seed=config.seed)
+        rows = [{**row, "stability": stability[row["min_cluster_size"]]} for row in rows]
     chosen = _choose(rows)
     selection = tuple({**row, "chosen": row["min_cluster_size"] == chosen} for row in rows)
     fit = fits[chosen]
-    if with_display:
-        say(0.75, "UMAP to 2 dimensions for display")
-        display, display_model = umap_embedding(x, knn, 2, DISPLAY_MIN_DIST, config.seed)
-    else:
-        display, display_model = np.full((n, 2), np.nan, dtype=np.float32), None
     result, label_order = _clusters_of(fit, knn[0], embedding, display, n_neighbors, selection, config)
-    return result, {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit, "label_order": label_order}
+    models = {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit, "label_order": label_order, "neighbours": knn[0]}
+    return result, models
 
 
 def _clusters_of(fit, neighbours: np.ndarray, embedding, display, n_neighbors: int, selection: tuple, config) -> tuple[ClusterResult, dict]:
@@ -319,7 +381,7 @@ def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[Clust
     clusters : ClusterResult
         The run's.
     models : dict
-        The run's fitted models (``hdbscan``, ``umap`` with its neighbour graph, ``umap_2d``).
+        The run's fitted models (``hdbscan``, ``neighbours``, ``umap``, ``umap_2d``).
     config : RunConfig
         The run's configuration with the new min_cluster_size, cluster_selection_method and
         cluster_selection_epsilon.
@@ -332,7 +394,7 @@ def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[Clust
     """
     fit = refit_from_tree(models["hdbscan"], config.min_cluster_size, config.cluster_selection_method, config.cluster_selection_epsilon)
     selection = ({**selection_row(fit, config.min_cluster_size, fit.min_samples), "chosen": True},)
-    neighbours = np.asarray(models["umap"].knn_indices)
+    neighbours = np.asarray(models["neighbours"])
     result, label_order = _clusters_of(fit, neighbours, clusters.embedding, clusters.display, clusters.n_neighbors, selection, config)
     return result, {**models, "hdbscan": fit, "label_order": label_order}
 
@@ -383,27 +445,29 @@ def selection_row(fit, size: int, min_samples: int) -> dict:
     }
 
 
-def split_stability(embedding: np.ndarray, labels: np.ndarray, size: int, min_samples: int, config, seed: int) -> float:
+def split_stabilities(embedding: np.ndarray, labels: dict, min_samples: int, config, seed: int) -> dict:
     """How firmly HDBSCAN splits an embedding: median ARI between its labels and re-fits on 80% subsamples.
 
     At most :data:`SPLIT_MAX_POINTS` points are used (min_cluster_size and min_samples scaled to the
-    subsample), so the cost does not grow with the cohort.
+    subsample), so the cost does not grow with the cohort. Each subsample is fitted once and its tree
+    re-cut for every min_cluster_size (:func:`candidate_fits`).
 
     Parameters
     ----------
     embedding : ndarray of shape (n, n_components)
-    labels : ndarray of int, shape (n,)
-        HDBSCAN's labels of the whole embedding.
-    size, min_samples : int
-        The HDBSCAN parameters of ``labels``.
+    labels : dict of int to ndarray of int, shape (n,)
+        min_cluster_size → HDBSCAN's labels of the whole embedding with it.
+    min_samples : int
+        The HDBSCAN min_samples of every entry of ``labels``.
     config : RunConfig
         Supplies the selection method and epsilon.
     seed : int
+        Seeds the subsamples (the same subsamples for every size).
 
     Returns
     -------
-    float
-        Median adjusted Rand index over :data:`SPLIT_SUBSAMPLES` subsamples, in [-1, 1].
+    dict of int to float
+        min_cluster_size → median adjusted Rand index over :data:`SPLIT_SUBSAMPLES` subsamples, in [-1, 1].
     """
     from sklearn.metrics import adjusted_rand_score
 
@@ -411,18 +475,20 @@ def split_stability(embedding: np.ndarray, labels: np.ndarray, size: int, min_sa
     n = len(embedding)
     points = min(int(round(0.8 * n)), int(round(0.8 * SPLIT_MAX_POINTS)))
     share = points / n
-    scores = []
+    scaled = {size: max(2, int(round(size * share))) for size in labels}
+    scores = {size: [] for size in labels}
     for _ in range(SPLIT_SUBSAMPLES):
         rows = np.sort(rng.choice(n, points, replace=False))
-        fit = hdbscan_fit(
+        fits = candidate_fits(
             embedding[rows],
-            max(2, int(round(size * share))),
+            sorted(set(scaled.values())),
             max(1, int(round(min_samples * share))),
             config.cluster_selection_method,
             config.cluster_selection_epsilon,
         )
-        scores.append(adjusted_rand_score(labels[rows], fit.labels_))
-    return float(np.median(scores))
+        for size, full in labels.items():
+            scores[size].append(adjusted_rand_score(full[rows], fits[scaled[size]].labels_))
+    return {size: float(np.median(values)) for size, values in scores.items()}
 
 
 def _choose(rows: list[dict]) -> int:
@@ -436,3 +502,25 @@ def _choose(rows: list[dict]) -> int:
     if not scored:
         return max(rows, key=lambda r: (r["n_biotypes"], r["min_cluster_size"]))["min_cluster_size"]
     return max(scored, key=lambda r: (round(r["dbcv"] + r.get("stability", 0.0), 6), r["min_cluster_size"]))["min_cluster_size"]
+
+
+def compile_ahead() -> float:
+    """Run the numba-compiled code of a run once, on 300 random points, so that later runs start warm.
+
+    A new Python process pays ~40 s of numba compilation on its first nearest-neighbour search and
+    UMAP fit (umap-learn and pynndescent compile on first use); the dashboard calls this in a
+    background thread when its server starts. No data of anyone is involved.
+
+    Returns
+    -------
+    float
+        Seconds it took.
+    """
+    import time
+
+    from analysis.config import RunConfig
+
+    started = time.perf_counter()
+    x = np.random.default_rng(0).normal(size=(300, 8))
+    find_biotypes(x, RunConfig(seed=0, min_cluster_size=30))
+    return time.perf_counter() - started

@@ -46,8 +46,8 @@ def split_levels(result, sizes: list[int] | None = None) -> pd.DataFrame:
     Parameters
     ----------
     result : analysis.biotypes.RunResult
-        Must hold its HDBSCAN fit (``models["hdbscan"]``) and its clustering UMAP (``models["umap"]``,
-        whose neighbour graph the agreement check uses).
+        Must hold its HDBSCAN fit (``models["hdbscan"]``) and its neighbour graph (``models["neighbours"]``,
+        which the agreement check uses).
     sizes : list of int, optional
         min_cluster_size values; default :func:`split_sizes`.
 
@@ -58,7 +58,7 @@ def split_levels(result, sizes: list[int] | None = None) -> pd.DataFrame:
         0-based size-ordered biotypes, -1 for noise. The run's own size reproduces ``result.clusters.labels``.
     """
     fit = result.models["hdbscan"]
-    neighbours = np.asarray(result.models["umap"].knn_indices)
+    neighbours = np.asarray(result.models["neighbours"])
     config = result.config
     columns = {}
     for size in sizes or split_sizes(result):

@@ -74,7 +74,9 @@ def subsample_stability(x: np.ndarray, labels: np.ndarray, config, n_resamples: 
     sub_config = config.with_(min_cluster_size=max(2, int(round(config.min_cluster_size * SUBSAMPLE_FRACTION))))
     say = progress or (lambda fraction, message: None)
     results = []
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_recluster)(x[rows], sub_config, k) for k, rows in enumerate(subsets))
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator", max_nbytes=None)(
+        delayed(_recluster)(x[rows], sub_config, k) for k, rows in enumerate(subsets)
+    )
     for k, labels_k in enumerate(jobs):
         results.append(labels_k)
         say((k + 1) / n_resamples, f"stability: {k + 1} of {n_resamples} subsamples re-clustered")

@@ -1,7 +1,9 @@
 """Parameter sweep: what the biotypes look like over a grid of n_neighbors × min_cluster_size.
 
-For each n_neighbors the neighbour graph and the UMAP embedding are computed once; every
-min_cluster_size then only re-runs HDBSCAN on that embedding. Stability per cell is measured on the
+For each n_neighbors the neighbour graph and the UMAP embedding are computed once, and one HDBSCAN
+tree of that embedding is cut at every min_cluster_size (min_samples shared, as in a run). The
+n_neighbors columns are independent and run side by side in worker processes for large cohorts (or
+on a Dask cluster, :mod:`analysis.parallel`). Stability per cell is measured on the
 embedding (HDBSCAN on random 80% subsamples of the embedded points, ARI against the cell's own
 labels on the same points): it says how firmly HDBSCAN splits that embedding, not how stable the
 embedding itself is (that is :mod:`analysis.stability`, which re-embeds and costs far more).
@@ -11,17 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from analysis.clustering import (
     agreed_labels,
-    default_min_samples,
-    hdbscan_fit,
+    candidate_fits,
     neighbour_agreement,
     neighbour_graph,
     selection_row,
-    split_stability,
+    shared_min_samples,
+    split_stabilities,
     umap_embedding,
 )
+from analysis.parallel import parallel_workers
 
 
 def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_cluster_size_grid: list[int], progress=None) -> pd.DataFrame:
@@ -31,7 +35,7 @@ def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_clus
     ----------
     x : ndarray of shape (n, n_features)
     config : RunConfig
-        Supplies n_components, min_dist, min_samples (None: a quarter of min_cluster_size), the
+        Supplies n_components, min_dist, min_samples (None: :func:`analysis.clustering.shared_min_samples` of the grid's sizes), the
         selection method, epsilon and the seed.
     n_neighbors_grid, min_cluster_size_grid : list of int
     progress : callable(fraction, message), optional
@@ -44,24 +48,42 @@ def parameter_sweep(x: np.ndarray, config, n_neighbors_grid: list[int], min_clus
         own labels) and ``stability`` (median ARI over subsamples, see above).
     """
     say = progress or (lambda fraction, message: None)
+    grid = list(dict.fromkeys(min(k, len(x) - 1) for k in n_neighbors_grid))
+    say(0.0, f"UMAP with n_neighbors {', '.join(map(str, grid))}")
+    columns = Parallel(n_jobs=parallel_workers(len(x)), return_as="generator", max_nbytes=None)(
+        delayed(sweep_column)(x, config, k, min_cluster_size_grid) for k in grid
+    )
     rows = []
-    for i, k in enumerate(n_neighbors_grid):
-        say(i / len(n_neighbors_grid), f"UMAP with n_neighbors {k}")
-        k = min(k, len(x) - 1)
-        knn = neighbour_graph(x, k, config.seed)
-        embedding, _ = umap_embedding(x, knn, config.n_components, config.min_dist, config.seed)
-        for m in min_cluster_size_grid:
-            min_samples = config.min_samples or default_min_samples(m)
-            fit = hdbscan_fit(embedding, m, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
-            labels = agreed_labels(fit.labels_, neighbour_agreement(fit.labels_, knn[0]), config.neighbour_agreement)
-            row = selection_row(fit, m, min_samples)
-            kept = np.unique(labels[labels >= 0])
-            row.update(n_biotypes=len(kept), noise_fraction=float((labels < 0).mean()))
-            rows.append(
-                {"n_neighbors": k, **row, "stability": split_stability(embedding, fit.labels_, m, min_samples, config, seed=config.seed)}
-            )
-    say(1.0, "sweep done")
+    for i, (k, column) in enumerate(zip(grid, columns, strict=True)):
+        rows.extend(column)
+        say((i + 1) / len(grid), f"sweep: n_neighbors {k} done ({i + 1} of {len(grid)})")
     return pd.DataFrame(rows)
+
+
+def sweep_column(x: np.ndarray, config, n_neighbors: int, min_cluster_size_grid: list[int]) -> list[dict]:
+    """The sweep's rows for one n_neighbors: one neighbour graph and embedding, one HDBSCAN tree cut at every size.
+
+    Independent of the other columns (seeded), so columns can run in separate processes.
+
+    Returns
+    -------
+    list of dict
+        One row per min_cluster_size, as :func:`parameter_sweep` describes.
+    """
+    knn = neighbour_graph(x, n_neighbors, config.seed)
+    embedding, _ = umap_embedding(x, knn, config.n_components, config.min_dist, config.seed)
+    min_samples = config.min_samples or shared_min_samples(min_cluster_size_grid)
+    fits = candidate_fits(embedding, min_cluster_size_grid, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
+    stability = split_stabilities(embedding, {m: fit.labels_ for m, fit in fits.items()}, min_samples, config, seed=config.seed)
+    rows = []
+    for m in min_cluster_size_grid:
+        fit = fits[m]
+        labels = agreed_labels(fit.labels_, neighbour_agreement(fit.labels_, knn[0]), config.neighbour_agreement)
+        row = selection_row(fit, m, min_samples)
+        kept = np.unique(labels[labels >= 0])
+        row.update(n_biotypes=len(kept), noise_fraction=float((labels < 0).mean()))
+        rows.append({"n_neighbors": n_neighbors, **row, "stability": stability[m]})
+    return rows
 
 
 #: n_neighbors values of the sweep (those below the number of participants are used).

@@ -12,7 +12,8 @@ a user pays it), one after the other, ``--repeats`` times:
   split stability over six candidates), neighbour-agreement check, profiles, audits, importance and
   every output file.
 
-Prints per way the median wall time of the whole process, its peak memory, the adjusted Rand index
+Prints per way the median wall time of the whole process, its peak memory (summed over the process
+and the worker processes it starts, sampled from /proc), the adjusted Rand index
 against the planted clusters (noise as its own group) and the noise share; then the ratio of the medians.
 Asserts nothing.
 """
@@ -31,10 +32,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from process_memory import TreeMemory  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 BY_HAND = """
-import resource, sys
+import sys
 import hdbscan, numpy as np, pandas as pd, umap
 from sklearn.preprocessing import StandardScaler
 frame = pd.read_csv(sys.argv[1])
@@ -43,14 +47,12 @@ embedding = umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, random_state
 labels = hdbscan.HDBSCAN(min_cluster_size=max(5, len(x) // 100)).fit_predict(embedding)
 display = umap.UMAP(n_neighbors=15, n_components=2, random_state=0).fit_transform(x)
 pd.DataFrame({"participant_id": frame["participant_id"], "biotype": labels}).to_csv(sys.argv[2], index=False)
-print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 PROJECT = """
-import resource, sys
+import sys
 from analysis.cli import main
 code = main(["cluster", "--participants", sys.argv[1], "--out", sys.argv[2]])
-print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 sys.exit(code)
 """
 
@@ -69,14 +71,17 @@ def write_cohort(n: int, features: int, folder: Path, seed: int = 0) -> pd.Serie
 
 
 def run_child(code: str, participants: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (GB) of a fresh process running ``code``."""
+    """Wall seconds and peak memory (GB, the process and its worker processes together) of a fresh process running ``code``."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, str(participants), str(out)], cwd=ROOT, capture_output=True, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(participants), str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    with TreeMemory(child.pid) as memory:
+        stdout, stderr = child.communicate()
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(done.stdout[-2000:] + done.stderr[-4000:])
-    peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK_KB"))
-    return seconds, peak / 1024**2
+    if child.returncode != 0:
+        raise RuntimeError(stdout[-2000:] + stderr[-4000:])
+    return seconds, memory.peak_gb
 
 
 def quality(assignments: Path, truth: pd.Series) -> tuple[float, float]:

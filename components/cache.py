@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
 from typing import TypeVar
@@ -16,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.biotypes import RunResult, recut, renamed, run_biotypes, with_groups, with_stability
+from analysis.clustering import compile_ahead
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.config import RunConfig
 from analysis.export import synthetic_cohort_files, write_run
@@ -23,6 +25,19 @@ from analysis.validation import ValidationReport, validation_report
 from components import state
 
 T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False)
+def compiling_in_background() -> threading.Thread:
+    """Start compiling UMAP's and pynndescent's numba code once per server process (a daemon thread).
+
+    The first nearest-neighbour search and UMAP fit in a process cost ~40 s of compilation; started
+    when the first page is drawn, it is done by the time a researcher has loaded a cohort and set a
+    run up, and their first "Compute biotypes" runs warm.
+    """
+    thread = threading.Thread(target=compile_ahead, name="compile-numba", daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading and checking the cohort files...")
@@ -76,6 +91,13 @@ def run_for(cohort: Cohort, config: RunConfig, progress=None) -> RunResult:
     if key in runs:
         st.session_state[state.CURRENT_RUN] = key
         return runs[key]
+    compilation = compiling_in_background()
+    if compilation.is_alive():
+        if progress:
+            progress(0.0, "waiting for UMAP's code to finish compiling (once per server start)")
+        # The run starts after the background compilation, never alongside it: one dashboard run made
+        # alongside it (under heavy load) differed from the command line's; alone they are identical.
+        compilation.join()
     return _keep(key, run_biotypes(cohort, config, progress))
 
 

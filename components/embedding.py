@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.biotypes import RunResult
+from analysis.density import DENSITY_FROM_POINTS, map_density, map_sample
 from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.stability import Stability
 
@@ -16,6 +17,8 @@ BIOTYPE_COLOURS = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC9
 NOISE_COLOUR = "#C8C8C8"
 #: Custom groups, when compared with biotypes: dark colours outside the biotype palette.
 GROUP_COLOURS = ("#1B1B1B", "#5B3A8E", "#0B6E6E", "#8C4A12")
+#: Participants drawn over the density view of a very large cohort, unless the page asks otherwise.
+DEFAULT_SAMPLE_POINTS = 20_000
 
 
 def biotype_colour(biotype: int) -> str:
@@ -25,8 +28,10 @@ def biotype_colour(biotype: int) -> str:
     return NOISE_COLOUR if biotype < 0 else BIOTYPE_COLOURS[(biotype - 1) % len(BIOTYPE_COLOURS)]
 
 
-def embedding_figure(assignments: pd.DataFrame, colour: pd.Series | None = None, colour_name: str = "biotype") -> go.Figure:
-    """WebGL scatter of the clustered participants on the 2-D UMAP.
+def embedding_figure(
+    assignments: pd.DataFrame, colour: pd.Series | None = None, colour_name: str = "biotype", sample_points: int = DEFAULT_SAMPLE_POINTS
+) -> go.Figure:
+    """WebGL scatter of the clustered participants on the 2-D UMAP; a density view for very large cohorts.
 
     Parameters
     ----------
@@ -37,35 +42,45 @@ def embedding_figure(assignments: pd.DataFrame, colour: pd.Series | None = None,
         None colours by biotype (one trace per biotype, noise last, in grey).
     colour_name : str
         Legend and hover label of ``colour``.
+    sample_points : int
+        With more than :data:`analysis.density.DENSITY_FROM_POINTS` participants: how many of them
+        (a seeded random sample) are drawn over the density; 0 draws the density alone.
 
     Returns
     -------
     go.Figure
         One Scattergl trace per biotype or level (or a single trace for a numeric colour); hover
-        shows the participant id, biotype, membership probability and outlier score.
+        shows the participant id, biotype, membership probability and outlier score. Legend counts
+        are of all participants, also when only a sample is drawn. With more than
+        ``DENSITY_FROM_POINTS`` participants, a first Heatmap trace of participants per cell.
     """
     shown = assignments[assignments["included"]]
+    values = None if colour is None else colour.loc[shown.index]
     fig = go.Figure()
+    totals = shown["biotype"].value_counts() if values is None else values.fillna("(missing)").astype(str).value_counts()
+    if len(shown) > DENSITY_FROM_POINTS:
+        fig.add_trace(_density(shown))
+        shown = shown.iloc[map_sample(len(shown), sample_points)]
+        values = None if values is None else values.loc[shown.index]
     hover = "%{customdata[0]}<br>%{customdata[1]}<br>membership %{customdata[2]:.2f} · outlier %{customdata[3]:.2f}"
-    if colour is None:
+    if values is None:
         for biotype, rows in sorted(shown.groupby("biotype"), key=lambda item: (item[0] < 0, item[0])):
-            fig.add_trace(_points(rows, f"{rows['biotype_name'].iloc[0]} (n={len(rows)})", hover, color=biotype_colour(int(biotype))))
-    else:
-        values = colour.loc[shown.index]
-        if pd.api.types.is_numeric_dtype(values):
-            fig.add_trace(
-                _points(
-                    shown,
-                    colour_name,
-                    hover + f"<br>{colour_name} %{{marker.color:.3g}}",
-                    color=values.to_numpy(dtype=float),
-                    colorscale="Viridis",
-                    colorbar=dict(title=colour_name),
-                )
+            name = f"{rows['biotype_name'].iloc[0]} (n={totals[biotype]:,})"
+            fig.add_trace(_points(rows, name, hover, color=biotype_colour(int(biotype))))
+    elif pd.api.types.is_numeric_dtype(values):
+        fig.add_trace(
+            _points(
+                shown,
+                colour_name,
+                hover + f"<br>{colour_name} %{{marker.color:.3g}}",
+                color=values.to_numpy(dtype=float),
+                colorscale="Viridis",
+                colorbar=dict(title=colour_name),
             )
-        else:
-            for level, rows in shown.groupby(values.fillna("(missing)").astype(str)):
-                fig.add_trace(_points(rows, f"{colour_name} = {level} (n={len(rows)})", hover))
+        )
+    else:
+        for level, rows in shown.groupby(values.fillna("(missing)").astype(str)):
+            fig.add_trace(_points(rows, f"{colour_name} = {level} (n={totals[level]:,})", hover))
     fig.update_layout(
         xaxis=dict(title="UMAP 1", showticklabels=False),
         yaxis=dict(title="UMAP 2", showticklabels=False),
@@ -75,6 +90,45 @@ def embedding_figure(assignments: pd.DataFrame, colour: pd.Series | None = None,
         dragmode="lasso",
     )
     return fig
+
+
+def _density(shown: pd.DataFrame) -> go.Heatmap:
+    """Participants per map cell, shaded on a log scale (empty cells left blank)."""
+    grid = map_density(shown["umap_1"].to_numpy(), shown["umap_2"].to_numpy())
+    counts = grid.counts
+    shade = np.where(counts > 0, np.log10(np.maximum(counts, 1)), np.nan).astype(np.float32)
+    return go.Heatmap(
+        x=grid.x_centres.astype(np.float32),
+        y=grid.y_centres.astype(np.float32),
+        z=shade,
+        customdata=counts,
+        colorscale="Greys",
+        showscale=False,
+        name=f"all {int(counts.sum()):,} participants (density)",
+        showlegend=True,
+        hovertemplate="%{customdata} participants<extra></extra>",
+    )
+
+
+def sample_points_control(assignments: pd.DataFrame, key: str) -> int:
+    """How many participants to draw over the density view; shown only when the map is a density.
+
+    Returns
+    -------
+    int
+        The choice, or :data:`DEFAULT_SAMPLE_POINTS` when every participant is drawn anyway.
+    """
+    if int(assignments["included"].sum()) <= DENSITY_FROM_POINTS:
+        return DEFAULT_SAMPLE_POINTS
+    return st.select_slider(
+        "Participants drawn over the density",
+        options=[0, 5_000, DEFAULT_SAMPLE_POINTS, 50_000],
+        value=DEFAULT_SAMPLE_POINTS,
+        key=key,
+        help=f"Above {DENSITY_FROM_POINTS:,} participants the map shows how many fall in each cell (grey, log scale) "
+        "and a seeded random sample of participants in their biotype's colour; legend counts are of everyone. "
+        "A lasso selects among the drawn participants only.",
+    )
 
 
 def assigned_figure(reference: pd.DataFrame, assigned: pd.DataFrame) -> go.Figure:
@@ -120,8 +174,16 @@ def assigned_figure(reference: pd.DataFrame, assigned: pd.DataFrame) -> go.Figur
 
 
 def _points(rows: pd.DataFrame, name: str, hover: str, **marker) -> go.Scattergl:
+    # Short biotype labels and two decimals keep the figure sent to the browser small (under 10 MB at
+    # 100,000 points); the full names are in the legend.
+    biotype = rows["biotype"].to_numpy(dtype=np.int64)
     custom = np.column_stack(
-        [rows["participant_id"].astype(str), rows["biotype_name"].astype(str), rows["membership_probability"], rows["outlier_score"]]
+        [
+            rows["participant_id"].astype(str),
+            np.where(biotype < 0, "no biotype", np.char.add("B", biotype.astype(str))),
+            rows["membership_probability"].round(2),
+            rows["outlier_score"].round(2),
+        ]
     )
     return go.Scattergl(
         x=rows["umap_1"].to_numpy(np.float32),

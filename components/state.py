@@ -75,6 +75,8 @@ BIOTYPES_NAMING_FORM = "biotypes_naming_form"
 BIOTYPES_NAME_PREFIX = "biotypes_name_"
 BIOTYPES_SAVE_NAMES = "biotypes_save_names"
 BIOTYPES_MAP = "biotypes_map"
+#: Participants drawn over the density view of a very large cohort.
+BIOTYPES_SAMPLE = "biotypes_sample_points"
 BIOTYPES_SWEEP_RUN = "biotypes_sweep_run"
 BIOTYPES_SWEEP_METRIC = "biotypes_sweep_metric"
 BIOTYPES_SWEEP_MAP = "biotypes_sweep_map"

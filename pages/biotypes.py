@@ -7,7 +7,7 @@ from analysis.errors import CohortError
 from analysis.splits import split_view
 from analysis.sweep import run_sweep
 from components import cache, state
-from components.embedding import embedding_figure, render_run_summary, selection_table, sizes_figure
+from components.embedding import embedding_figure, render_run_summary, sample_points_control, selection_table, sizes_figure
 from components.naming import render_naming_form
 from components.run_form import render_run_form
 from components.run_tools import progress_bar, render_group_tools, render_recut_form, render_stability
@@ -62,9 +62,10 @@ elif colour_by == "stability":
     colour = participant_stability(result).reindex(cohort.participants.index).set_axis(assignments.index)
 else:
     colour = cohort.participants[colour_by].set_axis(assignments.index)
+sample_points = sample_points_control(assignments, state.BIOTYPES_SAMPLE)
 left, right = st.columns([3, 1])
 event = left.plotly_chart(
-    embedding_figure(assignments, colour, colour_by),
+    embedding_figure(assignments, colour, colour_by, sample_points),
     width="stretch",
     on_select="rerun",
     selection_mode=("lasso", "box"),

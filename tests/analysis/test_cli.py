@@ -185,3 +185,16 @@ def test_every_bad_modality_case_gives_exit_2_and_one_error_line(case, generated
     assert err.startswith("error: ")
     assert err.count("\n") == 1
     assert expected in err
+
+
+def test_an_unreachable_dask_scheduler_is_one_error_line(generated, tmp_path, capsys, monkeypatch):
+    from analysis import parallel
+
+    monkeypatch.setattr(parallel, "SCHEDULER_TIMEOUT_S", 2)
+    code = main(
+        ["cluster", "--participants", str(generated / "participants.csv"), "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: no Dask scheduler answers at tcp://127.0.0.1:9 in --scheduler: start the cluster or fix the address"]
+    assert not (tmp_path / "assignments.csv").exists()

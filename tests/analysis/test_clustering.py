@@ -5,12 +5,18 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
+from analysis import parallel
 from analysis.clustering import (
     agreed_labels,
+    both_embeddings,
+    candidate_fits,
     candidate_min_cluster_sizes,
     default_min_samples,
     find_biotypes,
+    hdbscan_fit,
     neighbour_agreement,
+    neighbour_graph,
+    shared_min_samples,
     size_ordered,
 )
 from analysis.config import RunConfig
@@ -32,7 +38,8 @@ def test_planted_clusters_are_recovered(warm_umap, blobs):
     assert (np.bincount(result.labels[clustered]) == sorted(np.bincount(result.labels[clustered]), reverse=True)).all()
     assert result.display.shape == (300, 2)
     assert result.embedding.shape == (300, 5)
-    assert set(models) == {"umap", "umap_2d", "hdbscan", "label_order"}
+    assert set(models) == {"umap", "umap_2d", "hdbscan", "label_order", "neighbours"}
+    assert models["neighbours"].shape == (300, result.n_neighbors) and (models["neighbours"][:, 0] == np.arange(300)).all()
     assert sum(row["chosen"] for row in result.selection) == 1
     assert ((0 <= result.probabilities) & (result.probabilities <= 1)).all()
 
@@ -54,6 +61,50 @@ def test_helpers():
     assert candidate_min_cluster_sizes(100) == [5, 8, 12]
     assert default_min_samples(80) == 20
     assert default_min_samples(10) == 5
+    assert default_min_samples(12_000) == 100  # capped: core distances over 3,000 neighbours cost GBs
+
+
+@pytest.mark.parametrize(("method", "epsilon"), [("eom", 0.0), ("leaf", 0.0), ("eom", 0.8)])
+def test_candidates_cut_from_one_tree_equal_their_own_fits(blobs, method, epsilon):
+    embedding = blobs[0][:, :3]
+    fits = candidate_fits(embedding, [30, 8, 60], 6, method, epsilon)
+    assert sorted(fits) == [8, 30, 60]
+    for size, fit in fits.items():
+        own = hdbscan_fit(embedding, size, 6, method, epsilon)
+        assert np.array_equal(fit.labels_, own.labels_), size
+        assert np.allclose(fit.probabilities_, own.probabilities_)
+        assert fit.relative_validity_ == pytest.approx(own.relative_validity_)
+
+
+def test_candidates_share_one_min_samples_and_the_resolved_configuration_reproduces_the_run(warm_umap, blobs):
+    x, _ = blobs
+    automatic, _ = find_biotypes(x, RunConfig(seed=1))
+    sizes = candidate_min_cluster_sizes(len(x))
+    assert (
+        {row["min_samples"] for row in automatic.selection} == {shared_min_samples(sizes)} == {default_min_samples(sizes[len(sizes) // 2])}
+    )
+    resolved = RunConfig(seed=1, min_cluster_size=automatic.min_cluster_size, min_samples=automatic.min_samples)
+    again, _ = find_biotypes(x, resolved)
+    assert np.array_equal(again.labels, automatic.labels)
+    assert np.array_equal(again.probabilities, automatic.probabilities)
+
+
+def test_embeddings_in_worker_processes_equal_those_fitted_here(warm_umap, monkeypatch):
+    # 5,000 x 30: inputs over joblib's 1 MB memory-map threshold (read-only maps once broke
+    # umap-learn in the workers)
+    x, _ = make_blobs(n_samples=5000, n_features=30, centers=4, random_state=0)
+    config = RunConfig(seed=3)
+    knn = neighbour_graph(x, 15, config.seed)
+    assert x.nbytes > 2**20
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_PARTICIPANTS", 10_000)
+    here = both_embeddings(x, knn, config)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_PARTICIPANTS", 0)
+    assert parallel.parallel_workers(len(x)) == 2
+    workers = both_embeddings(x, knn, config)
+    for (mine, _), (theirs, model) in zip(here, workers, strict=True):
+        assert mine.tobytes() == theirs.tobytes()
+        assert model.embedding_.shape == mine.shape
+    assert [e.shape[1] for e, _ in workers] == [config.n_components, 2]
 
 
 def test_neighbour_agreement_counts_other_points_only():

@@ -80,7 +80,8 @@ def test_recut_equals_a_full_run_with_its_configuration(clinical_cohort, clinica
 
     run = clinical_run
     found = set()
-    for size, method, epsilon in ((max(5, run.clusters.min_cluster_size // 3), "eom", 0.0), (run.clusters.min_cluster_size, "leaf", 0.2)):
+    smaller = max(5, run.clusters.min_cluster_size // 3)
+    for size, method, epsilon in ((smaller, "eom", 0.0), (smaller, "leaf", 0.2)):
         cut = recut(run, clinical_cohort, size, method, epsilon)
         assert cut.config.min_cluster_size == size and cut.config.min_samples == run.config.min_samples
         assert cut.clusters.embedding is run.clusters.embedding and cut.fused is run.fused  # nothing re-embedded
@@ -93,4 +94,4 @@ def test_recut_equals_a_full_run_with_its_configuration(clinical_cohort, clinica
         for name in ours:
             if name != "run.json":
                 assert ours[name] == theirs[name], name
-    assert len(found) == 2  # the leaf cut finds other biotypes than the eom one (6 vs 4 here)
+    assert len(found) == 2  # the leaf cut finds other biotypes than the eom one (more than 4 here)

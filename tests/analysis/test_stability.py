@@ -39,3 +39,13 @@ def test_measuring_a_finished_run_equals_configuring_it(clinical_cohort, clinica
     assert per.index.equals(clinical_run.fused.included)
     assert np.array_equal(per.to_numpy(), measured.stability.participant, equal_nan=True)
     assert participant_stability(clinical_run).isna().all()
+
+
+def test_resamples_in_two_worker_processes_equal_those_run_here(warm_umap):
+    x, _ = make_blobs(n_samples=[90, 60], n_features=5, cluster_std=1.0, random_state=1)
+    result, _ = find_biotypes(x, RunConfig(seed=0))
+    config = RunConfig(seed=0, n_neighbors=result.n_neighbors, min_cluster_size=result.min_cluster_size, min_samples=result.min_samples)
+    here = subsample_stability(x, result.labels, config, n_resamples=2, n_jobs=1)
+    workers = subsample_stability(x, result.labels, config, n_resamples=2, n_jobs=2)
+    assert here.jaccard.equals(workers.jaccard)
+    assert np.array_equal(here.participant, workers.participant, equal_nan=True)

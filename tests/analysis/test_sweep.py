@@ -16,3 +16,16 @@ def test_grid_cells_and_figures(warm_umap):
     assert (good["stability"] > 0.9).all()
     assert (good["dbcv"] > 0.5).all()
     assert (table[table["min_cluster_size"] == 150]["n_biotypes"] <= 1).all()
+
+
+def test_the_runs_column_of_the_sweep_repeats_its_candidates(warm_umap):
+    import pytest
+
+    from analysis.clustering import candidate_min_cluster_sizes, find_biotypes
+
+    x, _ = make_blobs(n_samples=[100, 80, 60], n_features=5, cluster_std=0.8, random_state=1)
+    run, _ = find_biotypes(x, RunConfig(seed=0))
+    table = parameter_sweep(x, RunConfig(seed=0), [run.n_neighbors], candidate_min_cluster_sizes(len(x)))
+    for row, cell in zip(run.selection, table.itertuples(), strict=True):
+        assert (cell.min_cluster_size, cell.min_samples) == (row["min_cluster_size"], row["min_samples"])
+        assert cell.dbcv == pytest.approx(row["dbcv"], nan_ok=True) and cell.stability == pytest.approx(row["stability"])

@@ -135,3 +135,46 @@ def test_category_bars_stack_each_levels_share_per_biotype():
     assert list(fig.data[0].x) == ["B1", "B2"]
     assert fig.data[0].customdata[0][0] == 30 and fig.data[0].customdata[0][1] == 40
     assert "q = 0.0002" in fig.layout.title.text
+
+
+def large_assignments(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    biotype = rng.integers(-1, 4, n)
+    biotype[biotype == 0] = 1
+    names = np.where(biotype < 0, "noise", np.char.add("B", biotype.astype(str)) + " · high pain_distress · low hrv_rmssd_ms_mean")
+    return pd.DataFrame(
+        {
+            "participant_id": [f"sub-{i:06d}" for i in range(n)],
+            "biotype": biotype,
+            "biotype_name": names,
+            "membership_probability": rng.uniform(0, 1, n),
+            "outlier_score": rng.uniform(0, 1, n),
+            "umap_1": rng.normal(size=n),
+            "umap_2": rng.normal(size=n),
+            "included": True,
+        }
+    )
+
+
+def test_map_of_100k_participants_draws_every_point_in_under_10_mb():
+    a = large_assignments(100_000)
+    fig = embedding_figure(a)
+    assert sum(len(t.x) for t in fig.data) == 100_000 and all(t.type == "scattergl" for t in fig.data)
+    assert len(fig.to_json()) < 10 * 2**20
+
+
+def test_map_of_500k_participants_is_a_density_with_a_sample_and_full_counts():
+    from analysis.density import DENSITY_FROM_POINTS
+
+    a = large_assignments(500_000)
+    assert len(a) > DENSITY_FROM_POINTS
+    fig = embedding_figure(a, sample_points=5000)
+    density, *points = fig.data
+    assert density.type == "heatmap" and np.asarray(density.customdata).sum() == 500_000
+    assert sum(len(t.x) for t in points) == 5000
+    counts = a["biotype"].value_counts()
+    for trace in points:
+        biotype = -1 if trace.name.startswith("noise") else int(trace.name[1])
+        assert trace.name.endswith(f"(n={counts[biotype]:,})")  # legend counts all participants, not the sample
+    assert len(fig.to_json()) < 2 * 2**20
+    assert [t.type for t in embedding_figure(a, sample_points=0).data] == ["heatmap"]

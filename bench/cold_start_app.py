@@ -1,0 +1,53 @@
+"""First "Compute biotypes" in a freshly started dashboard, in a real browser (Debian's chromium).
+
+    python bench/cold_start_app.py [--wait 60 0]
+
+For each ``--wait`` value a new ``streamlit run app.py`` is started (a new server process, so
+numba's compilation is not done yet), the app is opened, and after that many seconds the sample
+cohort is loaded and the default run computed; the time from the click on "Compute biotypes" to the
+run's table on the page is printed. The server compiles UMAP's code in a background thread from the
+first page view (components.cache.compiling_in_background). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.e2e.server import browser_page, served_app  # noqa: E402
+
+
+def first_compute_seconds(wait: float) -> float:
+    """Seconds from the click on Compute biotypes to the run shown, ``wait`` s after the app was opened."""
+    with served_app() as url, browser_page(width=1440, height=1200) as page:
+        page.goto(url)
+        page.get_by_role("button", name="Load sample cohort").wait_for(timeout=120_000)
+        time.sleep(wait)
+        page.get_by_role("button", name="Load sample cohort").click(timeout=180_000)
+        page.get_by_text("Problems found", exact=True).wait_for(timeout=180_000)
+        page.get_by_role("link", name="Biotypes", exact=True).click()
+        button = page.get_by_role("button", name="Compute biotypes")
+        button.wait_for(timeout=60_000)
+        started = time.perf_counter()
+        button.click()
+        page.get_by_text("min_cluster_size candidates").wait_for(timeout=600_000)
+        seconds = time.perf_counter() - started
+        if page.locator('[data-testid="stException"]').count():
+            raise RuntimeError("the page shows an exception")
+        return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wait", type=float, nargs="+", default=[60.0, 0.0])
+    args = parser.parse_args()
+    for wait in args.wait:
+        print(f"app open {wait:.0f} s before loading: first Compute biotypes took {first_compute_seconds(wait):.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Growth curve: time and peak memory of every step of ``python -m analysis cluster`` as N grows.
+
+    python bench/growth.py [--n 1000 10000 100000] [--features 50] [--stability 0]
+
+For each N a planted 8-cluster mixture of N x F features (as bench/scale.py writes it) is clustered
+by the command line in a fresh process. The parent reads the command's progress lines as they come
+and splits the run into steps at them:
+
+- start: interpreter and imports, up to "reading the files";
+- load: reading and validating the CSV;
+- preprocess: features, imputation, scaling, fusion;
+- knn: the nearest-neighbour graph;
+- embed: both UMAP fits (clustering and display);
+- cluster: HDBSCAN over the min_cluster_size candidates, split stability, neighbour agreement;
+- profile: profiles, audits, importance;
+- stability: ``--stability K`` resamples (re-embedding 80% subsamples; 0 skips it);
+- write: output files until the process ends.
+
+Peak memory is the summed RSS of the process and its worker processes during the step (sampled
+every 0.2 s from /proc). Then, per step, the exponent b of time ~ a * N**b fitted by least squares on
+log-log over the N measured (steps under 0.5 s at every N are left out: their exponent is noise).
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from process_memory import TreeMemory  # noqa: E402
+from scale import ROOT, write_cohort  # noqa: E402
+
+#: Progress message prefix → the step it starts.
+STEP_STARTS = (
+    ("reading the files", "load"),
+    ("building features", "preprocess"),
+    ("nearest neighbours", "knn"),
+    ("UMAP to", "embed"),
+    ("HDBSCAN", "cluster"),
+    ("profiling biotypes", "profile"),
+    ("stability:", "stability"),
+    ("done", "write"),
+)
+STEPS = ("start", "load", "preprocess", "knn", "embed", "cluster", "profile", "stability", "write")
+
+
+def step_of(line: str) -> str | None:
+    """The step a progress line starts, or None."""
+    message = line.split("] ", 1)[-1]
+    return next((step for prefix, step in STEP_STARTS if message.startswith(prefix)), None)
+
+
+def measure(n: int, features: int, resamples: int) -> dict[str, tuple[float, float]]:
+    """Step → (seconds, peak GB) of one fresh-process run of the command line on N participants."""
+    with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
+        folder = Path(tmp)
+        write_cohort(n, features, folder)
+        (folder / "config.json").write_text(json.dumps({"stability_resamples": resamples}))
+        command = [sys.executable, "-u", "-m", "analysis", "cluster", "--participants", str(folder / "participants.csv")]
+        command += ["--config", str(folder / "config.json"), "--out", str(folder / "out")]
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seconds, current, last = {}, "start", started
+        with TreeMemory(child.pid) as memory:
+            memory.mark("start")
+            tail = []
+            for line in child.stdout:
+                tail = (tail + [line])[-40:]
+                step = step_of(line)
+                if step is not None and step != current:
+                    now = time.perf_counter()
+                    seconds[current] = seconds.get(current, 0.0) + now - last
+                    memory.mark(step)
+                    current, last = step, now
+            child.wait()
+        seconds[current] = seconds.get(current, 0.0) + time.perf_counter() - last
+        if child.returncode != 0:
+            raise RuntimeError("".join(tail))
+    return {step: (seconds[step], memory.steps.get(step, float("nan"))) for step in seconds}
+
+
+def exponent(ns: list[int], times: list[float]) -> float:
+    """Least-squares slope of log(time) against log(N)."""
+    return float(np.polyfit(np.log(ns), np.log(times), 1)[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--features", type=int, default=50)
+    parser.add_argument("--stability", type=int, default=0, help="stability resamples (0: skip the step)")
+    args = parser.parse_args()
+    runs = {}
+    for n in args.n:
+        runs[n] = measure(n, args.features, args.stability)
+        total = sum(s for s, _ in runs[n].values())
+        print(f"N={n}: {total:.1f} s, peak {max(m for _, m in runs[n].values()):.2f} GB", flush=True)
+    steps = [s for s in STEPS if any(s in r for r in runs.values())]
+    print(f"\n{'step':<11}" + "".join(f"{f'N={n}':>22}" for n in args.n) + f"{'exponent':>10}")
+    for step in steps:
+        cells, times = [], []
+        for n in args.n:
+            seconds, gb = runs[n].get(step, (float("nan"), float("nan")))
+            cells.append(f"{seconds:>10.1f} s {gb:>6.2f} GB")
+            times.append(seconds)
+        fit = exponent(args.n, times) if len(args.n) > 1 and max(times) >= 0.5 and min(times) > 0 else float("nan")
+        print(f"{step:<11}" + "".join(f"{c:>22}" for c in cells) + f"{fit:>10.2f}")
+    totals = [sum(s for s, _ in runs[n].values()) for n in args.n]
+    print(
+        f"{'total':<11}"
+        + "".join(f"{t:>19.1f} s  " for t in totals)
+        + f"{exponent(args.n, totals) if len(args.n) > 1 else float('nan'):>10.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
