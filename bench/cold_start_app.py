@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.e2e.server import browser_page, served_app  # noqa: E402
 
 
-def first_compute_seconds(wait: float) -> float:
+def first_compute_seconds(wait: float, screenshot: Path | None = None) -> float:
     """Seconds from the click on Compute biotypes to the run shown, ``wait`` s after the app was opened."""
     with served_app() as url, browser_page(width=1440, height=1200) as page:
         page.goto(url)
@@ -38,15 +38,19 @@ def first_compute_seconds(wait: float) -> float:
         seconds = time.perf_counter() - started
         if page.locator('[data-testid="stException"]').count():
             raise RuntimeError("the page shows an exception")
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), full_page=True)
         return seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wait", type=float, nargs="+", default=[60.0, 0.0])
+    parser.add_argument("--screenshot", type=Path, help="save the Biotypes page after the first run as this PNG")
     args = parser.parse_args()
     for wait in args.wait:
-        print(f"app open {wait:.0f} s before loading: first Compute biotypes took {first_compute_seconds(wait):.1f} s", flush=True)
+        seconds = first_compute_seconds(wait, args.screenshot)
+        print(f"app open {wait:.0f} s before loading: first Compute biotypes took {seconds:.1f} s", flush=True)
 
 
 if __name__ == "__main__":
