@@ -3,7 +3,7 @@
     python bench/recut.py [--n 10000 100000] [--dims 5] [--repeats 3]
 
 A 5-D Gaussian mixture of 8 clusters stands in for a run's clustering embedding. HDBSCAN is fitted
-once (min_cluster_size 1% of N, min_samples 25% of it, as the run's defaults); then min_cluster_size
+once (min_cluster_size 1% of N, min_samples 25% of it, the run's default before its ceiling of 100); then min_cluster_size
 is changed to 2% of N, the selection method to "leaf" and epsilon to 0.5, each done two ways:
 
 - a new ``hdbscan.HDBSCAN`` fit (what changing a parameter costs without the tree), and
