@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import cache, state
+from components.guard import page_guard
 
 st.set_page_config(page_title="Pain Biotype Explorer", page_icon=":material/neurology:", layout="wide")
 cache.compiling_in_background()
@@ -21,7 +22,8 @@ page = st.navigation(
     ]
 )
 
-page.run()
+with page_guard(page.title):
+    page.run()
 
 # Drawn after the page so that it reflects what the page just loaded.
 with st.sidebar:

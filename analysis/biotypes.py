@@ -291,12 +291,16 @@ def recut(
     return finished_run(cohort, config, result.fused, clusters, models, timings, created, say)
 
 
-def with_stability(result: RunResult, n_resamples: int, progress: Callable[[float, str], None] | None = None) -> RunResult:
+def with_stability(
+    result: RunResult, n_resamples: int, progress: Callable[[float, str], None] | None = None, subsample: int | None = None
+) -> RunResult:
     """The same run with its stability under resampling measured (the biotypes are not changed).
 
-    Each resample re-embeds and re-clusters a random 80% of the clustered participants with the run's
-    resolved parameters (see :func:`analysis.stability.subsample_stability`); the subsamples depend
-    only on the seed, so a run configured with ``stability_resamples = n_resamples`` gives the same figures.
+    Each resample re-embeds and re-clusters a random 80% of the clustered participants (or
+    ``subsample`` of them, the others placed by ``approximate_predict``) with the run's resolved
+    parameters (see :func:`analysis.stability.subsample_stability`); the subsamples depend only on
+    the seed, so a run configured with the same ``stability_resamples`` and ``stability_subsample``
+    gives the same figures.
 
     Parameters
     ----------
@@ -305,6 +309,8 @@ def with_stability(result: RunResult, n_resamples: int, progress: Callable[[floa
         At least 1.
     progress : callable(fraction, message), optional
         Called once per resample.
+    subsample : int, optional
+        Participants per resample (``RunConfig.stability_subsample``); None keeps the run's setting.
 
     Returns
     -------
@@ -313,6 +319,8 @@ def with_stability(result: RunResult, n_resamples: int, progress: Callable[[floa
         that dissolves under resampling and the time taken in ``timings["stability"]``.
     """
     config = result.config.with_(stability_resamples=int(n_resamples))
+    if subsample is not None:
+        config = config.with_(stability_subsample=int(subsample))
     if not result.clusters.n_biotypes:
         return replace(result, config=config)
     started = time.perf_counter()

@@ -134,7 +134,7 @@ def run_cluster(args: argparse.Namespace) -> int:
     """Load, cluster, write the record, print a summary."""
     from analysis.biotypes import run_biotypes
     from analysis.cohort import load_cohort
-    from analysis.export import write_run
+    from analysis.export import csv_bytes, write_run
     from analysis.parallel import compute_on
 
     def progress(fraction: float, message: str) -> None:
@@ -151,7 +151,7 @@ def run_cluster(args: argparse.Namespace) -> int:
 
             table = run_sweep(result, progress)
             paths.append(args.out / "sweep.csv")
-            table.to_csv(paths[-1], index=False)
+            paths[-1].write_bytes(csv_bytes(table))
     labels = result.clusters.labels
     print(
         f"{result.clusters.n_biotypes} biotype(s) among {len(labels)} clustered participant(s) of {cohort.n_participants}; "

@@ -172,6 +172,14 @@ def load_cohort(files: CohortFiles) -> Cohort:
             files.participants.name,
             "add numeric clinical columns, or PRS, connectivity or wearable files",
         )
+    varying = [c for c, kind in modality.items() if kind in M.FEATURE_MODALITIES and frame[c].nunique(dropna=True) >= 2]
+    if not varying and connectivity is None and wearables is None:
+        features = [c for c, kind in modality.items() if kind in M.FEATURE_MODALITIES]
+        raise CohortError(
+            f"no feature differs between participants ({', '.join(features[:5])}{', ...' if len(features) > 5 else ''}: each is constant or empty)",
+            files.participants.name,
+            "check that the right columns were exported, or add PRS, connectivity or wearable files",
+        )
     if dictionary is not None:
         known = set(frame.columns) | set(wearables.metrics if wearables else ())
         unknown = [c for c in dictionary.entries.index if c not in known and c != "participant_id"]
@@ -243,9 +251,10 @@ def _restrict_connectivity(connectivity: Connectivity, index: pd.Index, issues: 
         issues.append(_unmatched_issue("connectivity", connectivity.name, ids[~matched].tolist(), len(ids)))
     positions = ids.get_indexer(index)
     order = positions[positions >= 0]
+    same = len(order) == len(ids) and bool((order == np.arange(len(ids))).all())
     return Connectivity(
         np.asarray(ids[order], dtype=object),
-        connectivity.edges[order],
+        connectivity.edges if same else connectivity.edges[order],  # no second copy when the order already matches
         connectivity.n_rois,
         connectivity.atlas,
         connectivity.name,

@@ -15,6 +15,8 @@ PRS_ADJUSTMENTS = ("auto", "within_ancestry", "residualise_pcs", "none")
 CONNECTIVITY_FEATURES = ("networks", "pca", "both")
 #: Longest name a biotype may be given by hand.
 MAX_NAME_LENGTH = 80
+# Fewer participants than this per stability subsample and HDBSCAN's scaled parameters become meaningless.
+MIN_STABILITY_SUBSAMPLE = 50
 SELECTION_METHODS = ("eom", "leaf")
 
 
@@ -76,6 +78,11 @@ class RunConfig:
         check off.
     stability_resamples : int
         Subsamples (80%) re-clustered to measure each biotype's stability; 0 skips the check.
+    stability_subsample : int
+        Participants per stability subsample; 0 means 80% of the clustered participants. A smaller
+        number (large cohorts) re-clusters that many participants per resample and places the others
+        with the resample's UMAP ``transform`` and HDBSCAN ``approximate_predict``, so every
+        participant is still compared.
     seed : int
         Seed of every random step; equal seeds give identical assignments.
     biotype_names : tuple of (int, str)
@@ -110,6 +117,7 @@ class RunConfig:
     cluster_selection_epsilon: float = 0.0
     neighbour_agreement: float = 0.5
     stability_resamples: int = 0
+    stability_subsample: int = 0
     seed: int = 0
     biotype_names: tuple[tuple[int, str], ...] = field(default=())
     custom_groups: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
@@ -135,6 +143,9 @@ class RunConfig:
         _int_at_least("n_components", self.n_components, 2)
         _int_at_least("seed", self.seed, 0)
         _int_at_least("stability_resamples", self.stability_resamples, 0)
+        subsample = self.stability_subsample
+        if isinstance(subsample, bool) or not isinstance(subsample, int) or 0 < subsample < MIN_STABILITY_SUBSAMPLE or subsample < 0:
+            _bad("stability_subsample", f"0 (80% of the participants) or an int >= {MIN_STABILITY_SUBSAMPLE}", subsample)
         if self.harmonise_sites is not None and not isinstance(self.harmonise_sites, bool):
             _bad("harmonise_sites", "true, false or null (automatic)", self.harmonise_sites)
         if self.n_neighbors is not None:

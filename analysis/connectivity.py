@@ -6,10 +6,7 @@ Matrices are kept as their lower triangle without the diagonal, in nilearn's
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +15,7 @@ import pandas as pd
 from analysis.atlas import BUNDLED_ATLASES, Atlas, bundled_atlas
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile, decode_text, read_zip_members
+from analysis.numpy_files import NpzArrays, npy_array
 from analysis.tables import normalise_id, normalised_ids, read_table
 
 #: Largest |A - A.T| accepted as rounding noise in a symmetric matrix.
@@ -39,7 +37,8 @@ class Connectivity:
     ids : ndarray of str, shape (n_participants,)
         Normalised participant ids, in row order.
     edges : ndarray of float32, shape (n_participants, n_rois * (n_rois - 1) // 2)
-        Lower triangle of each matrix without its diagonal (nilearn's vectorised order).
+        Lower triangle of each matrix without its diagonal (nilearn's vectorised order). May be a
+        read-only view of the input file's bytes (vectorised float32 files): never written in place.
     n_rois : int
     atlas : Atlas or None
         Region labels, coordinates and networks; None when no atlas was given.
@@ -138,30 +137,29 @@ def load_connectivity(file: InputFile, atlas: Atlas | None = None, ids_file: Inp
 
 
 def _stack_from_numpy(file: InputFile, atlas: Atlas | None, ids_file: InputFile | None) -> tuple[np.ndarray, np.ndarray, Atlas | None]:
-    """Ids, raw array and atlas from a .npy or .npz (pickled objects are refused)."""
+    """Ids, raw array and atlas from a .npy or .npz (pickled objects are refused).
+
+    The stack is a read-only view of the file's bytes when stored uncompressed (see
+    :mod:`analysis.numpy_files`), so loading holds the file and one float32 copy of the edges.
+    """
     ids = None
-    with _numpy_errors(file.name, "the file"):
-        loaded = np.load(io.BytesIO(file.data), allow_pickle=False)
-    if isinstance(loaded, np.ndarray):
-        stack = loaded
+    if file.suffix == ".npy":
+        stack = npy_array(file.name, file.data)
     else:
-        with loaded:
-            keys = list(loaded.keys())
-            matrix_key = next((k for k in _MATRIX_KEYS if k in keys), None)
-            if matrix_key is None:
-                raise CohortError(
-                    f"no matrix array in '{file.name}' (keys: {', '.join(keys)})", file.name, "store the stack under the key 'matrices'"
-                )
-            with _numpy_errors(file.name, f"array '{matrix_key}'"):
-                stack = loaded[matrix_key]
-            id_key = next((k for k in _ID_KEYS if k in keys), None)
-            if id_key:
-                with _numpy_errors(file.name, f"array '{id_key}'"):
-                    ids = loaded[id_key]
-            if atlas is None and "atlas" in keys:
-                with _numpy_errors(file.name, "array 'atlas'"):
-                    name = str(loaded["atlas"])
-                atlas = bundled_atlas(name) if name in BUNDLED_ATLASES else None
+        loaded = NpzArrays(file.name, file.data)
+        keys = loaded.keys()
+        matrix_key = next((k for k in _MATRIX_KEYS if k in keys), None)
+        if matrix_key is None:
+            raise CohortError(
+                f"no matrix array in '{file.name}' (keys: {', '.join(keys)})", file.name, "store the stack under the key 'matrices'"
+            )
+        stack = loaded[matrix_key]
+        id_key = next((k for k in _ID_KEYS if k in keys), None)
+        if id_key:
+            ids = loaded[id_key]
+        if atlas is None and "atlas" in keys:
+            name = str(loaded["atlas"])
+            atlas = bundled_atlas(name) if name in BUNDLED_ATLASES else None
     if ids_file is not None:
         frame = read_table(ids_file.name, decode_text(ids_file.name, ids_file.data), what="connectivity ids file")
         ids = normalised_ids(ids_file.name, frame, "connectivity ids file").to_numpy()
@@ -173,27 +171,6 @@ def _stack_from_numpy(file: InputFile, atlas: Atlas | None, ids_file: InputFile 
         )
     ids = np.array([normalise_id(str(i)) for i in np.asarray(ids).ravel()], dtype=object)
     return ids, stack, atlas
-
-
-@contextlib.contextmanager
-def _numpy_errors(name: str, part: str):
-    """Turn NumPy's errors on reading a .npy/.npz (or one of its arrays) into CohortErrors."""
-    try:
-        yield
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise CohortError(
-                f"{part} of '{name}' holds Python objects (pickled), which are not read for safety",
-                name,
-                "save plain arrays: floats for the matrices and strings for the ids (np.array(ids, dtype=str))",
-            ) from None
-        raise CohortError(
-            f"{part} of '{name}' is not valid NumPy data ({exc})", name, "save it again with numpy.save / numpy.savez"
-        ) from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise CohortError(
-            f"{part} of '{name}' is not valid NumPy data ({exc})", name, "save it again with numpy.save / numpy.savez"
-        ) from None
 
 
 def _stack_from_relmat_zip(file: InputFile) -> tuple[np.ndarray, np.ndarray]:
@@ -298,7 +275,8 @@ def _edges_from_stack(name: str, ids: np.ndarray, stack: np.ndarray, atlas: Atla
             "give correlations, partial correlations, Fisher z values or covariances",
         )
     if stack.ndim == 2:
-        edges = stack.astype(np.float32)
+        # Vectorised float32 edges are used as they lie in the file's bytes (read-only, no copy).
+        edges = stack if stack.dtype == np.float32 else stack.astype(np.float32)
     else:
         edges = _lower_triangles(name, ids, stack, atlas, issues)
     _check_finite_edges(name, ids, edges, n_rois, atlas)

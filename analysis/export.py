@@ -9,9 +9,13 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from analysis.errors import CohortError
 from analysis.synthetic import ATLAS, SyntheticCohort
+
+#: First characters that make a spreadsheet evaluate a cell as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 SYNTHETIC_FILES = ("participants.csv", "prs.sscore", "connectivity.npz", "wearables.csv", "data_dictionary.csv", "truth.csv")
 
@@ -118,26 +122,62 @@ def run_files(result, cohort) -> dict[str, bytes]:
         ``groups.csv``, ``profile_groups.csv`` and ``profile_groups_categorical.csv`` when the run has custom groups.
     """
     files = {
-        "assignments.csv": _csv(result.assignments),
-        "profile.csv": _csv(result.profile),
-        "profile_categorical.csv": _csv(result.categorical_profile),
-        "profile_pairwise.csv": _csv(result.pairwise),
-        "audit.csv": _csv(result.audit),
-        "importance.csv": _csv(result.importance),
+        "assignments.csv": csv_bytes(result.assignments),
+        "profile.csv": csv_bytes(result.profile),
+        "profile_categorical.csv": csv_bytes(result.categorical_profile),
+        "profile_pairwise.csv": csv_bytes(result.pairwise),
+        "audit.csv": csv_bytes(result.audit),
+        "importance.csv": csv_bytes(result.importance),
         "run.json": json.dumps(run_record(result, cohort), indent=2, default=_json_default).encode(),
     }
     if result.stability is not None:
-        files["stability.csv"] = _csv(result.stability.summary())
+        files["stability.csv"] = csv_bytes(result.stability.summary())
     if len(result.groups):
-        files["groups.csv"] = _csv(result.groups)
-        files["profile_groups.csv"] = _csv(result.group_profile)
-        files["profile_groups_categorical.csv"] = _csv(result.group_categorical)
+        files["groups.csv"] = csv_bytes(result.groups)
+        files["profile_groups.csv"] = csv_bytes(result.group_profile)
+        files["profile_groups_categorical.csv"] = csv_bytes(result.group_categorical)
     return files
 
 
-def _csv(frame) -> bytes:
-    """A table as CSV bytes, exactly as ``DataFrame.to_csv(path, index=False)`` writes it."""
-    return frame.to_csv(index=False).encode()
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell a spreadsheet would run as a formula made inert.
+
+    A text cell (or column name) that starts with one of :data:`FORMULA_STARTS` gets a leading
+    apostrophe, which Excel, LibreOffice and Google Sheets show as text (``=HYPERLINK(...)`` in a
+    participant id or biotype name would otherwise run when the CSV is opened). Numeric columns,
+    missing values and text that is a plain number (``-1.5``) are left exactly as they are.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself when nothing needed changing, else a changed copy.
+    """
+    changed = {}
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
+            continue
+        risky = column.str.startswith(FORMULA_STARTS, na=False).astype(bool)
+        if risky.any():
+            risky &= ~column.where(risky).map(_plain_number, na_action="ignore").fillna(False).astype(bool)
+            changed[name] = column.mask(risky, "'" + column.where(risky).astype(object).astype(str))
+    names = {c: f"'{c}" for c in frame.columns if isinstance(c, str) and c.startswith(FORMULA_STARTS) and not _plain_number(c)}
+    if not changed and not names:
+        return frame
+    return frame.assign(**changed).rename(columns=names) if changed else frame.rename(columns=names)
+
+
+def _plain_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV bytes (no index), with formula-like text made inert (:func:`spreadsheet_safe`)."""
+    return spreadsheet_safe(frame).to_csv(index=False).encode()
 
 
 def run_record(result, cohort) -> dict:
@@ -160,7 +200,13 @@ def run_record(result, cohort) -> dict:
         "audits": result.audit.to_dict("records"),
         "stability": None
         if result.stability is None
-        else {"per_biotype": result.stability.summary().to_dict("records"), "ari": result.stability.ari.tolist()},
+        else {
+            "per_biotype": result.stability.summary().to_dict("records"),
+            "ari": result.stability.ari.tolist(),
+            "subsample_size": result.stability.subsample_size,
+            "others_placed_by_approximate_predict": result.stability.predicted,
+            "seconds": round(result.stability.seconds, 1),
+        },
         "notes": [{"severity": i.severity, "message": i.message} for i in result.issues],
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
@@ -171,7 +217,7 @@ def write_assignments(assignments, cohort, model_folder: str | Path, out: str | 
     """Write the assignments of new participants and a small record (assign.json) of how they were made."""
     folder = _folder(out)
     paths = [folder / "assignments.csv", folder / "assign.json"]
-    assignments.to_csv(paths[0], index=False)
+    paths[0].write_bytes(csv_bytes(assignments))
     record = {
         "tool": "Pain Biotype Explorer",
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),

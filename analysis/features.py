@@ -22,12 +22,11 @@ from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import CohortError, Issue
 from analysis.harmonisation import ComBatModel, apply_combat, combat
-from analysis.tables import ids_in
+from analysis.tables import YES_NO, ids_in, is_yes_no
 from analysis.wearables import wearable_summaries
 
 #: Most levels a text column may have to be one-hot encoded.
 MAX_ONE_HOT_LEVELS = 10
-_YES_NO = {"yes": 1.0, "no": 0.0, "y": 1.0, "n": 0.0, "true": 1.0, "false": 0.0}
 
 
 @dataclass(frozen=True)
@@ -163,9 +162,9 @@ def clinical_features(cohort: Cohort, config: RunConfig, params: dict | None = N
     yes_no = []
     for column in cohort.columns_of(M.TEXT):
         levels = set(frame[column].dropna().str.strip().str.lower())
-        wanted = column in params["yes_no"] if params is not None else bool(levels) and levels <= set(_YES_NO)
+        wanted = column in params["yes_no"] if params is not None else is_yes_no(frame[column])
         if wanted:
-            raw[column] = frame[column].str.strip().str.lower().map(_YES_NO).astype(np.float64)
+            raw[column] = frame[column].str.strip().str.lower().map(YES_NO).astype(np.float64)
             yes_no.append(column)
             notes.append(Issue("info", f"text column '{column}' read as 0/1 ({'/'.join(sorted(levels))})", M.CLINICAL, ""))
     levels_of = params.get("one_hot", {}) if params is not None else {}
@@ -316,8 +315,10 @@ def connectivity_features(cohort: Cohort, config: RunConfig, params: dict | None
     if want in ("pca", "both"):
         if pca is None:
             k = min(config.connectivity_pca_components, len(c.ids) - 1, c.edges.shape[1])
-            pca = PCA(n_components=k, random_state=config.seed).fit(c.edges.astype(np.float64))
-        scores = pca.transform(c.edges.astype(np.float64))
+            # One float32 working copy, centred in place (copy=False); a float64 copy of 5,000 x
+            # 264-ROI edges would be 1.4 GB, and PCA copies read-only input twice otherwise.
+            pca = PCA(n_components=k, random_state=config.seed, copy=False).fit(np.array(c.edges))
+        scores = pca.transform(c.edges).astype(np.float64)
         parts.append(
             pd.DataFrame(scores, index=pd.Index(c.ids, name="participant"), columns=[f"fc_pc{i + 1}" for i in range(scores.shape[1])])
         )
@@ -459,7 +460,14 @@ def network_means(edges: np.ndarray, networks: tuple[str, ...], ids: np.ndarray)
         indicator[(a == i) & (b == j), k] = 1.0
     counts = indicator.sum(axis=0)
     keep = counts > 0
-    means = (edges @ indicator[:, keep]) / counts[keep]
+    # In blocks of participants: edges read in place from a file's bytes can be unaligned, and BLAS
+    # would copy all of them at once for one product.
+    weights = indicator[:, keep] / counts[keep]
+    means = (
+        np.concatenate([edges[start : start + 512] @ weights for start in range(0, len(edges), 512)])
+        if len(edges)
+        else np.zeros((0, int(keep.sum())))
+    )
     columns = [f"fc_{names[i]}__{names[j]}" for (i, j), k in zip(pairs, keep, strict=True) if k]
     return pd.DataFrame(means.astype(np.float64), index=pd.Index(ids, name="participant"), columns=columns)
 

@@ -87,15 +87,15 @@ class InputFile:
         return self.name.split(".")[0]
 
 
-def check_size(name: str, size: int, max_bytes: int = MAX_INPUT_BYTES) -> None:
-    """Raise a CohortError for an empty file or one larger than ``max_bytes``."""
+def check_size(name: str, size: int, max_bytes: int = MAX_INPUT_BYTES, limit_set_by: str = "--max-file-mb") -> None:
+    """Raise a CohortError for an empty file or one larger than ``max_bytes`` (``limit_set_by`` says how to raise it)."""
     if size == 0:
         raise CohortError(f"'{name}' is empty (0 bytes)", name, "choose the file that holds the data")
     if size > max_bytes:
         raise CohortError(
             f"'{name}' is {readable_size(size)}, over the {readable_size(max_bytes)} limit",
             name,
-            "split the file, drop unused columns, or raise the limit with --max-file-mb",
+            f"split the file, drop unused columns, or raise the limit with {limit_set_by}",
         )
 
 

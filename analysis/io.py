@@ -16,7 +16,7 @@ import pandas as pd
 from analysis import modalities as M
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile, decode_text, maybe_gunzip
-from analysis.tables import check_finite, coerce_numeric, normalised_ids, numeric_fraction, read_table
+from analysis.tables import check_finite, coerce_numeric, is_yes_no, normalised_ids, numeric_fraction, read_table
 
 #: Fewest participants a cohort needs for biotypes to mean anything.
 MIN_PARTICIPANTS = 10
@@ -200,7 +200,9 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
             _apply_missing_codes(frame, column, dictionary.missing_codes_of(column), file.name, issues)
         numeric = _column_as_numeric(file.name, frame, column, declared, issues)
         modality[column] = declared or M.modality_from_name(column, numeric)
-        if modality[column] == M.TEXT:
+        if modality[column] == M.TEXT and is_yes_no(frame[column]):
+            issues.append(Issue("info", f"column '{column}' holds yes/no answers: clustered as 1 = yes, 0 = no", file.name, ""))
+        elif modality[column] == M.TEXT:
             issues.append(
                 Issue(
                     "info",

@@ -27,6 +27,12 @@ _DELIMITERS = ("\t", ",", ";", "|")
 _DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", " ": "whitespace"}
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 
+#: Largest magnitude accepted in a numeric column: beyond it a value is an export error, and its square
+#: (in any variance) would overflow float64.
+MAX_ABS_VALUE = 1e15
+#: Text answers clustered as 1/0 (compared in lower case, surrounding spaces ignored).
+YES_NO = {"yes": 1.0, "no": 0.0, "y": 1.0, "n": 0.0, "true": 1.0, "false": 0.0}
+
 
 def sniff_delimiter(header_line: str, name: str) -> str:
     """Return the delimiter of a table from its header line.
@@ -388,7 +394,7 @@ def numeric_fraction(series: pd.Series) -> float:
 
 
 def check_finite(name: str, frame: pd.DataFrame, column: str) -> None:
-    """Refuse infinite values (missing values are allowed and counted)."""
+    """Refuse infinite values and values beyond ±:data:`MAX_ABS_VALUE` (missing values are allowed and counted)."""
     values = frame[column].to_numpy()
     infinite = np.isinf(values)
     if infinite.any():
@@ -398,3 +404,17 @@ def check_finite(name: str, frame: pd.DataFrame, column: str) -> None:
             f"{name} line {frame.attrs['line_numbers'][row]}, column '{column}'",
             "replace it with the real value, or leave the cell empty if it is missing",
         )
+    huge = np.abs(values) > MAX_ABS_VALUE
+    if huge.any():
+        row = int(np.flatnonzero(huge)[0])
+        raise CohortError(
+            f"value {values[row]:.3g} in column '{column}' is beyond ±{MAX_ABS_VALUE:.0e}, which no measure reaches (a unit or export error?)",
+            f"{name} line {frame.attrs['line_numbers'][row]}, column '{column}'",
+            "correct the value, or leave the cell empty if it is missing",
+        )
+
+
+def is_yes_no(values: pd.Series) -> bool:
+    """Whether a text column holds only yes/no (y/n, true/false) answers, any case, and at least one."""
+    levels = set(values.dropna().astype(str).str.strip().str.lower())
+    return bool(levels) and levels <= set(YES_NO)

@@ -65,6 +65,10 @@ class Wearables:
         return empty | (self.days[self.wear_column].fillna(0) < VALID_WEAR_MINUTES)
 
 
+#: Name parts that say which heart-rate-variability measure a column holds.
+_HRV_MEASURES = ("rmssd", "sdnn", "pnn50", "hf", "lf", "sd1", "sd2")
+
+
 def load_wearables(file: InputFile) -> Wearables:
     """Read a long-format daily wearable export.
 
@@ -112,10 +116,40 @@ def load_wearables(file: InputFile) -> Wearables:
     for column in metrics:
         check_finite(file.name, frame, column)
         days[column] = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    if days[metrics].isna().all().all():
+        raise CohortError(
+            f"every value of the wearable metrics ({', '.join(metrics)}) is missing",
+            file.name,
+            "export the file again with its values, or leave the wearables out",
+        )
+    issues.extend(_unnamed_hrv_issues(file.name, metrics))
     _check_unique_days(file.name, frame, days)
     wear = next((lowered[n] for n in _WEAR_TIME_NAMES if n in lowered), None)
     days = days.sort_values(["participant", "day"], kind="stable").reset_index(drop=True)
     return Wearables(days, tuple(metrics), wear, file.name, tuple(issues))
+
+
+def _unnamed_hrv_issues(name: str, metrics: list[str]) -> list[Issue]:
+    """Warnings for HRV columns that do not say which measure they hold.
+
+    RMSSD and SDNN (and frequency-domain HRV) are different quantities on different scales; each
+    column stays its own feature and is never pooled with another, but the column name must say
+    which one it is for a reader of the profiles to compare it with anything.
+    """
+    out = []
+    for column in metrics:
+        lowered = column.lower()
+        if "hrv" in lowered and not any(m in lowered for m in _HRV_MEASURES):
+            out.append(
+                Issue(
+                    "warning",
+                    f"column '{column}' does not say which HRV measure it holds (RMSSD, SDNN, ...); it is kept as its own "
+                    "metric and never pooled with another HRV column",
+                    name,
+                    "rename it after its measure, e.g. hrv_rmssd_ms or hrv_sdnn_ms (Garmin and Oura export RMSSD, Apple Health SDNN)",
+                )
+            )
+    return out
 
 
 def _study_days(name: str, frame: pd.DataFrame, lowered: dict[str, str], participant: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:

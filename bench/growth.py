@@ -1,6 +1,6 @@
 """Growth curve: time and peak memory of every step of ``python -m analysis cluster`` as N grows.
 
-    python bench/growth.py [--n 1000 10000 100000] [--features 50] [--stability 0]
+    python bench/growth.py [--n 1000 10000 100000] [--features 50] [--stability 0] [--stability-subsample 0]
 
 For each N a planted 8-cluster mixture of N x F features (as bench/scale.py writes it) is clustered
 by the command line in a fresh process. The parent reads the command's progress lines as they come
@@ -13,7 +13,8 @@ and splits the run into steps at them:
 - embed: both UMAP fits (clustering and display);
 - cluster: HDBSCAN over the min_cluster_size candidates, split stability, neighbour agreement;
 - profile: profiles, audits, importance;
-- stability: ``--stability K`` resamples (re-embedding 80% subsamples; 0 skips it);
+- stability: ``--stability K`` resamples (re-embedding 80% subsamples, or ``--stability-subsample M``
+  participants with the others placed by approximate_predict; 0 skips it);
 - write: output files until the process ends.
 
 Peak memory is the summed RSS of the process and its worker processes during the step (sampled
@@ -58,12 +59,12 @@ def step_of(line: str) -> str | None:
     return next((step for prefix, step in STEP_STARTS if message.startswith(prefix)), None)
 
 
-def measure(n: int, features: int, resamples: int) -> dict[str, tuple[float, float]]:
+def measure(n: int, features: int, resamples: int, subsample: int = 0) -> dict[str, tuple[float, float]]:
     """Step → (seconds, peak GB) of one fresh-process run of the command line on N participants."""
     with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
         folder = Path(tmp)
         write_cohort(n, features, folder)
-        (folder / "config.json").write_text(json.dumps({"stability_resamples": resamples}))
+        (folder / "config.json").write_text(json.dumps({"stability_resamples": resamples, "stability_subsample": subsample}))
         command = [sys.executable, "-u", "-m", "analysis", "cluster", "--participants", str(folder / "participants.csv")]
         command += ["--config", str(folder / "config.json"), "--out", str(folder / "out")]
         started = time.perf_counter()
@@ -97,10 +98,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--features", type=int, default=50)
     parser.add_argument("--stability", type=int, default=0, help="stability resamples (0: skip the step)")
+    parser.add_argument("--stability-subsample", type=int, default=0, help="participants per resample (0: 80%% of N)")
     args = parser.parse_args()
     runs = {}
     for n in args.n:
-        runs[n] = measure(n, args.features, args.stability)
+        runs[n] = measure(n, args.features, args.stability, args.stability_subsample)
         total = sum(s for s, _ in runs[n].values())
         print(f"N={n}: {total:.1f} s, peak {max(m for _, m in runs[n].values()):.2f} GB", flush=True)
     steps = [s for s in STEPS if any(s in r for r in runs.values())]

@@ -40,15 +40,17 @@ def compiling_in_background() -> threading.Thread:
     return thread
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reading and checking the cohort files...")
+# scope="session": a cohort and its report belong to the session that loaded them; Streamlit drops
+# them when that session ends, and no other session can reach them (never persisted to disk).
+@st.cache_resource(max_entries=4, scope="session", show_spinner="Reading and checking the cohort files...")
 def cohort_for(fingerprint: str, _files: CohortFiles) -> Cohort:
-    """The validated cohort of these files (shared read-only object; never mutate it)."""
+    """The validated cohort of these files, for this session (read-only object; never mutate it)."""
     return load_cohort(_files)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, scope="session", show_spinner=False)
 def report_for(fingerprint: str, _cohort: Cohort) -> ValidationReport:
-    """The validation report of a cohort."""
+    """The validation report of a cohort, for this session."""
     return validation_report(_cohort)
 
 
@@ -150,12 +152,13 @@ def recut_current(min_cluster_size: int, method: str, epsilon: float, progress=N
     return _keep((key[0], result.config), result)
 
 
-def add_stability(n_resamples: int, progress=None) -> RunResult:
+def add_stability(n_resamples: int, progress=None, subsample: int = 0) -> RunResult:
     """Measure the current run's stability under resampling; the measured run becomes current (biotypes unchanged).
 
-    Its configuration then says ``stability_resamples = n_resamples``, so run.json reproduces the figures.
+    Its configuration then says ``stability_resamples = n_resamples`` and ``stability_subsample =
+    subsample`` (0: 80% of the participants), so run.json reproduces the figures.
     """
-    return _replace_current(lambda result: with_stability(result, n_resamples, progress))
+    return _replace_current(lambda result: with_stability(result, n_resamples, progress, subsample))
 
 
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from analysis.biotypes import RunResult
-from analysis.config import MAX_NAME_LENGTH
+from analysis.config import MAX_NAME_LENGTH, MIN_STABILITY_SUBSAMPLE
 from analysis.errors import CohortError
 from analysis.groups import renamed_group, with_group, without_group
 from components import cache, state
@@ -71,16 +71,30 @@ def render_group_tools(result: RunResult, selected: list[str], where) -> RunResu
 def render_stability(result: RunResult) -> None:
     """Measure the run's stability under resampling, or show it: Jaccard per biotype and the summary table."""
     if result.stability is None:
-        left, right = st.columns([1, 3])
+        left, middle, right = st.columns([1, 1, 3])
         resamples = left.number_input("Subsamples", 5, 200, 20, step=5, key=state.BIOTYPES_RESAMPLES)
+        n_clustered = len(result.clusters.labels)
+        subsample = middle.number_input(
+            "Participants per subsample",
+            0,
+            max(0, n_clustered - 1),
+            0,
+            key=state.BIOTYPES_SUBSAMPLE,
+            help=f"0: 80% of the {n_clustered} clustered participants. Fewer (at least {MIN_STABILITY_SUBSAMPLE}) is faster on large "
+            "cohorts: the others are placed by each subsample's UMAP transform and HDBSCAN approximate_predict.",
+        )
         right.caption(
             "Each subsample re-embeds and re-clusters a random 80% of the clustered participants with this run's parameters "
-            f"(about {result.timings.get('embedding_and_clustering', 0):.0f} s each here); biotypes are matched by Jaccard index "
-            "(Hennig's clusterboot: below 0.5 a biotype dissolves, above 0.75 it is stable)."
+            f"(about {result.timings.get('embedding_and_clustering', 0):.0f} s each here at full size); biotypes are matched by "
+            "Jaccard index (Hennig's clusterboot: below 0.5 a biotype dissolves, above 0.75 it is stable)."
         )
         if right.button("Measure stability", key=state.BIOTYPES_MEASURE, icon=":material/replay:"):
-            with progress_bar("Re-clustering subsamples...") as progress:
-                cache.add_stability(int(resamples), progress)
+            try:
+                with progress_bar("Re-clustering subsamples...") as progress:
+                    cache.add_stability(int(resamples), progress, int(subsample))
+            except CohortError as error:
+                st.error(str(error), icon=":material/error:")
+                return
             st.rerun()
         return
     left, right = st.columns([3, 2])
@@ -90,7 +104,7 @@ def render_stability(result: RunResult) -> None:
     right.dataframe(summary, hide_index=True, width="stretch")
     right.caption(
         f"Median ARI with the run over the subsamples: {float(np.median(result.stability.ari)):.2f}. "
-        "Colour the map by **stability** to see which participants move."
+        f"Cost: {result.stability.cost()}. Colour the map by **stability** to see which participants move."
     )
 
 

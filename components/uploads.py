@@ -6,7 +6,8 @@ import streamlit as st
 
 from analysis.atlas import BUNDLED_ATLASES
 from analysis.cohort import CohortFiles
-from analysis.inputs import InputFile
+from analysis.errors import CohortError
+from analysis.inputs import InputFile, check_size
 from components import state
 
 ATLAS_FROM_FILE = "as named in the .npz (or none)"
@@ -24,6 +25,9 @@ def _input(key: str) -> InputFile | None:
         return None
     kept = st.session_state.get(f"{key}{state.INPUT_SUFFIX}")
     if kept is None or kept[0] != uploaded.file_id:
+        # The server refuses larger uploads itself; the same limit here covers any other way in.
+        limit = int(st.get_option("server.maxUploadSize")) * 2**20
+        check_size(uploaded.name, uploaded.size, limit, "server.maxUploadSize in .streamlit/config.toml (MB)")
         kept = (uploaded.file_id, InputFile(uploaded.name, uploaded.getvalue()))
         st.session_state[f"{key}{state.INPUT_SUFFIX}"] = kept
     return kept[1]
@@ -88,17 +92,21 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
             key=keys["atlas_coords"],
             on_change=changed,
         )
-    participants = _input(keys["participants"])
-    if participants is None:
+    try:
+        participants = _input(keys["participants"])
+        if participants is None:
+            return None
+        choice = st.session_state.get(keys["atlas"], ATLAS_FROM_FILE)
+        atlas = _input(keys["atlas_coords"]) or (None if choice == ATLAS_FROM_FILE else choice)
+        return CohortFiles(
+            participants=participants,
+            prs=_input(keys["prs"]),
+            connectivity=_input(keys["connectivity"]),
+            connectivity_ids=_input(keys["connectivity_ids"]),
+            atlas=atlas,
+            wearables=_input(keys["wearables"]),
+            dictionary=_input(keys["dictionary"]),
+        )
+    except CohortError as error:
+        st.error(str(error), icon=":material/error:")
         return None
-    choice = st.session_state.get(keys["atlas"], ATLAS_FROM_FILE)
-    atlas = _input(keys["atlas_coords"]) or (None if choice == ATLAS_FROM_FILE else choice)
-    return CohortFiles(
-        participants=participants,
-        prs=_input(keys["prs"]),
-        connectivity=_input(keys["connectivity"]),
-        connectivity_ids=_input(keys["connectivity_ids"]),
-        atlas=atlas,
-        wearables=_input(keys["wearables"]),
-        dictionary=_input(keys["dictionary"]),
-    )

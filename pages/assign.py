@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis.errors import CohortError
+from analysis.export import csv_bytes
 from analysis.model import assign_participants, biotype_model
 from components import cache, state
 from components.embedding import assigned_figure
@@ -52,7 +53,7 @@ st.plotly_chart(assigned_figure(result.assignments, assigned), width="stretch")
 st.dataframe(assigned, hide_index=True, width="stretch")
 st.download_button(
     "assignments.csv of the new participants",
-    assigned.to_csv(index=False).encode(),
+    csv_bytes(assigned),
     file_name="new_assignments.csv",
     mime="text/csv",
     on_click="ignore",

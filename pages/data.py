@@ -33,6 +33,8 @@ if files is not None:
         st.session_state[state.DATA_ERROR] = None
     except CohortError as error:
         st.session_state[state.DATA_ERROR] = str(error)
+elif source == "upload":
+    st.session_state[state.DATA_ERROR] = None  # no files to load (the form said why, if it refused one)
 
 if st.session_state.get(state.DATA_ERROR):
     st.error(st.session_state[state.DATA_ERROR], icon=":material/error:")

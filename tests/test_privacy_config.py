@@ -12,6 +12,8 @@ def test_no_telemetry_no_email_prompt_local_only():
     assert config["server"]["showEmailPrompt"] is False
     assert config["server"]["address"] == "localhost"
     assert config["server"]["maxUploadSize"] == 1024
+    assert config["server"]["enableXsrfProtection"] is True and config["server"]["enableCORS"] is True
+    assert config["client"]["showErrorDetails"] == "type"
 
 
 def test_upload_limit_equals_the_loaders_limit():

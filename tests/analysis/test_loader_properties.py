@@ -4,7 +4,7 @@ import io
 import os
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from analysis.connectivity import load_connectivity
@@ -95,3 +95,50 @@ def test_random_matrices_raise_only_cohort_errors(n, n_rois, special, vectorise)
     buffer = io.BytesIO()
     np.savez(buffer, matrices=array, participant_id=np.array([f"s{i}" for i in range(n)]))
     only_cohort_errors(load_connectivity, InputFile("fc.npz", buffer.getvalue()))
+
+
+VALUES = st.one_of(
+    st.floats(-1e6, 1e6),
+    st.floats(-1e6, 1e6),
+    st.just(np.nan),
+    st.sampled_from([0.0, 1e14, -1e14, 5e-324, 1e-300, 7.0]),
+)
+
+
+@settings(max_examples=100 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(10, 24),
+    st.lists(st.sampled_from(["pain", "phq9", "prs_mcp", "wear_steps", "outcome_x", "site"]), min_size=1, max_size=6, unique=True),
+    st.data(),
+    st.sampled_from(["median", "knn"]),
+    st.sampled_from(["standard", "robust"]),
+)
+def test_preprocessing_gives_finite_features_or_a_cohort_error(n, columns, data, impute, scale):
+    # Random tables (NaN, huge, tiny, constant and empty columns) through loading, features,
+    # imputation, scaling and fusion: the fused matrix is finite, or the user gets a CohortError.
+    import pandas as pd
+
+    from analysis.cohort import CohortFiles, load_cohort
+    from analysis.config import RunConfig
+    from analysis.features import build_blocks
+    from analysis.fusion import fuse_blocks
+
+    frame = pd.DataFrame({"participant_id": [f"p{i:02d}" for i in range(n)]})
+    for column in columns:
+        if column == "site":
+            frame[column] = data.draw(st.lists(st.sampled_from(["A", "B", ""]), min_size=n, max_size=n))
+        else:
+            frame[column] = data.draw(st.lists(VALUES, min_size=n, max_size=n))
+    config = RunConfig(impute=impute, scale=scale)
+    try:
+        cohort = load_cohort(CohortFiles(InputFile("p.csv", frame.to_csv(index=False).encode())))
+        blocks, _, _ = build_blocks(cohort, config)
+        fused = fuse_blocks(blocks, cohort.participants.index, config)
+    except CohortError as error:
+        assert str(error)
+        event(f"refused: {error.what[:40]}")
+        return
+    matrix = fused.matrix.to_numpy()
+    event("preprocessed")  # hypothesis's statistics show how many examples got this far
+    assert np.isfinite(matrix).all()
+    assert len(fused.matrix) == len(fused.included) <= n

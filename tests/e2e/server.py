@@ -32,9 +32,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+NO_NETWORK = Path(__file__).resolve().parent / "no_network"
+
+
+def no_network_env(log: Path) -> dict[str, str]:
+    """Environment for a Python process (and its children) that may not reach another machine.
+
+    Attempts are refused and listed in ``log`` (see ``no_network/sitecustomize.py``).
+    """
+    log.touch()
+    path = os.pathsep.join(p for p in (str(NO_NETWORK), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, "NO_NETWORK_LOG": str(log)}
+
+
 @contextlib.contextmanager
-def served_app(timeout: float = 90.0) -> Iterator[str]:
-    """Run ``streamlit run app.py`` headless on 127.0.0.1; yield its URL; stop it afterwards."""
+def served_app(timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``streamlit run app.py`` headless on 127.0.0.1; yield its URL; stop it afterwards.
+
+    The repository's .streamlit/config.toml applies (usage statistics off); ``env`` replaces the
+    environment (e.g. :func:`no_network_env`).
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -48,11 +65,9 @@ def served_app(timeout: float = 90.0) -> Iterator[str]:
         "127.0.0.1",
         "--server.port",
         str(port),
-        "--browser.gatherUsageStats",
-        "false",
     ]
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**(env or os.environ), "PYTHONUNBUFFERED": "1"}
     )
     url = f"http://127.0.0.1:{port}"
     try:

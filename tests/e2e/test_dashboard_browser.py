@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 
 from analysis.cohort import SAMPLE_DATA
-from tests.e2e.server import ROOT, browser_page, served_app
+from tests.e2e.server import ROOT, browser_page, no_network_env, served_app
 
 #: Page link, a text the page shows once drawn, and the screenshot name.
 PAGES = (
@@ -76,7 +76,10 @@ def click_map_participant(page, title: str, wanted: list[str]) -> str:
 
 
 def test_compute_open_every_page_and_download(tmp_path, warm_umap):
-    with served_app() as url, browser_page(width=1440, height=1600) as page:
+    # The server and the command line below run where any attempt to reach another machine is
+    # refused and written down: the app makes no network request of its own.
+    network_log = tmp_path / "network_attempts.log"
+    with served_app(env=no_network_env(network_log)) as url, browser_page(width=1440, height=1600) as page:
         page.goto(url)
         page.get_by_role("button", name="Load sample cohort").click(timeout=180_000)
         page.get_by_text("Problems found", exact=True).wait_for(timeout=180_000)
@@ -136,7 +139,9 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
     # In a fresh process, as a user runs it: a run in this test process, after the other tests, drew a
     # different 2-D display map from the same run.json (same biotypes); see issue 6, reproducibility.
     command = [sys.executable, "-m", "analysis", "cluster", *argv, "--config", str(tmp_path / "run.json"), "--out", str(tmp_path / "cli")]
-    assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=900).returncode == 0
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=900, env=no_network_env(network_log))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert network_log.read_text() == ""  # neither the server (a whole session) nor the command line asked for the network
     assert (tmp_path / "cli" / "assignments.csv").read_bytes() == downloaded["assignments.csv"]
     config = json.loads(downloaded["run.json"])["config"]
     assert config["harmonise_sites"] is True  # automatic: imaging from four sites

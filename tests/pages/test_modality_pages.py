@@ -235,10 +235,17 @@ def test_stability_is_measured_from_the_page_and_drawn_per_biotype_and_participa
     before, cohort = run_and_cohort(at)
     assert before.stability is None
     at.number_input(key=state.BIOTYPES_RESAMPLES).set_value(5)
+    at.number_input(key=state.BIOTYPES_SUBSAMPLE).set_value(10)
+    at.button(key=state.BIOTYPES_MEASURE).click().run()
+    assert not at.exception and "stability_subsample" in at.error[0].value  # too few: one message, nothing measured
+    assert run_and_cohort(at)[0].stability is None
+    at.number_input(key=state.BIOTYPES_SUBSAMPLE).set_value(150)
     at.button(key=state.BIOTYPES_MEASURE).click().run()
     assert not at.exception and not at.error
     result, _ = run_and_cohort(at)
     assert result.config.stability_resamples == 5 and result.clusters is before.clusters
+    assert result.config.stability_subsample == 150 and result.stability.predicted
+    assert any(result.stability.cost() in c.value for c in at.caption)
     box = [f for f in figures(at) if f["data"] and f["data"][0]["type"] == "box"]
     assert len(box) == 1 and len(box[0]["data"]) == result.clusters.n_biotypes
     for trace, biotype in zip(box[0]["data"], result.stability.jaccard.columns, strict=True):

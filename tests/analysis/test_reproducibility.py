@@ -1,0 +1,37 @@
+"""Reproducibility: the same input, configuration and seed give byte-identical assignments.csv;
+the input's row order changes biotypes only as far as UMAP's approximate graph allows (measured)."""
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from analysis.biotypes import run_biotypes
+from analysis.cohort import CohortFiles, load_cohort
+from analysis.export import csv_bytes
+from analysis.inputs import InputFile
+
+#: Smallest ARI accepted between a run and the same run on shuffled rows (README, "Reproducibility").
+MIN_SHUFFLED_ARI = 0.9
+
+
+def test_a_rerun_in_this_process_after_the_other_tests_is_byte_identical(clinical_cohort, clinical_run):
+    # clinical_run was computed when first needed; this run comes after every test before it in the
+    # session (Dask and joblib workers, threads, other runs): it must not depend on any of that.
+    again = run_biotypes(clinical_cohort, clinical_run.config)
+    assert csv_bytes(again.assignments) == csv_bytes(clinical_run.assignments)
+
+
+def test_row_order_changes_no_biotype_beyond_what_umap_allows(clinical_cohort, clinical_run):
+    raw = clinical_cohort.participants  # holds the ids as given in its participant_id column
+    scores = []
+    for seed in (1, 2):
+        shuffled = raw.sample(frac=1.0, random_state=seed)
+        cohort = load_cohort(CohortFiles(InputFile("participants.csv", shuffled.to_csv(index=False).encode())))
+        run = run_biotypes(cohort, clinical_run.config)
+        mine = pd.Series(run.clusters.labels, index=run.fused.included)
+        reference = pd.Series(clinical_run.clusters.labels, index=clinical_run.fused.included)
+        assert set(mine.index) == set(reference.index)  # nobody lost or added by the order
+        scores.append(adjusted_rand_score(reference.sort_index(), mine.reindex(reference.sort_index().index)))
+    print(f"ARI after shuffling the rows: {', '.join(f'{s:.3f}' for s in scores)}")
+    assert min(scores) >= MIN_SHUFFLED_ARI, scores
+    assert np.isfinite(scores).all()
