@@ -31,3 +31,17 @@ def plotly_array(value) -> np.ndarray:
         shape = value.get("shape")
         return array.reshape([int(s) for s in str(shape).split(",")]) if shape else array
     return np.array(value, dtype=float)
+
+
+def computed_session() -> AppTest:
+    """A new session: the sample cohort clustered on its clinical measures (every modality stays in the cohort)."""
+    from components import state
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    at.switch_page("pages/biotypes.py").run()
+    at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    at.button(key=state.BIOTYPES_COMPUTE).click().run()
+    assert not at.exception and not at.error
+    return at

@@ -15,20 +15,13 @@ from analysis.summaries import (
     wearable_trajectories,
 )
 from components import state
-from tests.pages.conftest import APP, plotly_array
+from tests.pages.conftest import APP, computed_session, plotly_array
 
 
 @pytest.fixture(scope="module")
 def computed(warm_umap):
-    """One session: the sample cohort clustered on its clinical measures (every modality stays in the cohort)."""
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.button(key=state.DATA_LOAD_SAMPLE).click().run()
-    at.switch_page("pages/biotypes.py").run()
-    at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
-    at.button(key=state.BIOTYPES_COMPUTE).click().run()
-    assert not at.exception and not at.error
-    return at
+    """One session with the sample cohort clustered on its clinical measures."""
+    return computed_session()
 
 
 def run_and_cohort(at):

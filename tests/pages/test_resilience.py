@@ -4,19 +4,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state
-from tests.pages.conftest import APP
+from tests.pages.conftest import computed_session
 
 
 @pytest.fixture
 def computed(warm_umap):
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.button(key=state.DATA_LOAD_SAMPLE).click().run()
-    at.switch_page("pages/biotypes.py").run()
-    at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
-    at.button(key=state.BIOTYPES_COMPUTE).click().run()
-    assert not at.exception and not at.error
-    return at
+    """One session with the sample cohort clustered on its clinical measures."""
+    return computed_session()
 
 
 def _open_through_app(at: AppTest) -> AppTest:
