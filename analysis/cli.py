@@ -134,8 +134,9 @@ def run_cluster(args: argparse.Namespace) -> int:
     """Load, cluster, write the record, print a summary."""
     from analysis.biotypes import run_biotypes
     from analysis.cohort import load_cohort
-    from analysis.export import csv_bytes, write_run
+    from analysis.export import write_run
     from analysis.parallel import compute_on
+    from analysis.spreadsheet import csv_bytes
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {message}", flush=True)

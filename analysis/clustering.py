@@ -79,9 +79,9 @@ def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
     tuple
         ``(indices, distances, search_index)`` as umap-learn's ``precomputed_knn`` expects.
     """
-    from umap.umap_ import nearest_neighbors
+    from analysis.compiled_code import umap_module
 
-    return nearest_neighbors(x, n_neighbors, "euclidean", {}, False, np.random.RandomState(seed), n_jobs=1)
+    return umap_module().umap_.nearest_neighbors(x, n_neighbors, "euclidean", {}, False, np.random.RandomState(seed), n_jobs=1)
 
 
 def umap_embedding(x: np.ndarray, knn: tuple, n_components: int, min_dist: float, seed: int) -> tuple[np.ndarray, object]:
@@ -93,8 +93,9 @@ def umap_embedding(x: np.ndarray, knn: tuple, n_components: int, min_dist: float
     model : umap.UMAP
         The fitted model (kept for placing new participants).
     """
-    import umap
+    from analysis.compiled_code import umap_module
 
+    umap = umap_module()
     n_neighbors = knn[0].shape[1]
     model = umap.UMAP(
         n_neighbors=n_neighbors,

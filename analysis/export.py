@@ -9,13 +9,10 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from analysis.errors import CohortError
+from analysis.spreadsheet import csv_bytes
 from analysis.synthetic import ATLAS, SyntheticCohort
-
-#: First characters that make a spreadsheet evaluate a cell as a formula (OWASP, "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 SYNTHETIC_FILES = ("participants.csv", "prs.sscore", "connectivity.npz", "wearables.csv", "data_dictionary.csv", "truth.csv")
 
@@ -137,47 +134,6 @@ def run_files(result, cohort) -> dict[str, bytes]:
         files["profile_groups.csv"] = csv_bytes(result.group_profile)
         files["profile_groups_categorical.csv"] = csv_bytes(result.group_categorical)
     return files
-
-
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table with every text cell a spreadsheet would run as a formula made inert.
-
-    A text cell (or column name) that starts with one of :data:`FORMULA_STARTS` gets a leading
-    apostrophe, which Excel, LibreOffice and Google Sheets show as text (``=HYPERLINK(...)`` in a
-    participant id or biotype name would otherwise run when the CSV is opened). Numeric columns,
-    missing values and text that is a plain number (``-1.5``) are left exactly as they are.
-
-    Returns
-    -------
-    DataFrame
-        ``frame`` itself when nothing needed changing, else a changed copy.
-    """
-    changed = {}
-    for name in frame.columns:
-        column = frame[name]
-        if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
-            continue
-        risky = column.str.startswith(FORMULA_STARTS, na=False).astype(bool)
-        if risky.any():
-            risky &= ~column.where(risky).map(_plain_number, na_action="ignore").fillna(False).astype(bool)
-            changed[name] = column.mask(risky, "'" + column.where(risky).astype(object).astype(str))
-    names = {c: f"'{c}" for c in frame.columns if isinstance(c, str) and c.startswith(FORMULA_STARTS) and not _plain_number(c)}
-    if not changed and not names:
-        return frame
-    return frame.assign(**changed).rename(columns=names) if changed else frame.rename(columns=names)
-
-
-def _plain_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return text.strip() == text
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV bytes (no index), with formula-like text made inert (:func:`spreadsheet_safe`)."""
-    return spreadsheet_safe(frame).to_csv(index=False).encode()
 
 
 def run_record(result, cohort) -> dict:

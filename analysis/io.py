@@ -16,6 +16,7 @@ import pandas as pd
 from analysis import modalities as M
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile, decode_text, maybe_gunzip
+from analysis.spreadsheet import csv_bytes, without_formula_guard
 from analysis.tables import check_finite, coerce_numeric, is_yes_no, normalised_ids, numeric_fraction, read_table
 
 #: Fewest participants a cohort needs for biotypes to mean anything.
@@ -90,9 +91,12 @@ def load_dictionary(file: InputFile) -> DataDictionary:
             f"{file.name} line 1",
             "give columns column, modality, description, unit, min, max",
         )
-    entries = pd.DataFrame(index=pd.Index(frame[lowered["column"]].astype(str), name="column"))
+    # A dictionary this tool wrote (the Data page's edited roles) has formula-like cells guarded by an
+    # apostrophe for spreadsheets; they are read back as they were.
+    names = without_formula_guard(frame[lowered["column"]].astype(str))
+    entries = pd.DataFrame(index=pd.Index(names.astype(str), name="column"))
     for name in ("modality", "description", "unit", "missing_codes"):
-        entries[name] = frame[lowered[name]].astype("string").to_numpy() if name in lowered else pd.NA
+        entries[name] = without_formula_guard(frame[lowered[name]]).to_numpy() if name in lowered else pd.NA
     for name in ("min", "max"):
         values = frame[lowered[name]] if name in lowered else pd.Series(np.nan, index=frame.index)
         if values.dtype != np.float64:
@@ -138,6 +142,8 @@ def dictionary_with_modalities(
     InputFile
         CSV with :data:`DICTIONARY_COLUMNS`, one row per column in ``columns``' order; loading it with
         the same files gives those modalities (``python -m analysis ... --dictionary`` does the same).
+        Cells a spreadsheet would run as formulas carry a leading apostrophe
+        (:func:`analysis.spreadsheet.spreadsheet_safe`); :func:`load_dictionary` reads them back as they were.
     """
     unknown = {c: m for c, m in changes.items() if m not in M.DICTIONARY_MODALITIES or c not in columns}
     if unknown:
@@ -159,8 +165,7 @@ def dictionary_with_modalities(
                 **{k: (old[k] if old is not None and k in old.index and not pd.isna(old[k]) else "") for k in DICTIONARY_COLUMNS[2:]},
             }
         )
-    frame = pd.DataFrame(rows, columns=list(DICTIONARY_COLUMNS))
-    return InputFile(name, frame.to_csv(index=False, lineterminator="\n").encode())
+    return InputFile(name, csv_bytes(pd.DataFrame(rows, columns=list(DICTIONARY_COLUMNS))))
 
 
 def load_participants(file: InputFile, dictionary: DataDictionary | None = None) -> ParticipantsTable:

@@ -102,6 +102,9 @@ def load_model(folder: str | Path) -> BiotypeModel:
     """Read a model written by :func:`save_model` (a folder, or the model.joblib file itself)."""
     import joblib
 
+    from analysis.compiled_code import umap_module
+
+    umap_module()  # before unpickling the fitted UMAPs, so that their numba code is cached on disk
     path = Path(folder)
     path = path / MODEL_FILE if path.is_dir() else path
     if not path.is_file():

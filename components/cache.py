@@ -60,6 +60,33 @@ def sample_files() -> CohortFiles:
     return sample_cohort_files()
 
 
+@st.cache_resource(max_entries=1, show_spinner="Reading and checking the sample cohort...")
+def sample_cohort() -> Cohort:
+    """The bundled sample cohort, loaded once per server and shared by every session (synthetic, read-only)."""
+    return load_cohort(sample_files())
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def sample_report() -> ValidationReport:
+    """The sample cohort's validation report, made once per server and shared by every session."""
+    return validation_report(sample_cohort())
+
+
+def loaded_cohort(files: CohortFiles) -> Cohort:
+    """The validated cohort of these files: the bundled sample's is shared by all sessions, any other is this session's own."""
+    fingerprint = files.fingerprint()
+    if fingerprint == sample_files().fingerprint():
+        return sample_cohort()
+    return cohort_for(fingerprint, files)
+
+
+def report_of(cohort: Cohort) -> ValidationReport:
+    """The validation report of a cohort loaded by :func:`loaded_cohort` (shared for the sample, else this session's)."""
+    if cohort.fingerprint == sample_files().fingerprint():
+        return sample_report()
+    return report_for(cohort.fingerprint, cohort)
+
+
 @st.cache_resource(max_entries=1, show_spinner="Generating 200 synthetic participants...")
 def demo_new_cohort_files() -> CohortFiles:
     """200 new synthetic participants (seed 7), to try assigning into a run of the sample cohort."""

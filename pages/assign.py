@@ -3,8 +3,8 @@
 import streamlit as st
 
 from analysis.errors import CohortError
-from analysis.export import csv_bytes
 from analysis.model import assign_participants, biotype_model
+from analysis.spreadsheet import csv_bytes
 from components import cache, state
 from components.embedding import assigned_figure
 from components.uploads import render_upload_form

@@ -28,7 +28,7 @@ else:
     base = files
 if files is not None:
     try:
-        cohort = cache.cohort_for(files.fingerprint(), files)
+        cohort = cache.loaded_cohort(files)
         st.session_state[state.COHORT] = cohort
         st.session_state[state.DATA_ERROR] = None
     except CohortError as error:
@@ -45,6 +45,6 @@ cohort = st.session_state.get(state.COHORT)
 if cohort is None:
     st.info("No cohort yet: click **Load sample cohort** or upload a participants table.")
 else:
-    render_validation_report(cache.report_for(cohort.fingerprint, cohort))
+    render_validation_report(cache.report_of(cohort))
     if base is not None and st.session_state.get(state.COHORT) is cohort:
         render_roles_editor(cohort, base, files)

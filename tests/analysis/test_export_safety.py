@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.export import FORMULA_STARTS, csv_bytes, spreadsheet_safe
+from analysis.spreadsheet import FORMULA_STARTS, csv_bytes, spreadsheet_safe
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)

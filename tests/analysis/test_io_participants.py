@@ -148,3 +148,23 @@ def test_dictionary_with_modalities_keeps_descriptions_and_refuses_unknown_roles
         dictionary_with_modalities({"phq9": "clinical"}, {"phq9": "brain"}, None)
     with pytest.raises(CohortError, match="cannot give column 'nope'"):
         dictionary_with_modalities({"phq9": "clinical"}, {"nope": "clinical"}, None)
+
+
+def test_the_written_dictionary_is_spreadsheet_safe_and_reads_back_as_it_was(participants):
+    from analysis.io import dictionary_with_modalities
+
+    # A column name and a missing-code list that a spreadsheet would run as formulas.
+    participants["=HYPERLINK(1)"] = 1.0 + np.arange(len(participants))
+    participants.loc[participants.index[0], "phq9"] = -99
+    current = load_dictionary(text_file("dict.csv", 'column,modality,missing_codes\nphq9,clinical,"-99;-"\n'))
+    columns = {"phq9": "clinical", "=HYPERLINK(1)": "clinical"}
+    written = dictionary_with_modalities(columns, {"=HYPERLINK(1)": "covariate"}, current, "d.csv")
+    text = written.data.decode()
+    assert "'=HYPERLINK(1)" in text and "'-99;-" in text
+    assert not any(line.startswith(("=", "-", "+", "@")) for line in text.splitlines())
+    entries = load_dictionary(written).entries
+    assert entries.index.tolist() == ["phq9", "=HYPERLINK(1)"]
+    assert entries.loc["phq9", "missing_codes"] == "-99;-"
+    table = load_participants(frame_file("p.csv", participants), load_dictionary(written))
+    assert table.modality["=HYPERLINK(1)"] == "covariate"
+    assert np.isnan(table.frame["phq9"].iloc[0])  # -99 still read as missing

@@ -7,8 +7,8 @@ from sklearn.metrics import adjusted_rand_score
 
 from analysis.biotypes import run_biotypes
 from analysis.cohort import CohortFiles, load_cohort
-from analysis.export import csv_bytes
 from analysis.inputs import InputFile
+from analysis.spreadsheet import csv_bytes
 
 #: Smallest ARI accepted between a run and the same run on shuffled rows (README, "Reproducibility").
 MIN_SHUFFLED_ARI = 0.9

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -46,50 +47,48 @@ def no_network_env(log: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def served_app(timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run ``streamlit run app.py`` headless on 127.0.0.1; yield its URL; stop it afterwards.
+def served_process(timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Run ``streamlit run app.py`` headless on 127.0.0.1; yield the process and its URL; stop it afterwards.
 
     The repository's .streamlit/config.toml applies (usage statistics off); ``env`` replaces the
-    environment (e.g. :func:`no_network_env`).
+    environment (e.g. :func:`no_network_env`). The server's output goes to a temporary file (a pipe
+    nobody reads would block the server once full) and is quoted if it does not start.
     """
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**(env or os.environ), "PYTHONUNBUFFERED": "1"}
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-                raise RuntimeError(f"streamlit did not start on {url}:\n{output}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
+    command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**(env or os.environ), "PYTHONUNBUFFERED": "1"}
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"streamlit did not start on {url}:\n{log.read().decode(errors='replace')[-4000:]}")
+                time.sleep(0.5)
+            yield process, url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextlib.contextmanager
+def served_app(timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """:func:`served_process`, yielding only the URL."""
+    with served_process(timeout, env) as (_, url):
+        yield url
 
 
 @contextlib.contextmanager

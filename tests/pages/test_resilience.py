@@ -55,3 +55,79 @@ def test_a_user_error_a_page_did_not_catch_is_shown_as_it_is(computed, monkeypat
     at = _open_through_app(computed)
     assert not at.exception
     assert [e.value for e in at.error] == [str(error)]
+
+
+def _stopped_after(calls: int, compute):
+    """``compute`` with its progress callback raising Streamlit's StopException at the ``calls``-th update.
+
+    That is what happens when a user presses Stop, or moves to another page or widget, while a run
+    reports progress: the next Streamlit call of the script raises StopException (a BaseException).
+    """
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    seen = []
+
+    def wrapped(*args, progress=None, **kwargs):
+        def stopping(fraction, message):
+            seen.append(message)
+            if len(seen) >= calls:
+                raise StopException()
+            if progress:
+                progress(fraction, message)
+
+        args = list(args)
+        if len(args) >= 3:  # run_biotypes(cohort, config, progress)
+            args[2] = stopping
+        else:
+            kwargs["progress"] = stopping
+        return compute(*args, **kwargs)
+
+    return wrapped, seen
+
+
+def test_a_run_stopped_midway_leaves_the_session_as_it_was_and_can_be_run_again(computed, monkeypatch):
+    import components.cache
+
+    at = computed
+    before = at.session_state[state.CURRENT_RUN]
+    runs_before = set(at.session_state[state.RUNS])
+    stopping, seen = _stopped_after(3, components.cache.run_biotypes)
+    monkeypatch.setattr(components.cache, "run_biotypes", stopping)
+    at.number_input(key=state.BIOTYPES_SEED).set_value(before[1].seed + 1)
+    at.button(key=state.BIOTYPES_COMPUTE).click().run()
+    assert len(seen) == 3  # the run really started and was stopped inside the analysis
+    assert not at.exception and not at.error
+    assert at.session_state[state.CURRENT_RUN] == before
+    assert set(at.session_state[state.RUNS]) == runs_before  # no half-made run kept
+    at.run()  # the user's next click: the page draws the earlier run again
+    assert not at.exception and not at.error
+    assert any(m.label == "Biotypes" for m in at.metric)
+
+    monkeypatch.undo()
+    at.button(key=state.BIOTYPES_COMPUTE).click().run()
+    assert not at.exception and not at.error
+    after = at.session_state[state.CURRENT_RUN]
+    assert after != before and after[1].seed == before[1].seed + 1
+    assert len(at.session_state[state.RUNS][after].assignments) == len(at.session_state[state.RUNS][before].assignments)
+
+
+def test_a_stability_measurement_stopped_midway_keeps_the_run_and_can_be_run_again(computed, monkeypatch):
+    import components.cache
+
+    at = computed
+    before = at.session_state[state.CURRENT_RUN]
+    stopping, seen = _stopped_after(2, components.cache.with_stability)
+    monkeypatch.setattr(components.cache, "with_stability", stopping)
+    at.number_input(key=state.BIOTYPES_RESAMPLES).set_value(5)
+    at.button(key=state.BIOTYPES_MEASURE).click().run()
+    assert len(seen) == 2
+    assert not at.exception and not at.error
+    assert at.session_state[state.CURRENT_RUN] == before
+    assert at.session_state[state.RUNS][before].stability is None
+
+    monkeypatch.undo()
+    at.button(key=state.BIOTYPES_MEASURE).click().run()
+    assert not at.exception and not at.error
+    after = at.session_state[state.CURRENT_RUN]
+    assert at.session_state[state.RUNS][after].stability is not None
+    assert after[1].stability_resamples == 5
