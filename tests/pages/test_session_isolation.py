@@ -102,3 +102,38 @@ def test_two_sessions_never_see_each_others_cohort_or_results(warm_umap):
     assert alice.session_state[state.COHORT] is alice_cohort
     assert alice.session_state[state.RUNS][alice.session_state[state.CURRENT_RUN]] is alice_run
     assert "bob" not in _shown_text(alice)
+
+
+def _files_changed_since(folder: Path, since: float) -> list[Path]:
+    """Plain files under ``folder`` (virtual environments left out) modified at or after ``since``."""
+    changed = []
+    for path in folder.rglob("*"):
+        if any(part.startswith(".venv") for part in path.parts):
+            continue
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime >= since:
+                changed.append(path)
+        except OSError:  # a file another process removed meanwhile
+            continue
+    return changed
+
+
+def test_an_upload_and_its_run_write_no_file_holding_the_data(warm_umap):
+    import tempfile
+    import time
+
+    marker = "zqxuploadmarker"  # in every participant id of the upload: any file holding the data holds it
+    started = time.time() - 1
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("cohort.csv", _cohort_csv(marker, 90, 3), "text/csv"))
+    at.run()
+    at.switch_page("pages/biotypes.py").run()
+    at.button(key=state.BIOTYPES_COMPUTE).click().run()
+    for page in ("pages/profiles.py", "pages/export.py"):
+        at.switch_page(page).run()
+    assert not at.exception and not at.error
+    assert at.session_state[state.COHORT].participants.index[0].startswith(marker)
+    written = _files_changed_since(Path(tempfile.gettempdir()), started) + _files_changed_since(ROOT, started)
+    holding = [p for p in written if p.stat().st_size < 200_000_000 and marker.encode() in p.read_bytes()]
+    assert holding == []
