@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tests.conftest import participants_frame
+
 N = 24
 ROLES = ("participants", "prs", "connectivity", "connectivity_ids", "wearables", "dictionary")
 
@@ -55,18 +57,8 @@ class Case:
 
 
 def base_participants(n: int = N) -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    return pd.DataFrame(
-        {
-            "participant_id": [f"sub-{i:02d}" for i in range(1, n + 1)],
-            "site": rng.choice(["A", "B"], n),
-            "sex": rng.choice(["F", "M"], n),
-            "age": rng.integers(20, 70, n).astype(float),
-            "pain_intensity": rng.integers(0, 11, n).astype(float),
-            "phq9": rng.integers(0, 28, n).astype(float),
-            "pcs_total": rng.integers(0, 53, n).astype(float),
-        }
-    )
+    """The shared valid participants table (seed 7) without its PRS and outcome columns."""
+    return participants_frame(n, seed=7).drop(columns=["prs_mcp", "outcome_pain_12m"])
 
 
 def csv(frame: pd.DataFrame, sep: str = ",") -> bytes:
