@@ -5,25 +5,30 @@ process on this machine (issue 5's cold start). numba can keep compiled machine 
 those libraries ask for it on few of their functions. :func:`umap_module` asks for it on all of them,
 in a private folder of this user's temporary directory (mode 0700; compiled code only, never data).
 A new process then loads the code instead of compiling it; the same machine code runs, so results
-are unchanged (tested: tests/analysis/test_compiled_code.py). pynndescent's graph-building functions
-take the distance function as an argument, which numba cannot cache: those (~18 s here) are still
-compiled in every new process.
+are unchanged (tested: tests/analysis/test_compiled_code.py). Functions that take another compiled
+function as an argument (pynndescent's distance) are left uncached: numba's cache key for them
+changes in every process, so each process would add a copy to the folder and never load it.
+pynndescent's graph building is made of such functions (its ``nn_descent`` also embeds the address of
+the distance function's Python object, which numba refuses to cache): ~14-18 s of compilation in
+every new process on this machine.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import stat
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 #: The environment variable numba reads its cache folder from (a user's own setting is kept).
 CACHE_VARIABLE = "NUMBA_CACHE_DIR"
 #: Packages whose numba functions are cached on disk.
 CACHED_PACKAGES = ("umap", "pynndescent")
+#: Parameter names that carry a compiled function in those packages (such functions are not cached).
+FUNCTION_PARAMETERS = frozenset({"dist", "metric", "output_metric", "ground_metric", "deheap_sort_function"})
 
 
 def private_cache_folder() -> Path:
@@ -73,17 +78,21 @@ def umap_module():
     """
     import umap
     import umap.umap_  # noqa: F401  (the submodules a fit and a transform use)
-    from numba.core.dispatcher import Dispatcher
-    from numba.core.errors import NumbaWarning
 
     if os.environ.get(CACHE_VARIABLE):
-        # A few of pynndescent's functions take the distance function as an argument, which numba
-        # cannot cache: they are compiled in each process as before, without a warning each time.
-        warnings.filterwarnings("ignore", message="Cannot cache compiled function", category=NumbaWarning)
-        for name, module in list(sys.modules.items()):
-            if module is None or name.split(".")[0] not in CACHED_PACKAGES:
-                continue
-            for value in list(vars(module).values()):
-                if isinstance(value, Dispatcher):
-                    value.enable_caching()
+        for dispatcher in _library_functions():
+            if not FUNCTION_PARAMETERS.intersection(inspect.signature(dispatcher.py_func).parameters):
+                dispatcher.enable_caching()
     return umap
+
+
+def _library_functions() -> list:
+    """Every numba function defined in the imported modules of :data:`CACHED_PACKAGES`."""
+    from numba.core.dispatcher import Dispatcher
+
+    found = []
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in CACHED_PACKAGES:
+            continue
+        found.extend(value for value in list(vars(module).values()) if isinstance(value, Dispatcher))
+    return found

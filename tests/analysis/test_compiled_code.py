@@ -37,14 +37,22 @@ def _fit_in_a_new_process(cache: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _files_in(folder: Path) -> dict:
+    return {path: (path.stat().st_size, path.stat().st_mtime_ns) for path in folder.rglob("*") if path.is_file()}
+
+
 def test_a_new_process_loads_the_compiled_code_and_gets_the_same_embedding(tmp_path):
     cache = tmp_path / "numba"
     first = _fit_in_a_new_process(cache)
+    files = _files_in(cache)
     second = _fit_in_a_new_process(cache)
     assert first["compiled"] > 20 and first["loaded"] == 0
     assert any(cache.rglob("*.nbi"))
     assert second["loaded"] > 20 and second["compiled"] < first["compiled"] / 4
     assert second["sha"] == first["sha"]
+    # Nothing new is written: code numba cannot key the same way twice (functions taking the
+    # distance function) must not be saved, or every process would add a copy to the folder.
+    assert _files_in(cache) == files
 
 
 def test_the_cache_folder_is_private_or_not_used(tmp_path, monkeypatch):
