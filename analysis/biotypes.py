@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis import modalities as M
 from analysis.audits import covariate_audit
-from analysis.clustering import ClusterResult, find_biotypes, recut_biotypes
+from analysis.clustering import ClusterResult, find_biotypes, prediction_data_alongside, recut_biotypes
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import Issue
@@ -104,7 +104,9 @@ class RunResult:
     group_categorical: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_CATEGORICAL_COLUMNS)))
 
 
-def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, str], None] | None = None) -> RunResult:
+def run_biotypes(
+    cohort: Cohort, config: RunConfig, progress: Callable[[float, str], None] | None = None, *, for_saving: bool = False
+) -> RunResult:
     """Find biotypes in a cohort.
 
     Parameters
@@ -113,6 +115,9 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
     config : RunConfig
     progress : callable(fraction, message), optional
         Driven through the long steps (the dashboard shows it as a progress bar).
+    for_saving : bool
+        The model will be saved (the command line): HDBSCAN's prediction data is built in a thread
+        while the biotypes are profiled. The dashboard builds it only if a model is downloaded.
 
     Returns
     -------
@@ -145,7 +150,8 @@ def run_biotypes(cohort: Cohort, config: RunConfig, progress: Callable[[float, s
         "profiling": (features, feature_modality),
     }
     timings["embedding_and_clustering"] = time.perf_counter() - started
-    return finished_run(cohort, config, fused, clusters, models, timings, created, say)
+    with prediction_data_alongside(models["hdbscan"] if for_saving else None):
+        return finished_run(cohort, config, fused, clusters, models, timings, created, say)
 
 
 def finished_run(

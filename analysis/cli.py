@@ -145,7 +145,7 @@ def run_cluster(args: argparse.Namespace) -> int:
     progress(0.0, "reading the files")
     cohort = load_cohort(cohort_files_from_args(args))
     with compute_on(args.scheduler):
-        result = run_biotypes(cohort, config, progress)
+        result = run_biotypes(cohort, config, progress, for_saving=True)
         paths = write_run(result, cohort, args.out)
         if args.sweep:
             from analysis.sweep import run_sweep

@@ -6,7 +6,10 @@ display embedding. A fixed seed makes UMAP single-threaded and every result iden
 
 from __future__ import annotations
 
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +26,8 @@ DISPLAY_MIN_DIST = 0.1
 #: Largest min_samples chosen when the configuration leaves it open: core distances over more
 #: neighbours cost time and memory (n x min_samples distances) and smooth the density no further.
 MAX_DEFAULT_MIN_SAMPLES = 100
+#: One build of a fit's prediction data at a time (a run's own thread and a stability measurement).
+_PREDICTION_DATA_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -159,9 +164,32 @@ def hdbscan_fit(embedding: np.ndarray, min_cluster_size: int, min_samples: int, 
 
 def with_prediction_data(fit):
     """``fit`` with the data ``hdbscan.approximate_predict`` needs, built once (in place) if it is not there yet."""
-    if getattr(fit, "_prediction_data", None) is None:
-        fit.generate_prediction_data()
+    with _PREDICTION_DATA_LOCK:
+        if getattr(fit, "_prediction_data", None) is None:
+            fit.generate_prediction_data()
     return fit
+
+
+@contextmanager
+def prediction_data_alongside(fit):
+    """Build ``fit``'s prediction data (:func:`with_prediction_data`) in a thread while the block runs.
+
+    For a run whose model will be saved: the k-d tree and core distances (~7 s at 100,000
+    participants) are built while the biotypes are profiled instead of after. The block's end waits
+    for the thread (also when the block raises); an error of the thread is raised there.
+
+    Parameters
+    ----------
+    fit : hdbscan.HDBSCAN or None
+        None runs the block alone.
+    """
+    if fit is None:
+        yield
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prediction-data") as pool:
+        built = pool.submit(with_prediction_data, fit)
+        yield
+        built.result()
 
 
 def labels_from_tree(fit, min_cluster_size: int, method: str, epsilon: float) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ from analysis.clustering import (
     hdbscan_fit,
     neighbour_agreement,
     neighbour_graph,
+    prediction_data_alongside,
     shared_min_samples,
     size_ordered,
 )
@@ -53,6 +54,25 @@ def test_same_seed_same_result_and_fixed_parameters_are_used(warm_umap, blobs):
     np.testing.assert_array_equal(first.display, second.display)
     assert (first.min_cluster_size, first.n_neighbors, first.min_samples) == (20, 10, 3)
     assert len(first.selection) == 1
+
+
+def test_prediction_data_is_built_alongside_the_block_and_waited_for(blobs):
+    import hdbscan
+
+    embedding = blobs[0][:, :3]
+    fit, fresh = hdbscan_fit(embedding, 20, 6, "eom", 0.0), hdbscan_fit(embedding, 20, 6, "eom", 0.0)
+    with prediction_data_alongside(fit):
+        pass
+    fresh.generate_prediction_data()
+    new_points = embedding[:40] + 0.05
+    placed, expected = hdbscan.approximate_predict(fit, new_points), hdbscan.approximate_predict(fresh, new_points)
+    np.testing.assert_array_equal(placed[0], expected[0])
+    np.testing.assert_array_equal(placed[1], expected[1])
+
+    stopped = hdbscan_fit(embedding, 20, 6, "eom", 0.0)
+    with pytest.raises(KeyboardInterrupt), prediction_data_alongside(stopped):
+        raise KeyboardInterrupt  # a stopped run: the thread is still waited for, nothing left half-built
+    assert stopped._prediction_data is not None
 
 
 def test_helpers():
