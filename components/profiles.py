@@ -10,6 +10,32 @@ from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.validation import MODALITY_TITLES
 from components.embedding import biotype_colour
 
+#: Short names of the modalities, drawn under heat-map groups too narrow for the full title.
+MODALITY_CODES = {"clinical": "clin", "prs": "PRS", "connectivity": "conn", "wearables": "wear", "outcome": "out", "covariate": "cov"}
+#: Most title characters per heat-map column for the full title to fit under its group (at the page's
+#: usual width a column is ~11 px and a character ~6.5 px; plotly draws group labels horizontally).
+TITLE_CHARACTERS_PER_COLUMN = 1.6
+
+
+def modality_group_labels(modalities: pd.Series) -> dict[str, str]:
+    """The label under each modality's group of heat-map columns: its title, or its code where the title would overlap.
+
+    Parameters
+    ----------
+    modalities : Series of str
+        The modality of each column, in column order.
+
+    Returns
+    -------
+    dict of str to str
+        Modality → label.
+    """
+    labels = {}
+    for modality, n_columns in modalities.value_counts(sort=False).items():
+        title = MODALITY_TITLES.get(modality, modality)
+        labels[modality] = title if len(title) <= TITLE_CHARACTERS_PER_COLUMN * n_columns else MODALITY_CODES.get(modality, modality)
+    return labels
+
 
 def biotype_label(biotype: int, names: dict[int, str]) -> str:
     """Display name of a 0-based biotype."""
@@ -41,12 +67,16 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Fi
     """
     order = profile[["feature", "modality"]].drop_duplicates().sort_values(["modality", "feature"], kind="stable")
     grid = profile.pivot(index="biotype", columns="feature", values="cohens_d").reindex(columns=order["feature"]).sort_index()
-    modality = order.set_index("feature")["modality"].map(lambda m: MODALITY_TITLES.get(m, m))
+    modality_of = order.set_index("feature")["modality"]
+    modality = modality_of.map(lambda m: MODALITY_TITLES.get(m, m))
+    group = modality_of.map(modality_group_labels(modality_of))
+    codes = {group[f]: modality[f] for f in grid.columns if group[f] != modality[f]}  # in column order
+    legend = "<br><sup>" + " · ".join(f"{code}: {title}" for code, title in codes.items()) + "</sup>" if codes else ""
     hover = np.array([[f"{biotype_label(b, names)}<br>{modality[f]}: {f}" for f in grid.columns] for b in grid.index], dtype=object)
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
-            x=[[modality[f] for f in grid.columns], list(grid.columns)],
+            x=[[group[f] for f in grid.columns], list(grid.columns)],
             y=[short_label(b) for b in grid.index],
             zmin=-2,
             zmax=2,
@@ -57,9 +87,9 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Fi
         )
     )
     fig.update_layout(
-        title="How each biotype differs from the rest (Cohen's d; red higher, blue lower)",
+        title="How each biotype differs from the rest (Cohen's d; red higher, blue lower)" + legend,
         height=360 + 36 * len(grid.index),
-        margin=dict(l=10, r=10, t=50, b=10),
+        margin=dict(l=10, r=10, t=70 if legend else 50, b=10),
         xaxis=dict(tickangle=-60),
         yaxis=dict(autorange="reversed"),
     )

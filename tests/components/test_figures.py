@@ -4,7 +4,14 @@ import numpy as np
 import pandas as pd
 
 from components.embedding import embedding_figure, sizes_figure
-from components.profiles import category_figure, effect_heatmap_figure, effect_table, importance_figure, outcome_figure
+from components.profiles import (
+    category_figure,
+    effect_heatmap_figure,
+    effect_table,
+    importance_figure,
+    modality_group_labels,
+    outcome_figure,
+)
 
 
 def assignments_frame() -> pd.DataFrame:
@@ -77,9 +84,16 @@ def test_heat_map_shows_each_biotypes_cohens_d_grouped_by_modality():
     fig = effect_heatmap_figure(profile, {0: "B1 · a", 1: "B2 · b"})
     heat = fig.data[0]
     assert list(heat.y) == ["B1", "B2"]
-    assert list(heat.x[0]) == ["Clinical / psychosocial", "Genetics (PRS)", "Wearables"]
+    # One column per modality: every full title would overlap its neighbours, so codes, explained in the title.
+    assert list(heat.x[0]) == ["clin", "PRS", "wear"]
+    assert "clin: Clinical / psychosocial · PRS: Genetics (PRS) · wear: Wearables" in fig.layout.title.text
     assert list(heat.x[1]) == ["phq9", "prs_mdd", "steps_mean"]
     np.testing.assert_allclose(heat.z, [[1.2, 0.1, -0.4], [-1.2, -0.1, 0.4]])
+
+
+def test_heat_map_groups_wide_enough_keep_their_full_title():
+    columns = pd.Series(["clinical"] * 15 + ["prs"] * 2 + ["outcome"] * 2)
+    assert modality_group_labels(columns) == {"clinical": "Clinical / psychosocial", "prs": "PRS", "outcome": "out"}
 
 
 def test_effect_table_filters_and_orders_by_effect_size():
