@@ -80,13 +80,13 @@ def umap_module():
     import umap.umap_  # noqa: F401  (the submodules a fit and a transform use)
 
     if os.environ.get(CACHE_VARIABLE):
-        for dispatcher in _library_functions():
+        for dispatcher in library_functions():
             if not FUNCTION_PARAMETERS.intersection(inspect.signature(dispatcher.py_func).parameters):
                 dispatcher.enable_caching()
     return umap
 
 
-def _library_functions() -> list:
+def library_functions() -> list:
     """Every numba function defined in the imported modules of :data:`CACHED_PACKAGES`."""
     from numba.core.dispatcher import Dispatcher
 

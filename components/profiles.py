@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis import modalities as M
 from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.validation import MODALITY_TITLES
 from components.embedding import biotype_colour
 
 #: Short names of the modalities, drawn under heat-map groups too narrow for the full title.
-MODALITY_CODES = {"clinical": "clin", "prs": "PRS", "connectivity": "conn", "wearables": "wear", "outcome": "out", "covariate": "cov"}
+MODALITY_CODES = {M.CLINICAL: "clin", M.PRS: "PRS", M.CONNECTIVITY: "conn", M.WEARABLES: "wear", M.OUTCOME: "out", M.COVARIATE: "cov"}
 #: Most title characters per heat-map column for the full title to fit under its group (at the page's
 #: usual width a column is ~11 px and a character ~6.5 px; plotly draws group labels horizontally).
 TITLE_CHARACTERS_PER_COLUMN = 1.6
@@ -70,7 +71,7 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Fi
     modality_of = order.set_index("feature")["modality"]
     modality = modality_of.map(lambda m: MODALITY_TITLES.get(m, m))
     group = modality_of.map(modality_group_labels(modality_of))
-    codes = {group[f]: modality[f] for f in grid.columns if group[f] != modality[f]}  # in column order
+    codes = dict(zip(group[group != modality], modality[group != modality], strict=True))  # in column order
     legend = "<br><sup>" + " · ".join(f"{code}: {title}" for code, title in codes.items()) + "</sup>" if codes else ""
     hover = np.array([[f"{biotype_label(b, names)}<br>{modality[f]}: {f}" for f in grid.columns] for b in grid.index], dtype=object)
     fig = go.Figure(

@@ -13,20 +13,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # Fits UMAP on fixed points with a neighbour graph (the run's two numba-heavy steps) and reports the
 # embedding and how many of umap-learn's and pynndescent's functions were loaded from disk.
 FIT = """
-import hashlib, json, sys
+import hashlib, json
 import numpy as np
 from analysis.clustering import neighbour_graph, umap_embedding
-from analysis.compiled_code import umap_module
-from numba.core.dispatcher import Dispatcher
+from analysis.compiled_code import library_functions
 x = np.random.default_rng(3).normal(size=(300, 8))
 embedding, _ = umap_embedding(x, neighbour_graph(x, 15, 0), 2, 0.0, 0)
 loaded = compiled = 0
-for name, module in list(sys.modules.items()):
-    if module is not None and name.split(".")[0] in ("umap", "pynndescent"):
-        for value in vars(module).values():
-            if isinstance(value, Dispatcher):
-                loaded += sum(value.stats.cache_hits.values())
-                compiled += sum(value.stats.cache_misses.values())
+for function in library_functions():
+    loaded += sum(function.stats.cache_hits.values())
+    compiled += sum(function.stats.cache_misses.values())
 print(json.dumps({"sha": hashlib.sha256(embedding.tobytes()).hexdigest(), "loaded": loaded, "compiled": compiled}))
 """
 
