@@ -23,6 +23,10 @@ DEFAULT_N_NEIGHBORS = 15
 SPLIT_SUBSAMPLES = 5
 SPLIT_MAX_POINTS = 5000
 DISPLAY_MIN_DIST = 0.1
+#: From this many participants the spectral starts of a run's UMAP fits are computed before the fits,
+#: one after the other (:func:`spectral_starts`), instead of inside the fits running side by side:
+#: umap-learn's eigen-solver keeps sqrt(n) vectors of n float64 (0.7 GB at 200,000, 2.8 GB at 500,000).
+SHARED_START_MIN_PARTICIPANTS = 200_000
 #: Largest min_samples chosen when the configuration leaves it open: core distances over more
 #: neighbours cost time and memory (n x min_samples distances) and smooth the density no further.
 MAX_DEFAULT_MIN_SAMPLES = 100
@@ -89,8 +93,24 @@ def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
     return umap_module().umap_.nearest_neighbors(x, n_neighbors, "euclidean", {}, False, np.random.RandomState(seed), n_jobs=1)
 
 
-def umap_embedding(x: np.ndarray, knn: tuple, n_components: int, min_dist: float, seed: int) -> tuple[np.ndarray, object]:
+def umap_embedding(
+    x: np.ndarray, knn: tuple, n_components: int, min_dist: float, seed: int, start: np.ndarray | None = None
+) -> tuple[np.ndarray, object]:
     """Fit UMAP on ``x`` reusing a neighbour graph.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, n_features)
+    knn : tuple
+        ``(indices, distances, search_index)`` from :func:`neighbour_graph`, or ``(indices, distances)``:
+        the embedding is the same, but the model cannot place new participants until
+        :func:`with_search_index` gives it the index.
+    n_components : int
+    min_dist : float
+    seed : int
+    start : (ndarray of shape (n, n_components), numpy.random.RandomState), optional
+        Where the layout starts and the random state to go on with (:func:`spectral_starts`);
+        None: umap-learn's own spectral start from ``seed``.
 
     Returns
     -------
@@ -106,8 +126,9 @@ def umap_embedding(x: np.ndarray, knn: tuple, n_components: int, min_dist: float
         n_neighbors=n_neighbors,
         n_components=n_components,
         min_dist=min_dist,
-        random_state=seed,
+        random_state=seed if start is None else start[1],
         precomputed_knn=knn,
+        init="spectral" if start is None else start[0],
         n_jobs=1,
     )
     with warnings.catch_warnings():
@@ -117,6 +138,65 @@ def umap_embedding(x: np.ndarray, knn: tuple, n_components: int, min_dist: float
     return embedding.astype(np.float32), model
 
 
+def with_search_index(model, search_index):
+    """``model`` (fitted by :func:`umap_embedding` without a search index) with ``search_index`` attached, in place.
+
+    The index only serves ``transform`` (placing new participants); a fit does not read it. Fits
+    sent to worker processes therefore go without it, and the one index of the run is attached to
+    every model afterwards: one copy in memory and in the saved model instead of one per fit.
+    """
+    model.knn_search_index = model._knn_search_index = search_index
+    return model
+
+
+def spectral_starts(x: np.ndarray, knn: tuple, dims: tuple[int, ...], seed: int) -> dict[int, tuple]:
+    """The spectral starts umap-learn's seeded fits of ``knn`` would make, computed here one after the other.
+
+    The fuzzy graph of ``knn`` is built and pruned as umap-learn's fit does, then for each number of
+    dimensions its spectral layout is solved, scaled and jittered with umap-learn's own functions
+    (``spectral_layout``, ``noisy_scale_coords``) and the fit's random state. A fit given the start
+    and that random state (:func:`umap_embedding`) is byte-identical to one that starts by itself
+    (tested). What changes is where the eigen-solver runs: its sqrt(n) working vectors of n float64
+    (2.8 GB at 500,000) are held once at a time, here, instead of once in each of the fits running
+    side by side (:data:`SHARED_START_MIN_PARTICIPANTS`).
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, n_features)
+    knn : tuple
+        ``(indices, distances, ...)`` from :func:`neighbour_graph`.
+    dims : tuple of int
+        The fits' numbers of dimensions.
+    seed : int
+        The fits' seed.
+
+    Returns
+    -------
+    dict of int to (ndarray of float32, shape (n, d), numpy.random.RandomState)
+        Number of dimensions → the fit's start and its random state, advanced past the start's jitter.
+    """
+    from analysis.compiled_code import umap_module
+
+    umap_ = umap_module().umap_
+    from umap.spectral import spectral_layout
+
+    features = np.ascontiguousarray(x, dtype=np.float32)
+    indices, distances = knn[0], knn[1]
+    graph, _, _ = umap_.fuzzy_simplicial_set(features, indices.shape[1], np.random.RandomState(seed), "euclidean", {}, indices, distances)
+    graph = graph.tocoo()
+    graph.sum_duplicates()
+    # umap-learn drops edges too weak to be sampled in its default number of epochs before the layout
+    epochs = 500 if graph.shape[0] <= 10_000 else 200
+    graph.data[graph.data < graph.data.max() / float(epochs)] = 0.0
+    graph.eliminate_zeros()
+    starts = {}
+    for d in dims:
+        random_state = np.random.RandomState(seed)
+        layout = spectral_layout(features, graph, d, random_state, metric="euclidean", metric_kwds={})
+        starts[d] = (umap_.noisy_scale_coords(layout, random_state, max_coord=10, noise=0.0001), random_state)
+    return starts
+
+
 def both_embeddings(x: np.ndarray, knn: tuple, config) -> tuple[tuple, tuple]:
     """The clustering embedding and the 2-D display embedding of one neighbour graph.
 
@@ -124,7 +204,11 @@ def both_embeddings(x: np.ndarray, knn: tuple, config) -> tuple[tuple, tuple]:
     :data:`analysis.parallel.PARALLEL_MIN_PARTICIPANTS` participants they run side by side in two
     joblib worker processes (which stay warm for the next run), and inside
     :func:`analysis.parallel.compute_on` on a Dask cluster; results are identical to fitting them one
-    after the other here (tested).
+    after the other here (tested). A worker receives only what a fit reads: the features as float32
+    (UMAP converts them to float32 itself) and the graph without its search index, which is attached
+    to both models here (:func:`with_search_index`). From :data:`SHARED_START_MIN_PARTICIPANTS`
+    participants the fits' spectral starts are computed here first, one after the other
+    (:func:`spectral_starts`; same results, less memory).
 
     Returns
     -------
@@ -134,12 +218,17 @@ def both_embeddings(x: np.ndarray, knn: tuple, config) -> tuple[tuple, tuple]:
     from joblib import Parallel, delayed
 
     fits = [(config.n_components, config.min_dist), (2, DISPLAY_MIN_DIST)]
+    starts = dict.fromkeys((d for d, _ in fits), None)
+    if len(x) >= SHARED_START_MIN_PARTICIPANTS:
+        starts = spectral_starts(x, knn, tuple(starts), config.seed)
     workers = parallel_workers(len(x))
     if workers == 1:
-        return tuple(umap_embedding(x, knn, d, min_dist, config.seed) for d, min_dist in fits)
+        return tuple(umap_embedding(x, knn, d, min_dist, config.seed, starts[d]) for d, min_dist in fits)
+    features, graph = np.ascontiguousarray(x, dtype=np.float32), knn[:2]
     # max_nbytes=None: no read-only memory maps of large inputs (umap-learn writes into the graph arrays).
-    jobs = (delayed(umap_embedding)(x, knn, d, min_dist, config.seed) for d, min_dist in fits)
-    return tuple(Parallel(n_jobs=workers, max_nbytes=None)(jobs))
+    jobs = (delayed(umap_embedding)(features, graph, d, min_dist, config.seed, starts[d]) for d, min_dist in fits)
+    fitted = Parallel(n_jobs=workers, max_nbytes=None)(jobs)
+    return tuple((embedding, with_search_index(model, knn[2])) for embedding, model in fitted)
 
 
 def hdbscan_fit(embedding: np.ndarray, min_cluster_size: int, min_samples: int, method: str, epsilon: float):
@@ -163,11 +252,63 @@ def hdbscan_fit(embedding: np.ndarray, min_cluster_size: int, min_samples: int, 
 
 
 def with_prediction_data(fit):
-    """``fit`` with the data ``hdbscan.approximate_predict`` needs, built once (in place) if it is not there yet."""
+    """``fit`` with the data ``hdbscan.approximate_predict`` needs, built once (in place) if it is not there yet.
+
+    Built as ``fit.generate_prediction_data()`` builds it, except for which condensed-tree cluster
+    each label stands for (:func:`selected_clusters`): hdbscan 0.8.44 takes the lowest-numbered
+    segment its points sit in, which is a sub-cluster when the selected cluster split before any
+    point left it, and ``approximate_predict`` then gave wrong labels and noise even to the fitted
+    points themselves (seen in stability resamples with min_samples 2).
+    """
+    from hdbscan.prediction import PredictionData
+
     with _PREDICTION_DATA_LOCK:
         if getattr(fit, "_prediction_data", None) is None:
-            fit.generate_prediction_data()
+            tree = fit.condensed_tree_
+            selection = selected_clusters(tree._raw_tree, np.asarray(fit.labels_))
+            tree._select_clusters = lambda: selection
+            min_samples = fit.min_samples or fit.min_cluster_size
+            fit._prediction_data = PredictionData(
+                fit._raw_data, tree, min_samples, tree_type="kdtree", metric=fit.metric, **fit._metric_kwargs
+            )
     return fit
+
+
+def selected_clusters(condensed_tree: np.ndarray, labels: np.ndarray) -> list[int]:
+    """The cluster of HDBSCAN's condensed tree that each label was selected as, in label order.
+
+    A label's cluster is the deepest cluster that holds every point of the label: the lowest common
+    ancestor of the segments its points leave the tree from (cluster ids grow with depth).
+
+    Parameters
+    ----------
+    condensed_tree : structured ndarray
+        hdbscan's raw condensed tree (``parent``, ``child``, ``lambda_val``, ``child_size``).
+    labels : ndarray of int, shape (n,)
+        HDBSCAN's labels of that tree's points (-1 noise).
+
+    Returns
+    -------
+    list of int
+        Entry ``k`` is the cluster id of label ``k``.
+    """
+    clusters = condensed_tree[condensed_tree["child_size"] > 1]
+    parent_of = dict(zip(clusters["child"].tolist(), clusters["parent"].tolist(), strict=True))
+    points = condensed_tree[condensed_tree["child_size"] == 1]
+    segment_of_point = dict(zip(points["child"].tolist(), points["parent"].tolist(), strict=True))
+
+    def ancestors(cluster: int) -> list[int]:
+        chain = [cluster]
+        while chain[-1] in parent_of:
+            chain.append(parent_of[chain[-1]])
+        return chain
+
+    selection = []
+    for label in range(int(labels.max()) + 1 if len(labels) else 0):
+        segments = {segment_of_point[int(i)] for i in np.flatnonzero(labels == label)}
+        common = set.intersection(*(set(ancestors(segment)) for segment in segments))
+        selection.append(max(common))
+    return selection
 
 
 @contextmanager

@@ -50,7 +50,19 @@ def write_synthetic_cohort(cohort: SyntheticCohort, out: str | Path) -> list[Pat
 
 
 #: Packages whose versions go into run.json.
-RECORDED_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "umap-learn", "pynndescent", "hdbscan", "numba", "nilearn", "pyarrow")
+RECORDED_PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "scikit-learn",
+    "umap-learn",
+    "pynndescent",
+    "hdbscan",
+    "numba",
+    "llvmlite",
+    "nilearn",
+    "pyarrow",
+)
 
 
 def synthetic_cohort_files(n: int, seed: int):
@@ -165,6 +177,7 @@ def run_record(result, cohort) -> dict:
         },
         "notes": [{"severity": i.severity, "message": i.message} for i in result.issues],
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
+        "machine": machine_description(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
 
@@ -182,6 +195,7 @@ def write_assignments(assignments, cohort, model_folder: str | Path, out: str | 
         "n_participants": cohort.n_participants,
         "n_assigned": int((assignments["biotype"].fillna(-1) >= 1).sum()),
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
+        "machine": machine_description(),
     }
     paths[1].write_text(json.dumps(record, indent=2, default=_json_default))
     return paths
@@ -194,6 +208,27 @@ def _folder(out: str | Path) -> Path:
     except OSError as exc:
         raise CohortError(f"cannot create the output folder ({exc.strerror})", str(folder), "choose a folder you can write to") from None
     return folder
+
+
+def machine_description() -> dict[str, str]:
+    """The processor a run was computed on, for run.json: numba compiles UMAP's code for it.
+
+    The same files, configuration and packages gave different embeddings on two processors (README,
+    "Reproducibility"), so a run is reproduced exactly only on the same kind of machine.
+
+    Returns
+    -------
+    dict
+        ``architecture`` (e.g. "x86_64") and ``processor``: the model name Linux reports in
+        /proc/cpuinfo, else what :func:`platform.processor` says, else "unknown".
+    """
+    processor = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            processor = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"architecture": platform.machine() or "unknown", "processor": processor or platform.processor() or "unknown"}
 
 
 def _version(package: str) -> str:

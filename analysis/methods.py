@@ -78,7 +78,7 @@ def methods_paragraphs(result, cohort) -> list[str]:
         )
     paragraphs.append(
         f"The run (cohort fingerprint {cohort.fingerprint[:12]}, created {result.created_utc}) is reproduced exactly by "
-        "'python -m analysis cluster --config run.json' with the same input files; run.json lists every parameter, the SHA-256 of "
-        "each input file and the package versions."
+        "'python -m analysis cluster --config run.json' with the same input files and package versions on the same kind of "
+        "processor; run.json lists every parameter, the SHA-256 of each input file, the package versions and the processor."
     )
     return paragraphs

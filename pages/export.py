@@ -17,7 +17,7 @@ DESCRIPTIONS = {
     "profile_pairwise.csv": "every pair of biotypes on every feature",
     "audit.csv": "biotypes against site, sex, ancestry and age",
     "importance.csv": "what defines each biotype (permutation importance)",
-    "run.json": "every parameter (defaults resolved), input SHA-256, package versions, timings",
+    "run.json": "every parameter (defaults resolved), input SHA-256, package versions, the processor, timings",
     "stability.csv": "per-biotype stability under subsampling",
     "groups.csv": "members of each custom group",
     "profile_groups.csv": "each custom group against the other clustered participants, numeric features",

@@ -1,6 +1,7 @@
 """A whole run: the assignments contract, never dropping anyone silently, and the run.json round trip."""
 
 import json
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,10 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     assert record["config"]["min_cluster_size"] >= 5
     assert {i["role"] for i in record["inputs"]} == {"participants", "prs", "wearables"}
     assert abs(sum(record["variance_share"].values()) - 1) < 1e-9
+    # what a later reproduction needs to match: packages (pynndescent decides the graph) and processor
+    assert record["versions"]["pynndescent"] not in ("", "not installed")
+    assert record["machine"]["architecture"] == platform.machine()
+    assert isinstance(record["machine"]["processor"], str) and record["machine"]["processor"]
     assert main(["cluster", *inputs(cohort_dir), "--config", str(tmp_path / "one" / "run.json"), "--out", str(tmp_path / "two")]) == 0
     assert len(record["stability"]["ari"]) == 2
     for name in (

@@ -5,7 +5,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from analysis import parallel
+from analysis import clustering, parallel
 from analysis.clustering import (
     agreed_labels,
     both_embeddings,
@@ -17,8 +17,10 @@ from analysis.clustering import (
     neighbour_agreement,
     neighbour_graph,
     prediction_data_alongside,
+    selected_clusters,
     shared_min_samples,
     size_ordered,
+    with_prediction_data,
 )
 from analysis.config import RunConfig
 
@@ -121,10 +123,54 @@ def test_embeddings_in_worker_processes_equal_those_fitted_here(warm_umap, monke
     monkeypatch.setattr(parallel, "PARALLEL_MIN_PARTICIPANTS", 0)
     assert parallel.parallel_workers(len(x)) == 2
     workers = both_embeddings(x, knn, config)
-    for (mine, _), (theirs, model) in zip(here, workers, strict=True):
+    new_participants = x[:20] + 0.05
+    for (mine, mine_model), (theirs, model) in zip(here, workers, strict=True):
         assert mine.tobytes() == theirs.tobytes()
         assert model.embedding_.shape == mine.shape
+        # the workers fit without the search index; the run's one index is attached afterwards
+        assert model._knn_search_index is knn[2]
+        assert model.transform(new_participants).tobytes() == mine_model.transform(new_participants).tobytes()
     assert [e.shape[1] for e, _ in workers] == [config.n_components, 2]
+
+
+def test_spectral_starts_computed_before_the_fits_leave_the_embeddings_unchanged(warm_umap, monkeypatch):
+    # large cohorts compute both fits' spectral starts first (memory); the embeddings must not move
+    x, _ = make_blobs(n_samples=2000, n_features=10, centers=5, random_state=2)
+    config = RunConfig(seed=5)
+    knn = neighbour_graph(x, 15, config.seed)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_PARTICIPANTS", 10_000)
+    own_starts = both_embeddings(x, knn, config)
+    monkeypatch.setattr(clustering, "SHARED_START_MIN_PARTICIPANTS", 0)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_PARTICIPANTS", 0)
+    starts_first = both_embeddings(x, knn, config)
+    for (mine, _), (theirs, _) in zip(own_starts, starts_first, strict=True):
+        assert mine.tobytes() == theirs.tobytes()
+
+
+def test_selected_clusters_are_the_clusters_the_labels_came_from():
+    # Six points. The root (6) splits into 7 (points 0-3) and 8 (points 4, 5); 7 splits into 9 and 10
+    # before any point leaves it. Labels 0 and 1 stand for 7 and 8; hdbscan 0.8.44's own
+    # CondensedTree._select_clusters names 9 (the lowest segment of label 0's points), and
+    # approximate_predict then mislabels even the fitted points.
+    dtype = [("parent", np.intp), ("child", np.intp), ("lambda_val", float), ("child_size", np.intp)]
+    rows = [(6, 7, 0.1, 4), (6, 8, 0.1, 2), (7, 9, 1.0, 2), (7, 10, 1.0, 2)]
+    rows += [(9, 0, 2.0, 1), (9, 1, 2.0, 1), (10, 2, 2.0, 1), (10, 3, 2.0, 1), (8, 4, 2.0, 1), (8, 5, 2.0, 1)]
+    tree = np.array(rows, dtype=dtype)
+    assert selected_clusters(tree, np.array([0, 0, 0, 0, 1, 1])) == [7, 8]
+    assert selected_clusters(tree, np.array([0, 0, 1, 1, -1, -1])) == [9, 10]
+    assert selected_clusters(tree, np.full(6, -1)) == []
+
+
+def test_fitted_points_are_predicted_into_their_own_biotype(warm_umap):
+    import hdbscan
+
+    x, _ = make_blobs(n_samples=[150, 100], n_features=6, cluster_std=1.0, random_state=3)
+    embedding, _ = clustering.umap_embedding(x, neighbour_graph(x, 15, 2), 5, 0.0, 2)
+    for min_samples in (2, 5):
+        fit = with_prediction_data(hdbscan_fit(embedding, 10, min_samples, "eom", 0.0))
+        predicted, _ = hdbscan.approximate_predict(fit, embedding)
+        clustered = fit.labels_ >= 0
+        assert (predicted[clustered] == fit.labels_[clustered]).mean() > 0.95
 
 
 def test_neighbour_agreement_counts_other_points_only():
