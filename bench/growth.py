@@ -19,7 +19,8 @@ and splits the run into steps at them:
 
 Peak memory is the summed RSS of the process and its worker processes during the step (sampled
 every 0.2 s from /proc). Then, per step, the exponent b of time ~ a * N**b fitted by least squares on
-log-log over the N measured (steps under 0.5 s at every N are left out: their exponent is noise).
+log-log over the N measured (steps under 0.5 s at every N are left out: their exponent is noise), and
+the adjusted Rand index of each run against the planted clusters.
 Prints figures; asserts nothing.
 """
 
@@ -37,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from process_memory import TreeMemory  # noqa: E402
-from scale import ROOT, write_cohort  # noqa: E402
+from scale import ROOT, quality, write_cohort  # noqa: E402
 
 #: Progress message prefix → the step it starts.
 STEP_STARTS = (
@@ -59,11 +60,14 @@ def step_of(line: str) -> str | None:
     return next((step for prefix, step in STEP_STARTS if message.startswith(prefix)), None)
 
 
-def measure(n: int, features: int, resamples: int, subsample: int = 0) -> dict[str, tuple[float, float]]:
-    """Step → (seconds, peak GB) of one fresh-process run of the command line on N participants."""
+def measure(n: int, features: int, resamples: int, subsample: int = 0) -> tuple[dict[str, tuple[float, float]], tuple[float, float]]:
+    """Step → (seconds, peak GB) of one fresh-process run of the command line on N participants, and its (ARI, noise share).
+
+    The ARI is against the planted clusters, noise as its own group (:func:`scale.quality`).
+    """
     with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
         folder = Path(tmp)
-        write_cohort(n, features, folder)
+        truth = write_cohort(n, features, folder)
         (folder / "config.json").write_text(json.dumps({"stability_resamples": resamples, "stability_subsample": subsample}))
         command = [sys.executable, "-u", "-m", "analysis", "cluster", "--participants", str(folder / "participants.csv")]
         command += ["--config", str(folder / "config.json"), "--out", str(folder / "out")]
@@ -85,7 +89,8 @@ def measure(n: int, features: int, resamples: int, subsample: int = 0) -> dict[s
         seconds[current] = seconds.get(current, 0.0) + time.perf_counter() - last
         if child.returncode != 0:
             raise RuntimeError("".join(tail))
-    return {step: (seconds[step], memory.steps.get(step, float("nan"))) for step in seconds}
+        agreement = quality(folder / "out" / "assignments.csv", truth)
+    return {step: (seconds[step], memory.steps.get(step, float("nan"))) for step in seconds}, agreement
 
 
 def exponent(ns: list[int], times: list[float]) -> float:
@@ -102,9 +107,10 @@ def main() -> None:
     args = parser.parse_args()
     runs = {}
     for n in args.n:
-        runs[n] = measure(n, args.features, args.stability, args.stability_subsample)
+        runs[n], (ari, noise) = measure(n, args.features, args.stability, args.stability_subsample)
         total = sum(s for s, _ in runs[n].values())
-        print(f"N={n}: {total:.1f} s, peak {max(m for _, m in runs[n].values()):.2f} GB", flush=True)
+        peak = max(m for _, m in runs[n].values())
+        print(f"N={n}: {total:.1f} s, peak {peak:.2f} GB, ARI vs planted {ari:.3f}, noise {noise:.1%}", flush=True)
     steps = [s for s in STEPS if any(s in r for r in runs.values())]
     print(f"\n{'step':<11}" + "".join(f"{f'N={n}':>22}" for n in args.n) + f"{'exponent':>10}")
     for step in steps:
