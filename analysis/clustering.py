@@ -94,7 +94,7 @@ def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
 
 
 def umap_embedding(
-    x: np.ndarray, knn: tuple, n_components: int, min_dist: float, seed: int, start: np.ndarray | None = None
+    x: np.ndarray, knn: tuple, n_components: int, min_dist: float, seed: int, start: tuple | None = None
 ) -> tuple[np.ndarray, object]:
     """Fit UMAP on ``x`` reusing a neighbour graph.
 
@@ -268,6 +268,7 @@ def with_prediction_data(fit):
             selection = selected_clusters(tree._raw_tree, np.asarray(fit.labels_))
             tree._select_clusters = lambda: selection
             min_samples = fit.min_samples or fit.min_cluster_size
+            # euclidean embeddings: a k-d tree, as hdbscan picks for them
             fit._prediction_data = PredictionData(
                 fit._raw_data, tree, min_samples, tree_type="kdtree", metric=fit.metric, **fit._metric_kwargs
             )
