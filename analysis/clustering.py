@@ -275,6 +275,23 @@ def with_prediction_data(fit):
     return fit
 
 
+def with_repaired_prediction_data(fit):
+    """``fit``, its prediction data rebuilt (in place) if it does not name the clusters its labels came from.
+
+    Models saved before November 2026 carry the prediction data hdbscan builds itself, which can
+    stand a label for a sub-cluster (:func:`with_prediction_data`); placing participants with such a
+    model can put them in the wrong biotype. Checking costs one pass over the condensed tree.
+    """
+    data = getattr(fit, "_prediction_data", None)
+    if data is None:
+        return fit
+    selection = selected_clusters(fit._condensed_tree, np.asarray(fit.labels_))
+    if [data.reverse_cluster_map.get(label) for label in range(len(selection))] != selection:
+        fit._prediction_data = None
+        with_prediction_data(fit)
+    return fit
+
+
 def selected_clusters(condensed_tree: np.ndarray, labels: np.ndarray) -> list[int]:
     """The cluster of HDBSCAN's condensed tree that each label was selected as, in label order.
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.biotypes import RunResult, assignment_table
-from analysis.clustering import ClusterResult, with_prediction_data
+from analysis.clustering import ClusterResult, with_prediction_data, with_repaired_prediction_data
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import CohortError, Issue
@@ -127,7 +127,9 @@ def load_model(folder: str | Path) -> BiotypeModel:
             str(path),
             "re-run 'python -m analysis cluster' to write a current model",
         )
-    return content["model"]
+    model = content["model"]
+    with_repaired_prediction_data(model.hdbscan)
+    return model
 
 
 def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFrame, list[Issue]]:

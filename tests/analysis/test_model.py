@@ -52,6 +52,21 @@ def test_reference_participants_land_in_their_own_biotypes(reference):
     assert (assignments["exclusion_reason"] == result.assignments["exclusion_reason"]).all()
 
 
+def test_a_model_saved_with_prediction_data_that_names_other_clusters_is_repaired_on_load(reference, tmp_path):
+    # hdbscan's own prediction data (models saved before November 2026) could stand a biotype for
+    # another cluster of the tree; here two biotypes' clusters are swapped before saving
+    cohort, result, folder = reference
+    model = load_model(folder)
+    data = model.hdbscan._prediction_data
+    swap = {0: 1, 1: 0}
+    data.cluster_map = {cluster: swap.get(label, label) for cluster, label in data.cluster_map.items()}
+    data.reverse_cluster_map = {swap.get(label, label): cluster for label, cluster in data.reverse_cluster_map.items()}
+    save_model(model, tmp_path)
+    assignments, _ = assign_participants(load_model(tmp_path), cohort)
+    same = assignments["included"] & result.assignments["included"]
+    assert (assignments.loc[same, "biotype"] == result.assignments.loc[same, "biotype"]).mean() >= 0.95
+
+
 def test_new_participants_get_the_planted_biotypes(reference, folders):
     _, result, folder = reference
     new = cohort_in(folders["new"])
