@@ -218,13 +218,17 @@ def both_embeddings(x: np.ndarray, knn: tuple, config) -> tuple[tuple, tuple]:
     from joblib import Parallel, delayed
 
     fits = [(config.n_components, config.min_dist), (2, DISPLAY_MIN_DIST)]
-    starts = dict.fromkeys((d for d, _ in fits), None)
+    dims = tuple(d for d, _ in fits)
+    # umap-learn fits on float32 whatever it is given: one conversion here serves every use below
+    features = np.ascontiguousarray(x, dtype=np.float32)
     if len(x) >= SHARED_START_MIN_PARTICIPANTS:
-        starts = spectral_starts(x, knn, tuple(starts), config.seed)
+        starts = spectral_starts(features, knn, dims, config.seed)
+    else:
+        starts = dict.fromkeys(dims)
     workers = parallel_workers(len(x))
     if workers == 1:
-        return tuple(umap_embedding(x, knn, d, min_dist, config.seed, starts[d]) for d, min_dist in fits)
-    features, graph = np.ascontiguousarray(x, dtype=np.float32), knn[:2]
+        return tuple(umap_embedding(features, knn, d, min_dist, config.seed, starts[d]) for d, min_dist in fits)
+    graph = knn[:2]
     # max_nbytes=None: no read-only memory maps of large inputs (umap-learn writes into the graph arrays).
     jobs = (delayed(umap_embedding)(features, graph, d, min_dist, config.seed, starts[d]) for d, min_dist in fits)
     fitted = Parallel(n_jobs=workers, max_nbytes=None)(jobs)
@@ -265,8 +269,8 @@ def with_prediction_data(fit):
     with _PREDICTION_DATA_LOCK:
         if getattr(fit, "_prediction_data", None) is None:
             tree = fit.condensed_tree_
-            selection = selected_clusters(tree._raw_tree, np.asarray(fit.labels_))
-            tree._select_clusters = lambda: selection
+            selection = selected_clusters(fit._condensed_tree, np.asarray(fit.labels_))
+            tree._select_clusters = lambda: selection  # what PredictionData asks the tree for
             min_samples = fit.min_samples or fit.min_cluster_size
             # euclidean embeddings: a k-d tree, as hdbscan picks for them
             fit._prediction_data = PredictionData(
