@@ -25,7 +25,7 @@ def covariate_audit(labels: pd.Series, covariates: pd.DataFrame) -> pd.DataFrame
     Parameters
     ----------
     labels : Series of int indexed by participant
-        Biotype (0-based) of clustered participants; noise (-1) is left out.
+        Biotype number (1-based, :func:`analysis.clustering.biotype_numbers`) of clustered participants; noise (-1) is left out.
     covariates : DataFrame indexed by participant
         Text columns are categorical (site, sex, ancestry); float columns numeric (age).
 
@@ -69,7 +69,7 @@ def _categorical_row(column: str, values: pd.Series, labels: pd.Series) -> dict:
     biotype, level = np.unravel_index(np.argmax((share - baseline).to_numpy()), share.shape)
     top, base = float(share.iat[biotype, level]), float(baseline.iat[level])
     dominated = top >= DOMINANT_SHARE_FLAG and base <= DOMINANT_BASELINE_MAX
-    detail = f"B{share.index[biotype] + 1} is {top:.0%} {share.columns[level]} (cohort {base:.0%})"
+    detail = f"B{share.index[biotype]} is {top:.0%} {share.columns[level]} (cohort {base:.0%})"
     return {
         "covariate": column,
         "kind": "categorical",
@@ -86,7 +86,7 @@ def _numeric_row(column: str, values: pd.Series, labels: pd.Series) -> dict:
     h, p = stats.kruskal(*groups)
     epsilon = float(h / (len(values) - 1))
     means = values.groupby(labels).mean()
-    detail = ", ".join(f"B{b + 1} mean {m:.1f}" for b, m in means.items())
+    detail = ", ".join(f"B{b} mean {m:.1f}" for b, m in means.items())
     return {
         "covariate": column,
         "kind": "numeric",

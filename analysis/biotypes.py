@@ -12,7 +12,14 @@ import pandas as pd
 
 from analysis import modalities as M
 from analysis.audits import covariate_audit
-from analysis.clustering import ClusterResult, find_biotypes, prediction_data_alongside, recut_biotypes
+from analysis.clustering import (
+    SPLIT_STABILITY_CAUTION,
+    ClusterResult,
+    biotype_numbers,
+    find_biotypes,
+    prediction_data_alongside,
+    recut_biotypes,
+)
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import Issue
@@ -188,7 +195,7 @@ def finished_run(
     started = time.perf_counter()
     say(0.92, "profiling biotypes")
     issues = list(models["input_issues"])
-    labels = pd.Series(clusters.labels, index=fused.included)
+    labels = pd.Series(clusters.numbers, index=fused.included)
     features, numeric_modality = models["profiling"]
     categories = profiling_categories(cohort, features)
     feature_modality = {**numeric_modality, **{c: cohort.modality[c] for c in categories.columns}}
@@ -209,6 +216,7 @@ def finished_run(
                 f"check whether {row.covariate} rather than pain biology drives the split (harmonise sites, stratify, or adjust)",
             )
         )
+    issues += split_caution(clusters)
     timings = {**timings, "profiling": time.perf_counter() - started}
     resolved = config.with_(n_neighbors=clusters.n_neighbors, min_cluster_size=clusters.min_cluster_size, min_samples=clusters.min_samples)
     excluded = int((fused.exclusion_reason != "").sum())
@@ -243,6 +251,22 @@ def finished_run(
         result = with_stability(result, config.stability_resamples, lambda f, m: say(0.95 + 0.05 * f, m))
     say(1.0, "done")
     return with_groups(result, cohort, config.custom_groups) if config.custom_groups else result
+
+
+def split_caution(clusters: ClusterResult) -> list[Issue]:
+    """A warning when the chosen split is unstable under subsampling (median ARI below :data:`SPLIT_STABILITY_CAUTION`)."""
+    stability = clusters.chosen_split_stability
+    if not clusters.n_biotypes or not stability < SPLIT_STABILITY_CAUTION:
+        return []
+    return [
+        Issue(
+            "warning",
+            f"the split into {clusters.n_biotypes} biotype(s) is unstable: HDBSCAN re-fitted on 80% subsamples of the embedding "
+            f"agrees with it at a median ARI of {stability:.2f} (below {SPLIT_STABILITY_CAUTION}, poor agreement)",
+            "min_cluster_size selection",
+            "treat the number of biotypes as tentative; measure stability under resampling, or try another min_cluster_size",
+        )
+    ]
 
 
 def recut(
@@ -369,21 +393,22 @@ def given_names(automatic: dict[int, str], given: tuple[tuple[int, str], ...]) -
     Parameters
     ----------
     automatic : dict of int to str
-        0-based biotype → automatic name.
+        Biotype number → automatic name.
     given : tuple of (int, str)
         1-based biotype number → name (``RunConfig.biotype_names``).
 
     Returns
     -------
     names : dict of int to str
+        Biotype number → name.
     issues : list of Issue
         A note for each given name whose biotype the run did not find.
     """
     names = dict(automatic)
     issues = []
     for number, name in given:
-        if number - 1 in names:
-            names[number - 1] = hand_name(number, name)
+        if number in names:
+            names[number] = hand_name(number, name)
         else:
             issues.append(Issue("info", f"name '{name}' for B{number} ignored: this run has {len(names)} biotypes", "biotype_names", ""))
     return names, issues
@@ -447,11 +472,11 @@ def renamed(result: RunResult, given: dict[int, str]) -> RunResult:
     kept = {number: name.strip() for number, name in {**dict(result.config.biotype_names), **given}.items() if name.strip()}
     config = result.config.with_(biotype_names=tuple(sorted(kept.items())))
     automatic = result.models["automatic_names"]
-    names = {**automatic, **{n - 1: hand_name(n, name) for n, name in kept.items() if n - 1 in automatic}}
+    names = {**automatic, **{n: hand_name(n, name) for n, name in kept.items() if n in automatic}}
     assignments = result.assignments.copy()
     biotype = assignments["biotype"].fillna(0).to_numpy(dtype=int)
     assignments["biotype_name"] = [
-        names.get(b - 1, old) if b >= 1 else old for b, old in zip(biotype, assignments["biotype_name"], strict=True)
+        names.get(b, old) if b >= 1 else old for b, old in zip(biotype, assignments["biotype_name"], strict=True)
     ]
     return replace(result, config=config, assignments=assignments, models={**result.models, "names": names})
 
@@ -489,16 +514,19 @@ def profiling_categories(cohort: Cohort, features: pd.DataFrame) -> pd.DataFrame
 
 
 def assignment_table(cohort: Cohort, fused: FusedFeatures, clusters: ClusterResult, names: dict[int, str]) -> pd.DataFrame:
-    """One row per participant of the cohort: biotype (1-based, -1 noise, empty if excluded) and the rest of the contract."""
+    """One row per participant of the cohort: biotype (1-based, -1 noise, empty if excluded) and the rest of the contract.
+
+    ``names`` maps biotype numbers (1-based) to names.
+    """
     index = cohort.participants.index
     position = pd.Series(np.arange(len(fused.included)), index=fused.included).reindex(index)
     included = position.notna().to_numpy()
     rows = position.to_numpy()[included].astype(int)
     biotype = pd.array([pd.NA] * len(index), dtype="Int64")
-    labels = clusters.labels[rows]
-    biotype[included] = np.where(labels >= 0, labels + 1, -1)
+    numbers = biotype_numbers(clusters.labels[rows])
+    biotype[included] = numbers
     name = np.full(len(index), "", dtype=object)
-    name[included] = [names.get(int(label), f"B{label + 1}") if label >= 0 else "noise" for label in labels]
+    name[included] = [names.get(int(number), f"B{number}") if number >= 1 else "noise" for number in numbers]
     out = pd.DataFrame(
         {
             "participant_id": cohort.participants["participant_id"].to_numpy(),

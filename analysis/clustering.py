@@ -30,6 +30,9 @@ SHARED_START_MIN_PARTICIPANTS = 200_000
 #: Largest min_samples chosen when the configuration leaves it open: core distances over more
 #: neighbours cost time and memory (n x min_samples distances) and smooth the density no further.
 MAX_DEFAULT_MIN_SAMPLES = 100
+#: Below this median ARI of the chosen split under subsampling, the run's number of biotypes carries a
+#: caution: Steinley (2004) reads an ARI under 0.65 as poor agreement between two partitions.
+SPLIT_STABILITY_CAUTION = 0.65
 #: One build of a fit's prediction data at a time (a run's own thread and a stability measurement).
 _PREDICTION_DATA_LOCK = threading.Lock()
 
@@ -56,8 +59,10 @@ class ClusterResult:
     n_neighbors, min_cluster_size, min_samples : int
         The values used (chosen from the data where the configuration left them open).
     selection : tuple of dict
-        One row per min_cluster_size tried: ``min_cluster_size``, ``n_biotypes``,
-        ``noise_fraction``, ``dbcv`` (HDBSCAN's relative validity), ``chosen``.
+        One row per min_cluster_size tried (:func:`selection_row`): the final ``n_biotypes`` and
+        ``noise_fraction`` (after the neighbour-agreement check, as the run reports them), HDBSCAN's
+        own ``hdbscan_clusters`` and ``hdbscan_noise_fraction``, ``dbcv`` (HDBSCAN's relative
+        validity), ``stability`` (when several sizes were tried) and ``chosen``.
     """
 
     labels: np.ndarray
@@ -75,6 +80,37 @@ class ClusterResult:
     def n_biotypes(self) -> int:
         """Number of biotypes found (noise not counted)."""
         return int(self.labels.max()) + 1 if (self.labels >= 0).any() else 0
+
+    @property
+    def chosen_split_stability(self) -> float:
+        """Median ARI of the chosen min_cluster_size's split under subsampling; NaN when only one size was tried."""
+        chosen = [row for row in self.selection if row.get("chosen")]
+        return float(chosen[0].get("stability", np.nan)) if chosen else float("nan")
+
+    @property
+    def numbers(self) -> np.ndarray:
+        """The biotype numbers every table, page and export uses; see :func:`biotype_numbers`."""
+        return biotype_numbers(self.labels)
+
+
+def biotype_numbers(labels: np.ndarray) -> np.ndarray:
+    """The public biotype numbers of 0-based labels: 1 for the largest biotype (B1), 2, ...; -1 for noise.
+
+    HDBSCAN's labels (0-based) stay inside clustering and the saved model; everything a user reads
+    (assignments.csv, every profile, importance and stability table, every page and the report) is
+    numbered with these, so that any two tables join on ``biotype``.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (n,)
+        0-based biotypes, -1 for noise.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    return np.where(labels >= 0, labels + 1, -1)
 
 
 def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
@@ -519,7 +555,7 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
     min_samples = config.min_samples or shared_min_samples(sizes)
     say(0.5, f"HDBSCAN (min_samples {min_samples}) at min_cluster_size {', '.join(map(str, sizes))}")
     fits = candidate_fits(embedding, sizes, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
-    rows = [selection_row(fits[size], size, min_samples) for size in sizes]
+    rows = [selection_row(fits[size], size, min_samples, knn[0], config.neighbour_agreement) for size in sizes]
     if len(sizes) > 1:
         say(0.65, "stability of each candidate split under subsampling")
         stability = split_stabilities(embedding, {size: fit.labels_ for size, fit in fits.items()}, min_samples, config, seed=config.seed)
@@ -585,8 +621,8 @@ def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[Clust
         ``models`` with the new ``hdbscan`` and ``label_order``.
     """
     fit = refit_from_tree(models["hdbscan"], config.min_cluster_size, config.cluster_selection_method, config.cluster_selection_epsilon)
-    selection = ({**selection_row(fit, config.min_cluster_size, fit.min_samples), "chosen": True},)
     neighbours = np.asarray(models["neighbours"])
+    selection = ({**selection_row(fit, config.min_cluster_size, fit.min_samples, neighbours, config.neighbour_agreement), "chosen": True},)
     result, label_order = _clusters_of(fit, neighbours, clusters.embedding, clusters.display, clusters.n_neighbors, selection, config)
     return result, {**models, "hdbscan": fit, "label_order": label_order}
 
@@ -620,19 +656,41 @@ def agreed_labels(labels: np.ndarray, agreement: np.ndarray, threshold: float) -
     return np.where(agreement < threshold, -1, labels)
 
 
-def selection_row(fit, size: int, min_samples: int) -> dict:
-    """Number of biotypes, noise share and DBCV of one HDBSCAN fit."""
-    labels = fit.labels_
-    n_biotypes = int(labels.max()) + 1 if (labels >= 0).any() else 0
+def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, threshold: float) -> dict:
+    """What one HDBSCAN fit gives as a run: biotypes and noise after the neighbour-agreement check, and HDBSCAN's own.
+
+    Parameters
+    ----------
+    fit : fitted hdbscan.HDBSCAN
+    size, min_samples : int
+        The fit's min_cluster_size and min_samples.
+    neighbours : ndarray of int, shape (n, k)
+        The run's neighbour graph (:func:`neighbour_agreement`).
+    threshold : float
+        ``RunConfig.neighbour_agreement``.
+
+    Returns
+    -------
+    dict
+        ``min_cluster_size``, ``min_samples``, ``n_biotypes`` and ``noise_fraction`` (the run's figures
+        with this size: clusters that keep members after the agreement check, and the share of
+        noise then), ``hdbscan_clusters`` and ``hdbscan_noise_fraction`` (HDBSCAN's labels before the
+        check) and ``dbcv`` (HDBSCAN's relative validity of its own labels; NaN below two clusters).
+    """
+    labels = np.asarray(fit.labels_)
+    final = agreed_labels(labels, neighbour_agreement(labels, neighbours), threshold)
+    clusters = int(labels.max()) + 1 if (labels >= 0).any() else 0
     try:
-        dbcv = float(fit.relative_validity_) if n_biotypes >= 2 else float("nan")
+        dbcv = float(fit.relative_validity_) if clusters >= 2 else float("nan")
     except (ValueError, ZeroDivisionError, IndexError):
         dbcv = float("nan")
     return {
         "min_cluster_size": size,
         "min_samples": min_samples,
-        "n_biotypes": n_biotypes,
-        "noise_fraction": float((labels < 0).mean()),
+        "n_biotypes": len(np.unique(final[final >= 0])),
+        "noise_fraction": float((final < 0).mean()),
+        "hdbscan_clusters": clusters,
+        "hdbscan_noise_fraction": float((labels < 0).mean()),
         "dbcv": dbcv,
     }
 
@@ -684,7 +742,7 @@ def split_stabilities(embedding: np.ndarray, labels: dict, min_samples: int, con
 
 
 def _choose(rows: list[dict]) -> int:
-    """The min_cluster_size with the best DBCV + split stability among fits with two or more biotypes.
+    """The min_cluster_size with the best DBCV + split stability among sizes that give two or more biotypes.
 
     DBCV alone favours many small clusters on some data; adding the stability of the split under
     subsampling (both on comparable scales, at most 1) prefers splits that are both dense and firm.

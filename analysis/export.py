@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from analysis.errors import CohortError
 from analysis.spreadsheet import csv_bytes
@@ -130,22 +131,52 @@ def run_files(result, cohort) -> dict[str, bytes]:
         ``audit.csv``, ``importance.csv``, ``run.json``; ``stability.csv`` when stability was measured;
         ``groups.csv``, ``profile_groups.csv`` and ``profile_groups_categorical.csv`` when the run has custom groups.
     """
+    names = result.models["names"]
     files = {
         "assignments.csv": csv_bytes(result.assignments),
-        "profile.csv": csv_bytes(result.profile),
-        "profile_categorical.csv": csv_bytes(result.categorical_profile),
-        "profile_pairwise.csv": csv_bytes(result.pairwise),
+        "profile.csv": csv_bytes(with_biotype_names(result.profile, names)),
+        "profile_categorical.csv": csv_bytes(with_biotype_names(result.categorical_profile, names)),
+        "profile_pairwise.csv": csv_bytes(with_biotype_names(result.pairwise, names)),
         "audit.csv": csv_bytes(result.audit),
-        "importance.csv": csv_bytes(result.importance),
+        "importance.csv": csv_bytes(with_biotype_names(result.importance, names)),
         "run.json": json.dumps(run_record(result, cohort), indent=2, default=_json_default).encode(),
     }
     if result.stability is not None:
-        files["stability.csv"] = csv_bytes(result.stability.summary())
+        files["stability.csv"] = csv_bytes(with_biotype_names(result.stability.summary(), names))
     if len(result.groups):
         files["groups.csv"] = csv_bytes(result.groups)
         files["profile_groups.csv"] = csv_bytes(result.group_profile)
         files["profile_groups_categorical.csv"] = csv_bytes(result.group_categorical)
     return files
+
+
+#: Biotype-number columns of the run's tables → the name column written beside each.
+NAME_COLUMNS = {"biotype": "biotype_name", "biotype_a": "biotype_a_name", "biotype_b": "biotype_b_name"}
+
+
+def with_biotype_names(table: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
+    """A run table with the name of each biotype beside its number, as in assignments.csv.
+
+    Parameters
+    ----------
+    table : DataFrame
+        With one or more of the columns of :data:`NAME_COLUMNS` (biotype numbers, 1-based; -1 noise).
+    names : dict of int to str
+        Biotype number → name (``RunResult.models["names"]``).
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``biotype_name`` (or ``biotype_a_name``, ``biotype_b_name``) right after each
+        number column: the run's name, "noise" for -1.
+    """
+    out = table.copy()
+    for column, name_column in NAME_COLUMNS.items():
+        if column in out.columns:
+            numbers = out[column].astype(int)
+            label = numbers.map(lambda b: "noise" if b < 0 else names.get(b, f"B{b}"))
+            out.insert(out.columns.get_loc(column) + 1, name_column, label.astype(object))
+    return out
 
 
 def run_record(result, cohort) -> dict:
@@ -169,7 +200,7 @@ def run_record(result, cohort) -> dict:
         "stability": None
         if result.stability is None
         else {
-            "per_biotype": result.stability.summary().to_dict("records"),
+            "per_biotype": with_biotype_names(result.stability.summary(), result.models["names"]).to_dict("records"),
             "ari": result.stability.ari.tolist(),
             "subsample_size": result.stability.subsample_size,
             "others_placed_by_approximate_predict": result.stability.predicted,

@@ -150,7 +150,7 @@ def comparison_labels(labels: pd.Series, members: dict[str, pd.Index], groups: l
     Parameters
     ----------
     labels : Series of int indexed by participant
-        The run's labels (0-based biotypes, -1 noise) of the clustered participants.
+        The run's biotype numbers (1-based, -1 noise) of the clustered participants.
     members : dict of str to Index
         Participants of every custom group (:func:`group_members`).
     groups : list of str

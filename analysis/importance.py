@@ -23,6 +23,10 @@ ROWS_PER_BATCH = 200_000
 N_JOBS = -1
 
 
+#: Columns of :func:`biotype_importance`.
+IMPORTANCE_COLUMNS = ("biotype", "feature", "importance", "importance_sd", "ci_low", "ci_high", "distinguishable", "held_out_auc")
+
+
 def biotype_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0, n_repeats: int = 5) -> pd.DataFrame:
     """Permutation importance of each feature for telling each biotype from the rest.
 
@@ -38,15 +42,25 @@ def biotype_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0,
     features : DataFrame indexed by participant, no missing values
         The fused features of the run (``modality:feature`` columns).
     labels : Series of int indexed by participant
-        0-based biotype; noise (-1) is left out.
+        Biotype number (1-based); noise (-1) is left out.
     seed : int
     n_repeats : int
 
     Returns
     -------
     DataFrame
-        ``biotype`` (0-based), ``feature``, ``importance`` (mean AUC drop), ``importance_sd``,
-        ``held_out_auc`` (the classifier's AUC before shuffling), sorted by biotype then importance.
+        ``biotype`` (as in ``labels``), ``feature``, ``importance`` (mean AUC drop), ``importance_sd``
+        (over the shuffles, ddof 1), ``ci_low`` and ``ci_high`` (t-based 95% interval of the mean over
+        the ``n_repeats`` shuffles), ``distinguishable`` (``ci_low`` > 0: the drop is told from zero
+        beyond the shuffles' own spread) and ``held_out_auc`` (the classifier's AUC before
+        shuffling), sorted by biotype then importance.
+
+    Notes
+    -----
+    The interval reflects the shuffles only, not the choice of training participants; a feature
+    outside it is "not distinguishable", which is not "unimportant": when several features carry
+    the same information a forest leans on any of them, and a biotype separable on many features at
+    once loses nothing when one is shuffled. Pages then fall back to effect sizes.
     """
     clustered = labels[labels >= 0]
     if len(clustered) > MAX_PARTICIPANTS:
@@ -61,17 +75,22 @@ def biotype_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0,
         model = RandomForestClassifier(n_estimators=N_TREES, random_state=seed, n_jobs=N_JOBS).fit(x_train, y_train)
         auc = roc_auc_score(y_test, model.predict_proba(x_test)[:, 1])
         drops = auc - shuffled_aucs(model, x_test, y_test, n_repeats, np.random.default_rng([seed, int(biotype)]))
-        for feature, mean, sd in zip(x.columns, drops.mean(axis=1), drops.std(axis=1), strict=True):
+        mean, sd = drops.mean(axis=1), drops.std(axis=1, ddof=1) if n_repeats > 1 else np.zeros(len(drops))
+        half = stats.t.ppf(0.975, max(n_repeats - 1, 1)) * sd / np.sqrt(n_repeats)
+        for k, feature in enumerate(x.columns):
             rows.append(
                 {
                     "biotype": int(biotype),
                     "feature": feature,
-                    "importance": float(mean),
-                    "importance_sd": float(sd),
+                    "importance": float(mean[k]),
+                    "importance_sd": float(sd[k]),
+                    "ci_low": float(mean[k] - half[k]),
+                    "ci_high": float(mean[k] + half[k]),
+                    "distinguishable": bool(mean[k] - half[k] > 0),
                     "held_out_auc": float(auc),
                 }
             )
-    table = pd.DataFrame(rows, columns=["biotype", "feature", "importance", "importance_sd", "held_out_auc"])
+    table = pd.DataFrame(rows, columns=list(IMPORTANCE_COLUMNS))
     return table.sort_values(["biotype", "importance"], ascending=[True, False], ignore_index=True)
 
 

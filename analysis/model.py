@@ -13,7 +13,7 @@ The model file is a joblib pickle: load only models you or your team produced.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,9 @@ from analysis.features import BlockModel, build_blocks
 from analysis.fusion import FusionModel, fuse_blocks
 
 MODEL_FILE = "model.joblib"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+#: Version 3 keyed ``names`` by the 0-based label; 4 by the biotype number (1-based), as every table.
+NAMES_BY_LABEL_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class BiotypeModel:
     label_order : dict of int to int
         HDBSCAN label → 0-based biotype of the run.
     names : dict of int to str
-        0-based biotype → its name in the reference run.
+        Biotype number (1-based) → its name in the reference run.
     reference_fingerprint : str
         Fingerprint of the reference cohort's input files.
     reference_features : ndarray of float32, shape (n_reference, n_features)
@@ -121,13 +123,16 @@ def load_model(folder: str | Path) -> BiotypeModel:
             str(path),
             "give the model/ folder that 'python -m analysis cluster' wrote",
         ) from None
-    if not isinstance(content, dict) or content.get("format") != FORMAT_VERSION or not isinstance(content.get("model"), BiotypeModel):
+    readable = (FORMAT_VERSION, NAMES_BY_LABEL_VERSION)
+    if not isinstance(content, dict) or content.get("format") not in readable or not isinstance(content.get("model"), BiotypeModel):
         raise CohortError(
             f"'{path.name}' is not a model of this version of the tool",
             str(path),
             "re-run 'python -m analysis cluster' to write a current model",
         )
     model = content["model"]
+    if content["format"] == NAMES_BY_LABEL_VERSION:
+        model = replace(model, names={label + 1: name for label, name in model.names.items()})
     with_repaired_prediction_data(model.hdbscan)
     return model
 

@@ -21,12 +21,13 @@ def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.S
     modality : dict of str to str
         Feature column → modality.
     labels : Series of int indexed by participant
-        Biotype per clustered participant (noise, -1, is not a biotype and is left out).
+        Biotype number per clustered participant (1-based, :func:`analysis.clustering.biotype_numbers`;
+        noise, -1, is not a biotype and is left out).
 
     Returns
     -------
     DataFrame
-        One row per (biotype, feature): ``biotype``, ``feature``, ``modality``, ``n``, ``mean``,
+        One row per (biotype, feature): ``biotype`` (as in ``labels``), ``feature``, ``modality``, ``n``, ``mean``,
         ``median``, ``mean_rest``, ``cohens_d`` (biotype minus rest over the pooled SD),
         ``kruskal_p`` (across all biotypes, one value per feature) and ``kruskal_q``
         (Benjamini-Hochberg over features).
@@ -94,13 +95,16 @@ def _kruskal(values: pd.Series, labels: pd.Series, biotypes: list[int]) -> float
 
 
 def biotype_names(profile: pd.DataFrame, n_features: int = 2) -> dict[int, str]:
-    """Short automatic names from the largest significant effects, e.g. ``"B1 · high pain_distress · low hrv_rmssd_ms_mean"``."""
+    """Short automatic names from the largest significant effects, e.g. ``"B1 · high pain_distress · low hrv_rmssd_ms_mean"``.
+
+    Keyed by the profile's biotype numbers (1-based).
+    """
     names = {}
     for biotype, rows in profile.groupby("biotype"):
         strong = rows[(rows["kruskal_q"] < 0.05) & rows["cohens_d"].abs().ge(0.5)]
         top = strong.reindex(strong["cohens_d"].abs().sort_values(ascending=False).index).head(n_features)
         words = [f"{'high' if d > 0 else 'low'} {feature}" for feature, d in zip(top["feature"], top["cohens_d"], strict=True)]
-        names[int(biotype)] = " · ".join([f"B{int(biotype) + 1}", *words])
+        names[int(biotype)] = " · ".join([f"B{int(biotype)}", *words])
     return names
 
 
@@ -116,13 +120,14 @@ def pairwise_profile(
     modality : dict of str to str
         Feature column → modality (numeric and categorical columns).
     labels : Series of int indexed by participant
+        Biotype numbers (1-based; noise, -1, left out).
     categories : DataFrame indexed by participant, optional
         Categorical columns (text); compared with the chi-square test and Cramér's V.
 
     Returns
     -------
     DataFrame
-        ``biotype_a``, ``biotype_b`` (0-based, a < b), ``feature``, ``modality``, ``test``
+        ``biotype_a``, ``biotype_b`` (biotype numbers as in ``labels``, a < b), ``feature``, ``modality``, ``test``
         (``mann-whitney`` or ``chi-square``), ``mean_a``, ``mean_b``, ``cohens_d`` (a minus b;
         numeric features), ``cramers_v`` (categorical features), ``p_value`` and ``q_value``
         (Benjamini-Hochberg over all pairs and features).
@@ -205,12 +210,12 @@ def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labe
     modality : dict of str to str
         Column → modality.
     labels : Series of int indexed by participant
-        Biotype per clustered participant (noise, -1, is left out).
+        Biotype number per clustered participant (1-based; noise, -1, is left out).
 
     Returns
     -------
     DataFrame
-        One row per (biotype, feature, level): ``biotype``, ``feature``, ``modality``, ``level``,
+        One row per (biotype, feature, level): ``biotype`` (as in ``labels``), ``feature``, ``modality``, ``level``,
         ``n`` (biotype members with a value), ``count`` (of them with this level), ``proportion``,
         ``proportion_rest`` (among the other biotypes' members), ``cramers_v`` (biotype against the
         rest, the 2 × levels table), ``chi2_p`` (chi-square across all biotypes, one value per

@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.clustering import agreed_labels, candidate_min_cluster_sizes, labels_from_tree, neighbour_agreement, size_ordered
+from analysis.clustering import (
+    agreed_labels,
+    biotype_numbers,
+    candidate_min_cluster_sizes,
+    labels_from_tree,
+    neighbour_agreement,
+    size_ordered,
+)
 
 #: At most this many levels are drawn (the run's own size is always one of them).
 MAX_LEVELS = 8
@@ -131,9 +138,9 @@ def split_view(result) -> tuple[pd.DataFrame, pd.DataFrame]:
     Returns
     -------
     nodes : DataFrame
-        :func:`split_nodes` output.
+        :func:`split_nodes` output, in biotype numbers (1-based, -1 noise) as every other table.
     flows : DataFrame
-        :func:`split_flows` output.
+        :func:`split_flows` output, numbered the same way.
     """
-    levels = split_levels(result)
-    return split_nodes(levels, result.clusters.labels), split_flows(levels)
+    levels = split_levels(result).apply(biotype_numbers)
+    return split_nodes(levels, result.clusters.numbers), split_flows(levels)

@@ -1,7 +1,7 @@
 """Per-biotype summaries of each modality, for the dashboard's brain, genetics and wearables views.
 
-Every function takes the run's labels (a Series of 0-based biotypes indexed by participant, -1 for
-noise) and returns plain arrays or frames; none of them plots.
+Every function takes the run's labels (a Series of biotype numbers indexed by participant, 1 for B1,
+-1 for noise; :func:`analysis.clustering.biotype_numbers`) and returns plain arrays or frames; none of them plots.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class BiotypeConnectivity:
     Attributes
     ----------
     biotype : int
-        0-based biotype.
+        Biotype number (1-based), as in the labels given.
     n : int
         Participants of the biotype with a matrix.
     mean : ndarray of float32, shape (n_edges,)
@@ -166,7 +166,7 @@ def wearable_trajectories(days: pd.DataFrame, metric: str, labels: pd.Series) ->
     Returns
     -------
     DataFrame
-        ``biotype`` (0-based; -1 noise), ``day``, ``n`` (participants with a value that day),
+        ``biotype`` (as in ``labels``; -1 noise), ``day``, ``n`` (participants with a value that day),
         ``mean``, ``ci_low``, ``ci_high`` (t-based 95% interval; NaN with fewer than two values).
     """
     frame = days[["participant", "day", metric]].dropna()
@@ -188,7 +188,7 @@ def adherence_by_biotype(adherence: pd.DataFrame, labels: pd.Series) -> tuple[pd
     ----------
     adherence : DataFrame indexed by participant
         :meth:`analysis.wearables.Wearables.adherence` output.
-    labels : Series of int indexed by participant (0-based, -1 noise)
+    labels : Series of int indexed by participant (biotype numbers, -1 noise)
 
     Returns
     -------
@@ -264,7 +264,7 @@ def prs_association_by_biotype(scores: pd.DataFrame, outcome: pd.Series, labels:
     -------
     DataFrame
         :func:`prs_association`'s columns plus ``biotype`` (-2 for all clustered participants,
-        0-based otherwise); groups with fewer than 10 participants or a single outcome class are
+        the biotype number otherwise); groups with fewer than 10 participants or a single outcome class are
         left out.
     """
     clustered = labels[labels >= 0]
@@ -307,13 +307,13 @@ def prs_deciles(score: pd.Series, labels: pd.Series, outcome: pd.Series | None =
     Parameters
     ----------
     score : Series of float indexed by participant
-    labels : Series of int indexed by participant (0-based biotypes, -1 noise)
+    labels : Series of int indexed by participant (biotype numbers, -1 noise)
     outcome : Series of 0/1 indexed by participant, optional
 
     Returns
     -------
     make_up : DataFrame
-        ``decile`` (1-10), ``biotype`` (0-based, -1 noise), ``n``, ``share`` (of the decile).
+        ``decile`` (1-10), ``biotype`` (as in ``labels``, -1 noise), ``n``, ``share`` (of the decile).
     prevalence : DataFrame
         ``decile``, ``n``, ``cases``, ``prevalence`` and its Wilson 95% interval ``ci_low``,
         ``ci_high``; empty without an outcome.
@@ -335,11 +335,42 @@ def prs_deciles(score: pd.Series, labels: pd.Series, outcome: pd.Series | None =
     return counts, prevalence
 
 
-def _wilson(cases: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score 95% interval of a proportion."""
+def is_binary(values: pd.Series) -> bool:
+    """Whether a numeric column holds exactly the two values 0 and 1 (missing values aside): a yes/no outcome."""
+    return set(pd.to_numeric(values, errors="coerce").dropna().unique()) == {0.0, 1.0}
+
+
+def binary_outcome_by_biotype(values: pd.Series, biotypes: pd.Series) -> pd.DataFrame:
+    """Share of participants with a yes/no outcome (value 1) in each biotype, with its Wilson 95% interval.
+
+    Parameters
+    ----------
+    values : Series of 0/1 indexed by participant (NaN allowed, left out)
+    biotypes : Series of int (biotype numbers, -1 noise; NA for not clustered) indexed like ``values``
+
+    Returns
+    -------
+    DataFrame
+        One row per biotype with at least one value, in biotype order (noise and not clustered left
+        out): ``biotype``, ``n`` (participants with a value), ``cases`` (with 1), ``proportion``,
+        ``ci_low`` and ``ci_high`` (Wilson score 95% interval).
+    """
+    data = pd.DataFrame({"y": pd.to_numeric(values, errors="coerce"), "biotype": biotypes.reindex(values.index)}).dropna()
+    data = data[data["biotype"] >= 1]
+    table = data.groupby(data["biotype"].astype(int))["y"].agg(n="count", cases="sum").reset_index()
+    table["cases"] = table["cases"].astype(int)
+    table["proportion"] = table["cases"] / table["n"]
+    interval = [_wilson(c, n) for c, n in zip(table["cases"], table["n"], strict=True)]
+    table["ci_low"] = [low for low, _ in interval]
+    table["ci_high"] = [high for _, high in interval]
+    return table
+
+
+def _wilson(cases: int, n: int) -> tuple[float, float]:
+    """Wilson score 95% interval of a proportion (statsmodels); NaN for no participants."""
+    from statsmodels.stats.proportion import proportion_confint
+
     if n == 0:
         return float("nan"), float("nan")
-    p = cases / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
+    low, high = proportion_confint(int(cases), int(n), alpha=0.05, method="wilson")
+    return float(low), float(high)

@@ -16,9 +16,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from analysis.clustering import (
-    agreed_labels,
     candidate_fits,
-    neighbour_agreement,
     neighbour_graph,
     selection_row,
     shared_min_samples,
@@ -77,11 +75,7 @@ def sweep_column(x: np.ndarray, config, n_neighbors: int, min_cluster_size_grid:
     stability = split_stabilities(embedding, {m: fit.labels_ for m, fit in fits.items()}, min_samples, config, seed=config.seed)
     rows = []
     for m in min_cluster_size_grid:
-        fit = fits[m]
-        labels = agreed_labels(fit.labels_, neighbour_agreement(fit.labels_, knn[0]), config.neighbour_agreement)
-        row = selection_row(fit, m, min_samples)
-        kept = np.unique(labels[labels >= 0])
-        row.update(n_biotypes=len(kept), noise_fraction=float((labels < 0).mean()))
+        row = selection_row(fits[m], m, min_samples, knn[0], config.neighbour_agreement)
         rows.append({"n_neighbors": n_neighbors, **row, "stability": stability[m]})
     return rows
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -145,14 +146,17 @@ def glass_brain_png(matrix: np.ndarray, coords: np.ndarray, title: str) -> bytes
     return buffer.getvalue()
 
 
+#: A ``<link rel="icon" ...>`` tag, whatever its line breaks.
+ICON_LINK = re.compile(r"<link\b[^>]*\brel=[\"']icon[\"'][^>]*>", re.IGNORECASE | re.DOTALL)
+
+
 def connectome_html(matrix: np.ndarray, coords: np.ndarray) -> str:
     """nilearn's interactive 3-D connectome (``view_connectome``) as a standalone HTML page.
 
-    nilearn inlines its JavaScript; the one outside reference (a favicon link) is removed so that
-    the page makes no network request.
+    nilearn inlines its JavaScript; the one outside reference (a favicon ``<link>`` tag, written over
+    several lines) is removed whole so that the page makes no network request and shows none of it.
     """
     from nilearn import plotting
 
     view = plotting.view_connectome(matrix, coords, edge_cmap="RdBu_r", symmetric_cmap=True, linewidth=4, node_size=4)
-    html = view.get_standalone()
-    return "\n".join(line for line in html.splitlines() if 'rel="icon"' not in line and "favicon" not in line)
+    return ICON_LINK.sub("", view.get_standalone())

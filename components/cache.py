@@ -239,8 +239,8 @@ def require_run(why: str = "") -> tuple[RunResult, Cohort]:
 
 
 def run_labels(result: RunResult) -> pd.Series:
-    """0-based biotype of every clustered participant (-1 noise), indexed like the cohort's participants."""
-    return pd.Series(result.clusters.labels, index=result.fused.included)
+    """Biotype number (1-based, -1 noise) of every clustered participant, indexed like the cohort's participants."""
+    return pd.Series(result.clusters.numbers, index=result.fused.included)
 
 
 def run_archive(result: RunResult, cohort: Cohort) -> bytes:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.biotypes import RunResult
+from analysis.clustering import SPLIT_STABILITY_CAUTION, biotype_numbers
 from analysis.density import DENSITY_FROM_POINTS, map_density, map_sample
 from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.stability import Stability
@@ -22,14 +23,18 @@ DEFAULT_SAMPLE_POINTS = 20_000
 
 
 def biotype_colour(biotype: int) -> str:
-    """Colour of a 1-based biotype (-1 noise), or of a custom group's comparison label + 1."""
-    if biotype > GROUP_LABEL_OFFSET:
-        return GROUP_COLOURS[(biotype - GROUP_LABEL_OFFSET - 1) % len(GROUP_COLOURS)]
+    """Colour of a biotype number (1-based, -1 noise), or of a custom group's comparison label."""
+    if biotype >= GROUP_LABEL_OFFSET:
+        return GROUP_COLOURS[(biotype - GROUP_LABEL_OFFSET) % len(GROUP_COLOURS)]
     return NOISE_COLOUR if biotype < 0 else BIOTYPE_COLOURS[(biotype - 1) % len(BIOTYPE_COLOURS)]
 
 
 def embedding_figure(
-    assignments: pd.DataFrame, colour: pd.Series | None = None, colour_name: str = "biotype", sample_points: int = DEFAULT_SAMPLE_POINTS
+    assignments: pd.DataFrame,
+    colour: pd.Series | None = None,
+    colour_name: str = "biotype",
+    sample_points: int = DEFAULT_SAMPLE_POINTS,
+    dragmode: str = "lasso",
 ) -> go.Figure:
     """WebGL scatter of the clustered participants on the 2-D UMAP; a density view for very large cohorts.
 
@@ -45,6 +50,9 @@ def embedding_figure(
     sample_points : int
         With more than :data:`analysis.density.DENSITY_FROM_POINTS` participants: how many of them
         (a seeded random sample) are drawn over the density; 0 draws the density alone.
+    dragmode : {"lasso", "pan", "zoom", "select"}
+        What dragging does when the map opens: "lasso" where participants are selected as a set
+        (the Biotypes page), "pan" where one is picked by a click (the Wearables page).
 
     Returns
     -------
@@ -87,7 +95,7 @@ def embedding_figure(
         legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.08, x=0),
         height=620,
         margin=dict(l=10, r=10, t=30, b=10),
-        dragmode="lasso",
+        dragmode=dragmode,
     )
     return fig
 
@@ -245,7 +253,7 @@ def stability_figure(stability: Stability, names: dict[int, str]) -> go.Figure:
     ----------
     stability : analysis.stability.Stability
     names : dict of int to str
-        0-based biotype → name.
+        Biotype number → name.
 
     Returns
     -------
@@ -253,17 +261,18 @@ def stability_figure(stability: Stability, names: dict[int, str]) -> go.Figure:
         One Box trace per biotype (all resample values drawn as points), y in [0, 1].
     """
     fig = go.Figure()
-    for biotype in stability.jaccard.columns:
-        values = stability.jaccard[biotype].dropna().to_numpy()
+    for label in stability.jaccard.columns:
+        values = stability.jaccard[label].dropna().to_numpy()
+        number = int(biotype_numbers(np.array([label]))[0])
         fig.add_trace(
             go.Box(
                 y=values,
-                name=f"B{int(biotype) + 1}",
+                name=f"B{number}",
                 boxpoints="all",
                 jitter=0.4,
                 pointpos=0,
-                marker=dict(color=biotype_colour(int(biotype) + 1), size=5),
-                hovertemplate=names.get(int(biotype), f"B{int(biotype) + 1}") + ": Jaccard %{y:.2f}<extra></extra>",
+                marker=dict(color=biotype_colour(number), size=5),
+                hovertemplate=names.get(number, f"B{number}") + ": Jaccard %{y:.2f}<extra></extra>",
             )
         )
     for level, text in ((0.75, "stable above 0.75"), (0.5, "dissolves below 0.5")):
@@ -278,10 +287,33 @@ def stability_figure(stability: Stability, names: dict[int, str]) -> go.Figure:
     return fig
 
 
+#: Columns of the candidate table, as the page heads them: the run's figures first, HDBSCAN's own after.
+SELECTION_COLUMNS = {
+    "min_cluster_size": "min_cluster_size",
+    "min_samples": "min_samples",
+    "n_biotypes": "biotypes",
+    "noise_fraction": "noise share",
+    "hdbscan_clusters": "HDBSCAN clusters (before agreement check)",
+    "hdbscan_noise_fraction": "HDBSCAN noise share (before agreement check)",
+    "dbcv": "DBCV",
+    "stability": "split stability (median ARI)",
+    "chosen": "chosen",
+}
+
+
 def selection_table(result: RunResult) -> pd.DataFrame:
-    """The min_cluster_size candidates of the run (one row each), for display."""
+    """The min_cluster_size candidates of the run (one row each), for display.
+
+    ``biotypes`` and ``noise share`` are what the run reports with each size (after the
+    neighbour-agreement check), so the chosen row agrees with the headline; HDBSCAN's own counts
+    follow, labelled. Shares are percentages (0-100).
+    """
     table = pd.DataFrame(list(result.clusters.selection))
-    return table.rename(columns={"noise_fraction": "noise share", "n_biotypes": "biotypes"})
+    table = table.reindex(columns=[c for c in SELECTION_COLUMNS if c in table.columns])
+    for share in ("noise_fraction", "hdbscan_noise_fraction"):
+        if share in table.columns:
+            table[share] = (100 * table[share]).round(1)
+    return table.rename(columns=SELECTION_COLUMNS)
 
 
 def render_run_summary(result: RunResult) -> None:
@@ -289,7 +321,17 @@ def render_run_summary(result: RunResult) -> None:
     labels = result.clusters.labels
     a = result.assignments
     cols = st.columns(5)
-    cols[0].metric("Biotypes", result.clusters.n_biotypes)
+    stability = result.clusters.chosen_split_stability
+    unstable = bool(result.clusters.n_biotypes) and stability < SPLIT_STABILITY_CAUTION
+    cols[0].metric(
+        "Biotypes",
+        result.clusters.n_biotypes,
+        help=f"Split stability of the chosen min_cluster_size: median ARI {stability:.2f} over 80% subsamples"
+        if np.isfinite(stability)
+        else None,
+    )
+    if unstable:
+        cols[0].caption(f":warning: split stability {stability:.2f} < {SPLIT_STABILITY_CAUTION}: tentative")
     cols[1].metric("Clustered", f"{int((labels >= 0).sum()):,}")
     cols[2].metric("Noise", f"{(labels < 0).mean():.1%}" if len(labels) else "-")
     cols[3].metric("Not clustered", f"{int((~a['included']).sum()):,}")

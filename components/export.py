@@ -11,11 +11,18 @@ from plotly.offline import get_plotlyjs
 from analysis import modalities as M
 from analysis.features import prs_features
 from analysis.methods import methods_paragraphs
-from analysis.summaries import biotype_connectivity, network_matrix, wearable_trajectories
+from analysis.summaries import binary_outcome_by_biotype, biotype_connectivity, is_binary, network_matrix, wearable_trajectories
 from components.brain import network_figure
 from components.embedding import embedding_figure, sizes_figure
 from components.genetics import prs_violin_figure
-from components.profiles import biotype_label, category_figure, effect_heatmap_figure, importance_figure, outcome_figure
+from components.profiles import (
+    binary_outcome_figure,
+    biotype_label,
+    category_figure,
+    effect_heatmap_figure,
+    importance_figure,
+    outcome_figure,
+)
 from components.wearables import trajectory_figure
 
 #: Most wearable metrics and PRS drawn in the report (the dashboard shows them all).
@@ -72,13 +79,18 @@ def report_html(result, cohort) -> str:
     for feature in dict.fromkeys(result.categorical_profile["feature"]):
         parts.append(_figure(category_figure(result.categorical_profile, feature, names)))
     for biotype in sorted(result.importance["biotype"].unique()):
-        parts.append(_figure(importance_figure(result.importance, int(biotype), names)))
+        parts.append(_figure(importance_figure(result.importance, result.profile, int(biotype), names)))
     parts += ["<h2>Confound audits</h2>", _table(result.audit)]
     biotypes = result.assignments["biotype"].set_axis(cohort.participants.index)
     outcomes = result.profile.loc[result.profile["modality"] == M.OUTCOME, "feature"].unique()
     if len(outcomes):
         parts.append("<h2>Outcomes</h2>")
-        parts += [_figure(outcome_figure(cohort.participants[o], biotypes, names)) for o in outcomes]
+        for outcome in outcomes:
+            values = cohort.participants[outcome]
+            if is_binary(values):
+                parts.append(_figure(binary_outcome_figure(binary_outcome_by_biotype(values, biotypes), outcome, names)))
+            else:
+                parts.append(_figure(outcome_figure(values, biotypes, names)))
     parts += _modality_sections(result, cohort, biotypes)
     parts.append("<h2>Run configuration</h2><pre>" + html.escape(result.config.to_json()) + "</pre>")
     body = "\n".join(parts)
@@ -90,7 +102,7 @@ def report_html(result, cohort) -> str:
 
 def _modality_sections(result, cohort, biotypes: pd.Series) -> list[str]:
     """Brain, genetics and wearables figures for the modalities the cohort has."""
-    labels = pd.Series(result.clusters.labels, index=result.fused.included)
+    labels = pd.Series(result.clusters.numbers, index=result.fused.included)
     names = result.models["names"]
     parts = []
     connectivity = cohort.connectivity

@@ -37,7 +37,7 @@ def prs_violin_figure(score: pd.Series, biotypes: pd.Series, ancestry: pd.Series
     for k, (group, part) in enumerate(data.groupby("ancestry", sort=True)):
         fig.add_trace(
             go.Violin(
-                x=[short_label(int(b) - 1) for b in part["biotype"]],
+                x=[short_label(int(b)) for b in part["biotype"]],
                 y=part["score"],
                 name=f"{group} (n={len(part)})",
                 line_color=ANCESTRY_COLOURS[k % len(ANCESTRY_COLOURS)],
@@ -90,7 +90,7 @@ def odds_ratio_figure(association: pd.DataFrame, outcome: str) -> go.Figure:
                 name=label,
                 marker=dict(
                     size=9,
-                    color="#333333" if group == -2 else biotype_colour(int(group) + 1),
+                    color="#333333" if group == -2 else biotype_colour(int(group)),
                     symbol="diamond" if group == -2 else "circle",
                 ),
                 error_x=dict(
@@ -111,15 +111,29 @@ def odds_ratio_figure(association: pd.DataFrame, outcome: str) -> go.Figure:
             )
         )
     fig.add_vline(x=1, line_dash="dash", line_color="grey")
+    ticks = log_ticks(association[["or_ci_low", "or_ci_high", "odds_ratio_per_sd"]].to_numpy(dtype=float)) if len(association) else [1.0]
     fig.update_layout(
         title=f"Odds ratio of {outcome} per SD of each score (95% CI)",
-        xaxis=dict(type="log", title="odds ratio per SD (log scale)"),
+        xaxis=dict(type="log", title="odds ratio per SD (log scale)", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]),
         yaxis=dict(tickvals=list(range(len(scores))), ticktext=scores, autorange="reversed", zeroline=False),
         legend=dict(orientation="h", y=-0.2),
         height=200 + 70 * max(len(scores), 1),
         margin=dict(l=10, r=10, t=50, b=10),
     )
     return fig
+
+
+#: Tick values of a log-scaled odds-ratio axis (each labelled with its value).
+LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def log_ticks(values: np.ndarray) -> list[float]:
+    """The :data:`LOG_TICKS` that cover the finite positive ``values`` (one beyond each end), 1 always included."""
+    finite = values[np.isfinite(values) & (values > 0)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+    below = [t for t in LOG_TICKS if t <= low][-1:] or [LOG_TICKS[0]]
+    above = [t for t in LOG_TICKS if t >= high][:1] or [LOG_TICKS[-1]]
+    return [t for t in LOG_TICKS if below[0] <= t <= above[0]]
 
 
 def decile_make_up_figure(make_up: pd.DataFrame, names: dict[int, str], score: str) -> go.Figure:
@@ -138,7 +152,7 @@ def decile_make_up_figure(make_up: pd.DataFrame, names: dict[int, str], score: s
                 x=rows["decile"],
                 y=rows["share"],
                 name="noise" if biotype < 0 else short_label(int(biotype)),
-                marker_color=biotype_colour(int(biotype) + 1 if biotype >= 0 else -1),
+                marker_color=biotype_colour(int(biotype)),
                 customdata=rows["n"],
                 hovertemplate="decile %{x}: %{y:.0%} (n=%{customdata})<extra>%{fullData.name}</extra>",
             )

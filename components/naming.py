@@ -14,9 +14,9 @@ def render_naming_form(names: dict[int, str], automatic: dict[int, str], given: 
     Parameters
     ----------
     names : dict of int to str
-        0-based biotype → current name.
+        Biotype number → current name.
     automatic : dict of int to str
-        0-based biotype → automatic name (shown as the placeholder).
+        Biotype number → automatic name (shown as the placeholder).
     given : dict of int to str
         1-based biotype number → name given by hand so far.
 
@@ -30,12 +30,12 @@ def render_naming_form(names: dict[int, str], automatic: dict[int, str], given: 
             values = {}
             columns = st.columns(2)
             for k, biotype in enumerate(sorted(names)):
-                values[biotype + 1] = columns[k % 2].text_input(
-                    f"B{biotype + 1}",
-                    value=given.get(biotype + 1, ""),
+                values[biotype] = columns[k % 2].text_input(
+                    f"B{biotype}",
+                    value=given.get(biotype, ""),
                     placeholder=automatic.get(biotype, ""),
                     max_chars=MAX_NAME_LENGTH,
-                    key=f"{state.BIOTYPES_NAME_PREFIX}{biotype + 1}",
+                    key=f"{state.BIOTYPES_NAME_PREFIX}{biotype}",
                     help="Leave empty for the automatic name (from the largest effects).",
                 )
             submitted = st.form_submit_button("Save names", key=state.BIOTYPES_SAVE_NAMES)

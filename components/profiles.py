@@ -39,15 +39,15 @@ def modality_group_labels(modalities: pd.Series) -> dict[str, str]:
 
 
 def biotype_label(biotype: int, names: dict[int, str]) -> str:
-    """Display name of a 0-based biotype."""
-    return names.get(int(biotype), f"B{int(biotype) + 1}")
+    """Display name of a biotype number (1-based) or a custom group's comparison label."""
+    return names.get(int(biotype), short_label(biotype))
 
 
 def short_label(biotype: int) -> str:
-    """B1, B2, ... for a 0-based biotype, G1, G2, ... for a custom group's comparison label (axis labels; full names in hover)."""
+    """B1, B2, ... for a biotype number, G1, G2, ... for a custom group's comparison label (axis labels; full names in hover)."""
     if biotype >= GROUP_LABEL_OFFSET:
         return f"G{int(biotype) - GROUP_LABEL_OFFSET + 1}"
-    return f"B{int(biotype) + 1}"
+    return f"B{int(biotype)}"
 
 
 def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Figure:
@@ -58,7 +58,7 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Fi
     profile : DataFrame
         :func:`analysis.profiling.profile_table` output.
     names : dict of int to str
-        0-based biotype → name.
+        Biotype number → name.
 
     Returns
     -------
@@ -97,11 +97,19 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Fi
     return fig
 
 
+#: Column order of the effect table: what is read first (who, what, how large, how sure) before the means.
+EFFECT_TABLE_COLUMNS = ("biotype", "feature", "modality", "cohens_d", "kruskal_q", "n", "mean", "mean_rest", "median", "kruskal_p")
+
+
 def effect_table(profile: pd.DataFrame, names: dict[int, str], modalities: list[str], max_q: float) -> pd.DataFrame:
-    """The profile rows of the chosen modalities with Kruskal-Wallis q at most ``max_q``, largest |d| first."""
+    """The profile rows of the chosen modalities with Kruskal-Wallis q at most ``max_q``, largest |d| first.
+
+    Columns in :data:`EFFECT_TABLE_COLUMNS` order, so that Cohen's d is in view on a narrow page.
+    """
     rows = profile[profile["modality"].isin(modalities) & (profile["kruskal_q"] <= max_q)]
     rows = rows.assign(biotype=rows["biotype"].map(lambda b: biotype_label(b, names)))
-    return rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    rows = rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    return rows[[c for c in EFFECT_TABLE_COLUMNS if c in rows.columns] + [c for c in rows.columns if c not in EFFECT_TABLE_COLUMNS]]
 
 
 def category_figure(categories: pd.DataFrame, feature: str, names: dict[int, str]) -> go.Figure:
@@ -154,7 +162,7 @@ def pairwise_effects_figure(pairwise: pd.DataFrame, a: int, b: int, names: dict[
     pairwise : DataFrame
         :func:`analysis.profiling.pairwise_profile` output.
     a, b : int
-        0-based biotypes, in either order.
+        Biotype numbers (or group labels), in either order.
 
     Returns
     -------
@@ -173,7 +181,7 @@ def pairwise_effects_figure(pairwise: pd.DataFrame, a: int, b: int, names: dict[
             x=d,
             y=rows["feature"],
             orientation="h",
-            marker_color=[biotype_colour(a + 1) if v > 0 else biotype_colour(b + 1) for v in d],
+            marker_color=[biotype_colour(a) if v > 0 else biotype_colour(b) for v in d],
             customdata=np.stack([rows["modality"], rows["q_value"]], axis=1) if len(rows) else None,
             hovertemplate="%{y} (%{customdata[0]}): d = %{x:.2f}, q = %{customdata[1]:.2g}<extra></extra>",
         )
@@ -188,31 +196,129 @@ def pairwise_effects_figure(pairwise: pd.DataFrame, a: int, b: int, names: dict[
     return fig
 
 
-def importance_figure(importance: pd.DataFrame, biotype: int, names: dict[int, str], top: int = 12) -> go.Figure:
-    """Bars of the permutation importance (drop in held-out AUC) of one biotype's top features.
+def importance_figure(importance: pd.DataFrame, profile: pd.DataFrame, biotype: int, names: dict[int, str], top: int = 12) -> go.Figure:
+    """What defines one biotype: the features whose permutation importance is distinguishable from zero, else effect sizes.
+
+    Parameters
+    ----------
+    importance : DataFrame
+        :func:`analysis.importance.biotype_importance` output.
+    profile : DataFrame
+        :func:`analysis.profiling.profile_table` output (the fallback's Cohen's d).
+    biotype : int
+        Biotype number.
+    names : dict of int to str
+    top : int
+        Most bars drawn.
 
     Returns
     -------
     go.Figure
-        One horizontal Bar trace with ± 1 SD error bars, most important feature at the top.
+        One horizontal Bar trace. With distinguishable features: their mean drop in held-out AUC with
+        the 95% interval over the shuffles as error bars, largest first, and the title says how many
+        of the features were distinguishable. With none: the ``top`` largest |Cohen's d| of the
+        biotype against the rest (descriptive), and the title says why.
     """
-    rows = importance[importance["biotype"] == biotype].nlargest(top, "importance")
+    rows = importance[importance["biotype"] == biotype]
     auc = rows["held_out_auc"].iloc[0] if len(rows) else np.nan
+    found = rows[rows["distinguishable"]].nlargest(top, "importance")
+    if not len(found):
+        return _effect_fallback_figure(profile, biotype, len(rows), auc, top)
     fig = go.Figure(
         go.Bar(
-            x=rows["importance"],
-            y=rows["feature"],
+            x=found["importance"],
+            y=found["feature"],
             orientation="h",
-            error_x=dict(type="data", array=rows["importance_sd"]),
-            marker_color=biotype_colour(biotype + 1),
+            error_x=dict(
+                type="data", symmetric=False, array=found["ci_high"] - found["importance"], arrayminus=found["importance"] - found["ci_low"]
+            ),
+            marker_color=biotype_colour(biotype),
         )
     )
     fig.update_layout(
-        title=f"What defines {short_label(biotype)} (held-out AUC {auc:.2f})",
-        xaxis_title="drop in AUC when the feature is shuffled",
-        yaxis=dict(autorange="reversed"),
-        height=120 + 26 * max(len(rows), 1),
-        margin=dict(l=10, r=10, t=50, b=10),
+        title=f"What defines {short_label(biotype)}: {len(rows[rows['distinguishable']])} of {len(rows)} features "
+        f"distinguishable from zero<br><sup>held-out AUC {auc:.2f}; bars: drop in AUC when shuffled, 95% interval over the shuffles</sup>",
+        xaxis_title="drop in held-out AUC when the feature is shuffled",
+        yaxis=dict(autorange="reversed", automargin=True),
+        height=150 + 26 * max(len(found), 1),
+        margin=dict(l=10, r=10, t=70, b=10),
+    )
+    return fig
+
+
+def _effect_fallback_figure(profile: pd.DataFrame, biotype: int, n_features: int, auc: float, top: int) -> go.Figure:
+    """The biotype's largest |Cohen's d| against the rest, for when no feature's importance is distinguishable from zero."""
+    rows = profile[(profile["biotype"] == biotype) & profile["cohens_d"].notna()]
+    rows = rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).head(top)
+    why = (
+        f"held-out AUC {auc:.2f}: separable on many features at once, so shuffling any one costs the forest nothing"
+        if auc >= 0.95
+        else f"held-out AUC {auc:.2f}"
+        if np.isfinite(auc)
+        else "too few participants to train a classifier"
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=rows["cohens_d"],
+            y=rows["feature"],
+            orientation="h",
+            marker_color=[biotype_colour(biotype) if d > 0 else "#8C8C8C" for d in rows["cohens_d"]],
+            customdata=rows["modality"],
+            hovertemplate="%{y} (%{customdata}): d = %{x:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"{short_label(biotype)}: none of {n_features} features has importance distinguishable from zero<br>"
+        f"<sup>{why}; largest effect sizes instead (Cohen's d against the rest, descriptive)</sup>",
+        xaxis_title="Cohen's d (biotype minus the rest)",
+        yaxis=dict(autorange="reversed", automargin=True),
+        height=150 + 26 * max(len(rows), 1),
+        margin=dict(l=10, r=10, t=70, b=10),
+    )
+    return fig
+
+
+def binary_outcome_figure(shares: pd.DataFrame, outcome: str, names: dict[int, str]) -> go.Figure:
+    """Share of each biotype with a yes/no outcome, with its 95% interval (a box of 0s and 1s says nothing).
+
+    Parameters
+    ----------
+    shares : DataFrame
+        :func:`analysis.summaries.binary_outcome_by_biotype` output.
+    outcome : str
+    names : dict of int to str
+
+    Returns
+    -------
+    go.Figure
+        One Scatter trace: a marker per biotype at its share, asymmetric error bars to the interval,
+        hover with the counts; y from 0 to 100%.
+    """
+    fig = go.Figure(
+        go.Scatter(
+            x=[short_label(b) for b in shares["biotype"]],
+            y=shares["proportion"],
+            mode="markers",
+            marker=dict(size=12, color=[biotype_colour(int(b)) for b in shares["biotype"]]),
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=shares["ci_high"] - shares["proportion"],
+                arrayminus=shares["proportion"] - shares["ci_low"],
+                color="#444444",
+            ),
+            customdata=np.stack([[biotype_label(b, names) for b in shares["biotype"]], shares["cases"], shares["n"]], axis=1)
+            if len(shares)
+            else None,
+            hovertemplate="%{customdata[0]}: %{y:.0%} (%{customdata[1]} of %{customdata[2]})<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"{outcome}: share with 1 (Wilson 95% CI)",
+        yaxis=dict(title="share of the biotype", tickformat=".0%", range=[0, 1.05]),
+        showlegend=False,
+        height=360,
+        margin=dict(l=10, r=10, t=40, b=10),
     )
     return fig
 
@@ -233,8 +339,6 @@ def outcome_figure(values: pd.Series, biotypes: pd.Series, names: dict[int, str]
     fig = go.Figure()
     for biotype in sorted(b for b in biotypes.dropna().unique() if b >= 1):
         inside = values[biotypes == biotype].dropna()
-        fig.add_trace(
-            go.Box(y=inside, name=biotype_label(biotype - 1, names), boxpoints="outliers", marker_color=biotype_colour(int(biotype)))
-        )
+        fig.add_trace(go.Box(y=inside, name=biotype_label(biotype, names), boxpoints="outliers", marker_color=biotype_colour(int(biotype))))
     fig.update_layout(title=values.name, showlegend=False, height=360, margin=dict(l=10, r=10, t=40, b=10))
     return fig

@@ -14,6 +14,7 @@ from analysis.errors import CohortError
 from analysis.groups import renamed_group, with_group, without_group
 from components import cache, state
 from components.embedding import stability_figure
+from components.tables import render_table
 
 
 @contextlib.contextmanager
@@ -100,8 +101,8 @@ def render_stability(result: RunResult) -> None:
     left, right = st.columns([3, 2])
     left.plotly_chart(stability_figure(result.stability, result.models["names"]), width="stretch")
     summary = result.stability.summary()
-    summary["name"] = [result.models["names"].get(b - 1, f"B{b}") for b in summary["biotype"]]
-    right.dataframe(summary, hide_index=True, width="stretch")
+    summary["name"] = [result.models["names"].get(b, f"B{b}") for b in summary["biotype"]]
+    render_table(summary, right)
     right.caption(
         f"Median ARI with the run over the subsamples: {float(np.median(result.stability.ari)):.2f}. "
         f"Cost: {result.stability.cost()}. Colour the map by **stability** to see which participants move."

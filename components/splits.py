@@ -26,7 +26,7 @@ def split_figure(nodes: pd.DataFrame, flows: pd.DataFrame, run_size: int, names:
     run_size : int
         The run's min_cluster_size (its column is headed "this run").
     names : dict of int to str
-        0-based biotype → name, for the run's biotypes.
+        Biotype number → name, for the run's biotypes.
 
     Returns
     -------
@@ -48,10 +48,10 @@ def split_figure(nodes: pd.DataFrame, flows: pd.DataFrame, run_size: int, names:
             x.append(0.001 + 0.998 * sizes.index(size) / max(len(sizes) - 1, 1))
             y.append(min(max(top + fraction / 2, 0.001), 0.999))
             top += fraction
-    colours = [biotype_colour(int(b) + 1 if b >= 0 else -1) for b in ordered["run_biotype"]]
-    labels = ["noise" if b < 0 else f"{int(b) + 1}" for b in ordered["biotype"]]
+    colours = [biotype_colour(int(b)) for b in ordered["run_biotype"]]
+    labels = ["noise" if b < 0 else f"{int(b)}" for b in ordered["biotype"]]
     hover = [
-        f"min_cluster_size {row.size}: {'noise' if row.biotype < 0 else f'biotype {row.biotype + 1}'}, n={row.n}<br>"
+        f"min_cluster_size {row.size}: {'noise' if row.biotype < 0 else f'biotype {row.biotype}'}, n={row.n}<br>"
         f"{row.run_share:.0%} of them are {'noise' if row.run_biotype < 0 else biotype_label(row.run_biotype, names)} in this run"
         for row in ordered.itertuples()
     ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.colors import sample_colorscale
 
 from components import state
 from components.selection import selected_customdata
@@ -45,15 +47,25 @@ def sweep_figure(table: pd.DataFrame, metric: str, current: tuple[int, int] | No
     y = [neighbours.index(v) for v in table["n_neighbors"]]
     values = table[metric].to_numpy(dtype=float)
     text = [f"{v:.0f}" if metric == "n_biotypes" else f"{v:.0%}" if metric == "noise_fraction" else f"{v:.2f}" for v in values]
+    low, high, colour_bar = colour_range(values, integer=metric == "n_biotypes")
     fig = go.Figure(
         go.Scatter(
             x=x,
             y=y,
             mode="markers+text",
             text=text,
-            textfont=dict(color="black"),
+            textfont=dict(color=text_colours(values, scale, low, high)),
             textposition="middle center",
-            marker=dict(symbol="square", size=46, color=values, colorscale=scale, showscale=True, colorbar=dict(title=title)),
+            marker=dict(
+                symbol="square",
+                size=46,
+                color=values,
+                colorscale=scale,
+                cmin=low,
+                cmax=high,
+                showscale=True,
+                colorbar=dict(title=title, **colour_bar),
+            ),
             customdata=table[["n_neighbors", "min_cluster_size", "n_biotypes", "noise_fraction", "dbcv", "stability"]].to_numpy(),
             hovertemplate=(
                 "n_neighbors %{customdata[0]}, min_cluster_size %{customdata[1]}<br>%{customdata[2]} biotypes, "
@@ -82,6 +94,35 @@ def sweep_figure(table: pd.DataFrame, metric: str, current: tuple[int, int] | No
         margin=dict(l=10, r=10, t=50, b=10),
     )
     return fig
+
+
+def colour_range(values: np.ndarray, integer: bool) -> tuple[float, float, dict]:
+    """The colour scale's ends and colour-bar ticks for the cells' values.
+
+    Counts (``integer``) get whole-number ticks; when every cell has the same value the bar spans
+    ±1 around it with that one tick (plotly would otherwise label 3.6 … 4.4 around a 4).
+    """
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if high - low < 1e-12:
+        return low - 1, high + 1, dict(tickvals=[low], ticktext=[f"{low:.0f}" if integer else f"{low:.2f}"])
+    if integer:
+        ticks = list(range(int(np.floor(low)), int(np.ceil(high)) + 1))
+        return low, high, dict(tickvals=ticks, ticktext=[str(t) for t in ticks])
+    return low, high, {}
+
+
+def text_colours(values: np.ndarray, scale: str, low: float, high: float) -> list[str]:
+    """Black or white for each cell's written value, whichever reads better on the cell's colour (WCAG relative luminance)."""
+    position = np.clip((np.nan_to_num(values, nan=low) - low) / (high - low), 0, 1)
+    colours = sample_colorscale(scale, position.tolist(), colortype="tuple")
+    return ["white" if _luminance(c) < 0.4 else "black" for c in colours]
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG relative luminance of an (r, g, b) colour with components in [0, 1]."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 def picked_cell(event) -> tuple[int, int] | None:

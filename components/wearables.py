@@ -34,7 +34,7 @@ def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3) -
     fig = go.Figure()
     for biotype in sorted(b for b in trajectories["biotype"].unique() if b >= 0):
         rows = trajectories[(trajectories["biotype"] == biotype) & (trajectories["n"] >= min_n)].sort_values("day")
-        colour = biotype_colour(int(biotype) + 1)
+        colour = biotype_colour(int(biotype))
         label = short_label(int(biotype))
         band = rows.dropna(subset=["ci_low", "ci_high"])
         fig.add_trace(
@@ -87,7 +87,7 @@ def participant_figure(
     biotype_mean : DataFrame or None
         Their biotype's rows of :func:`analysis.summaries.wearable_trajectories`.
     biotype : int or None
-        0-based biotype, None for noise or not clustered.
+        Biotype number, None for noise or not clustered.
 
     Returns
     -------
@@ -102,7 +102,7 @@ def participant_figure(
                 y=biotype_mean["mean"],
                 mode="lines",
                 name=f"{short_label(biotype)} mean",
-                line=dict(color=biotype_colour(biotype + 1), dash="dash"),
+                line=dict(color=biotype_colour(biotype), dash="dash"),
             )
         )
     rows = days.sort_values("day")
@@ -144,8 +144,8 @@ def adherence_figure(per_participant: pd.DataFrame, p_value: float) -> go.Figure
                 boxpoints="all" if len(rows) <= 500 else "outliers",
                 jitter=0.4,
                 pointpos=0,
-                marker=dict(size=3, color=biotype_colour(int(biotype) + 1 if biotype >= 0 else -1)),
-                line=dict(color=biotype_colour(int(biotype) + 1 if biotype >= 0 else -1)),
+                marker=dict(size=3, color=biotype_colour(int(biotype))),
+                line=dict(color=biotype_colour(int(biotype))),
             )
         )
     fig.update_layout(

@@ -102,8 +102,8 @@ st.subheader("Genetics (PRS)")
 if scores:
     adjusted, notes, _ = cache.derived("prs:adjusted", lambda: prs_features(cohort, result.config))
     score = st.selectbox("Score", scores, key=state.COMPARE_SCORE)
-    biotype_of = (labels + 1).reindex(cohort.participants.index)
-    only_chosen = biotype_of.where(biotype_of.isin([b + 1 for b in chosen]), pd.NA)
+    biotype_of = labels.reindex(cohort.participants.index)
+    only_chosen = biotype_of.where(biotype_of.isin(chosen), pd.NA)
     st.plotly_chart(prs_violin_figure(adjusted[score], only_chosen, None, f"{score} in the chosen sets", "score"), width="stretch")
     st.caption("; ".join(n.message for n in notes) or "PRS used as given")
 else:

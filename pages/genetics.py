@@ -4,10 +4,11 @@ import streamlit as st
 
 from analysis import modalities as M
 from analysis.features import prs_features
-from analysis.summaries import prs_association_by_biotype, prs_deciles
+from analysis.summaries import is_binary, prs_association_by_biotype, prs_deciles
 from components import cache, state
 from components.genetics import decile_make_up_figure, decile_prevalence_figure, odds_ratio_figure, prs_violin_figure
 from components.profiles import biotype_label
+from components.tables import render_table
 
 st.title("Genetics (PRS)")
 result, cohort = cache.require_run()
@@ -39,7 +40,7 @@ st.caption(
     "Standardising within ancestry keeps a 'high-risk' biotype from being an ancestry group in disguise."
 )
 
-binary = [c for c in cohort.columns_of(M.OUTCOME) if set(frame[c].dropna().unique()) == {0.0, 1.0}]
+binary = [c for c in cohort.columns_of(M.OUTCOME) if is_binary(frame[c])]
 if not binary:
     st.info(
         "No binary (0/1) outcome or case column in the table, so odds ratios and AUCs are not computed. Add an outcome_ column with 0/1 values."
@@ -70,7 +71,7 @@ if outcome_name:
     else:
         st.plotly_chart(odds_ratio_figure(association, outcome_name), width="stretch")
         table = association.assign(group=association["biotype"].map(lambda b: "all clustered" if b == -2 else biotype_label(int(b), names)))
-        st.dataframe(table.drop(columns="biotype").set_index("group").reset_index(), hide_index=True, width="stretch")
+        render_table(table.drop(columns="biotype").set_index("group").reset_index())
         st.caption(
             "Odds ratio per SD: logistic regression of the outcome on the standardised score within each group (Wald 95% CI). "
             "AUC: the score alone as a classifier of the outcome (percentile bootstrap 95% CI, 1,000 resamples)."

@@ -2,8 +2,17 @@
 
 import streamlit as st
 
+from analysis.summaries import binary_outcome_by_biotype, is_binary
 from components import cache, state
-from components.profiles import category_figure, effect_heatmap_figure, effect_table, importance_figure, outcome_figure
+from components.profiles import (
+    binary_outcome_figure,
+    category_figure,
+    effect_heatmap_figure,
+    effect_table,
+    importance_figure,
+    outcome_figure,
+)
+from components.tables import render_table
 
 st.title("Biotype profiles")
 result, cohort = cache.require_run()
@@ -17,7 +26,7 @@ modalities = sorted(result.profile["modality"].unique())
 left, right = st.columns([3, 1])
 chosen = left.multiselect("Modalities", modalities, default=modalities, key=state.PROFILES_MODALITIES)
 max_q = right.select_slider("Kruskal-Wallis FDR q at most", [0.001, 0.01, 0.05, 0.1, 1.0], value=1.0, key=state.PROFILES_MAX_Q)
-st.dataframe(effect_table(result.profile, names, chosen, max_q), hide_index=True, width="stretch")
+render_table(effect_table(result.profile, names, chosen, max_q))
 st.caption("Cohen's d: biotype minus the other clustered participants, over the pooled SD. q: Benjamini-Hochberg over features.")
 
 categories = result.categorical_profile
@@ -28,30 +37,36 @@ if len(categories):
     for k, feature in enumerate(features):
         columns[k % len(columns)].plotly_chart(category_figure(categories, feature, names), width="stretch")
     with st.expander("Category table (share of each biotype, Cramér's V against the rest, chi-square across biotypes)"):
-        st.dataframe(categories, hide_index=True, width="stretch")
+        render_table(categories)
 
 if len(result.group_profile):
     st.subheader("Custom groups")
     groups = list(dict.fromkeys(result.group_profile["group"]))
     group = st.selectbox("Group", groups, key=state.PROFILES_GROUP)
     rows = result.group_profile[result.group_profile["group"] == group]
-    st.dataframe(rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index), hide_index=True, width="stretch")
+    render_table(rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index))
     st.caption("The group against the other clustered participants: Cohen's d, Mann-Whitney U, Benjamini-Hochberg over features.")
     shares = result.group_categorical[result.group_categorical["group"] == group]
     if len(shares):
-        st.dataframe(shares.sort_values(["chi2_q", "feature", "level"]), hide_index=True, width="stretch")
+        render_table(shares.sort_values(["chi2_q", "feature", "level"]))
         st.caption("Categories: the group's share of each level against the rest's, Cramér's V, chi-square with BH q over features.")
 
 st.subheader("What defines each biotype")
 biotypes = sorted(result.importance["biotype"].unique())
 columns = st.columns(min(len(biotypes), 2) or 1)
 for k, biotype in enumerate(biotypes):
-    columns[k % len(columns)].plotly_chart(importance_figure(result.importance, int(biotype), names), width="stretch")
+    columns[k % len(columns)].plotly_chart(importance_figure(result.importance, result.profile, int(biotype), names), width="stretch")
+st.caption(
+    "Only features whose drop in held-out AUC is distinguishable from zero (its 95% interval over the shuffles above 0) are drawn. "
+    "Where none is, the biotype's largest effect sizes are shown instead: a forest that can separate a biotype on many features "
+    "at once loses nothing when one is shuffled, so importance cannot rank them. Both describe the features that defined the "
+    "biotypes; neither is evidence that the biotypes differ."
+)
 
 st.subheader("Confound audits")
 for row in result.audit[result.audit["flagged"]].itertuples():
     st.warning(f"Biotypes track {row.covariate} ({row.statistic} {row.value:.2f}; {row.detail}).", icon=":material/warning:")
-st.dataframe(result.audit, hide_index=True, width="stretch")
+render_table(result.audit)
 
 outcomes = result.profile.loc[result.profile["modality"] == "outcome", "feature"].unique()
 if len(outcomes):
@@ -59,4 +74,10 @@ if len(outcomes):
     biotype_of = result.assignments.set_index(cohort.participants.index)["biotype"]
     columns = st.columns(min(len(outcomes), 3))
     for k, outcome in enumerate(outcomes):
-        columns[k % len(columns)].plotly_chart(outcome_figure(cohort.participants[outcome], biotype_of, names), width="stretch")
+        values = cohort.participants[outcome]
+        if is_binary(values):
+            shares = cache.derived(f"outcome:{outcome}", lambda values=values: binary_outcome_by_biotype(values, biotype_of))
+            figure = binary_outcome_figure(shares, outcome, names)
+        else:
+            figure = outcome_figure(values, biotype_of, names)
+        columns[k % len(columns)].plotly_chart(figure, width="stretch")

@@ -35,7 +35,7 @@ ids = cohort.participants["participant_id"]
 choices = [pid for key, pid in zip(cohort.participants.index, ids, strict=True) if key in with_days]
 left, right = st.columns([1, 1])
 event = left.plotly_chart(
-    embedding_figure(result.assignments),
+    embedding_figure(result.assignments, dragmode="pan"),
     on_select="rerun",
     selection_mode="points",
     key=state.WEARABLES_MAP,

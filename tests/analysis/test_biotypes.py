@@ -69,7 +69,7 @@ def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir)
     shares = sex.groupby("biotype")["proportion"].sum()
     assert np.allclose(shares, 1.0)
     clustered = a[a["biotype"].fillna(-1) >= 1].merge(cohort.participants[["participant_id", "sex"]], on="participant_id")
-    counts = pd.crosstab(clustered["biotype"] - 1, clustered["sex"])
+    counts = pd.crosstab(clustered["biotype"], clustered["sex"])
     for row in sex.itertuples():
         assert row.count == counts.loc[row.biotype, row.level]
     assert "age" in set(result.profile["feature"])
@@ -162,7 +162,7 @@ def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, coh
     cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
     result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0))
     named = renamed(result, {1: "high distress", 2: "B2 low sleep", 99: "absent"})
-    assert named.models["names"][0] == "B1 · high distress" and named.models["names"][1] == "B2 low sleep"
+    assert named.models["names"][1] == "B1 · high distress" and named.models["names"][2] == "B2 low sleep"
     assert named.config.biotype_names == ((1, "high distress"), (2, "B2 low sleep"), (99, "absent"))
     first = named.assignments["biotype"].fillna(0) == 1
     assert (named.assignments.loc[first, "biotype_name"] == "B1 · high distress").all()
@@ -175,4 +175,64 @@ def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, coh
     assert any("'absent' for B99 ignored" in i.message for i in again.issues)
     # An empty name restores the automatic one.
     back = renamed(named, {1: ""})
-    assert back.models["names"][0] == result.models["names"][0]
+    assert back.models["names"][1] == result.models["names"][1]
+
+
+def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir, tmp_path):
+    """One numbering and one set of names in every file of a run (profile.csv once started at 0)."""
+    from analysis.biotypes import renamed, with_stability
+    from analysis.export import write_run
+    from analysis.model import load_model
+
+    cohort = load_cohort(
+        CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv"), prs=InputFile.from_path(cohort_dir / "prs.sscore"))
+    )
+    result = with_stability(run_biotypes(cohort, RunConfig(modalities=("clinical", "prs"), seed=2)), 2)
+    result = renamed(result, {2: "second"})
+    assert result.clusters.n_biotypes >= 2
+    write_run(result, cohort, tmp_path)
+    assignments = pd.read_csv(tmp_path / "assignments.csv", dtype={"participant_id": str})
+    clustered = assignments[assignments["biotype"].fillna(-1) >= 1]
+    size = clustered["biotype"].astype(int).value_counts()
+    name = clustered.groupby(clustered["biotype"].astype(int))["biotype_name"].first()
+    assert name[2] == "B2 · second"
+    numbers = set(size.index)
+
+    def check_names(table, number_column, name_column):
+        joined = table[[number_column, name_column]].drop_duplicates().set_index(number_column)[name_column]
+        assert set(joined.index) <= numbers, number_column
+        assert (joined == name.reindex(joined.index)).all(), (number_column, joined.to_dict())
+
+    profile = pd.read_csv(tmp_path / "profile.csv")
+    assert set(profile["biotype"]) == numbers
+    check_names(profile, "biotype", "biotype_name")
+    complete = profile[profile["feature"] == "pain_intensity"].set_index("biotype")["n"]
+    assert cohort.participants["pain_intensity"].notna().all()
+    assert (complete == size.reindex(complete.index)).all()
+
+    categorical = pd.read_csv(tmp_path / "profile_categorical.csv")
+    assert set(categorical["biotype"]) == numbers
+    check_names(categorical, "biotype", "biotype_name")
+    sex = categorical[categorical["feature"] == "sex"].groupby("biotype")["count"].sum()
+    assert (sex == size.reindex(sex.index)).all()
+
+    pairwise = pd.read_csv(tmp_path / "profile_pairwise.csv")
+    assert set(pairwise["biotype_a"]) | set(pairwise["biotype_b"]) == numbers
+    check_names(pairwise, "biotype_a", "biotype_a_name")
+    check_names(pairwise, "biotype_b", "biotype_b_name")
+    first = pairwise[(pairwise["feature"] == "pain_intensity")].iloc[0]
+    members = clustered.merge(cohort.participants[["participant_id", "pain_intensity"]], on="participant_id")
+    assert first["mean_a"] == pytest.approx(members.loc[members["biotype"] == first["biotype_a"], "pain_intensity"].mean())
+
+    importance = pd.read_csv(tmp_path / "importance.csv")
+    assert set(importance["biotype"]) <= numbers and len(importance)
+    check_names(importance, "biotype", "biotype_name")
+
+    stability = pd.read_csv(tmp_path / "stability.csv")
+    assert set(stability["biotype"]) == numbers
+    check_names(stability, "biotype", "biotype_name")
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert {row["biotype"]: row["biotype_name"] for row in record["stability"]["per_biotype"]} == name.to_dict()
+
+    model = load_model(tmp_path / "model")
+    assert model.names == name.to_dict()

@@ -200,3 +200,40 @@ def test_participants_mixing_biotypes_become_noise(warm_umap):
     assert np.isnan(result.agreement[result.labels < 0]).sum() <= (result.labels < 0).sum()
     off, _ = find_biotypes(x, RunConfig(seed=0, neighbour_agreement=0.0))
     assert (off.labels == -1).sum() < (result.labels == -1).sum()
+
+
+def test_candidate_rows_report_what_the_run_reports_with_each_size(warm_umap):
+    """The candidate table once showed HDBSCAN's counts, not the run's after the neighbour-agreement check."""
+    from analysis.clustering import recut_biotypes
+
+    x, _ = make_blobs(n_samples=[150, 120, 90, 60], n_features=6, cluster_std=2.2, random_state=5)
+    config = RunConfig(seed=2, neighbour_agreement=0.9)
+    result, models = find_biotypes(x, config)
+    chosen = [row for row in result.selection if row["chosen"]][0]
+    assert chosen["n_biotypes"] == result.n_biotypes
+    assert chosen["noise_fraction"] == pytest.approx((result.labels < 0).mean())
+    assert any(row["noise_fraction"] > row["hdbscan_noise_fraction"] for row in result.selection)  # the check did move people
+    for row in result.selection:
+        cut, _ = recut_biotypes(result, models, config.with_(min_cluster_size=row["min_cluster_size"], min_samples=row["min_samples"]))
+        assert (row["n_biotypes"], row["noise_fraction"]) == (cut.n_biotypes, pytest.approx((cut.labels < 0).mean()))
+        assert row["hdbscan_clusters"] >= row["n_biotypes"]
+
+
+def test_an_unstable_chosen_split_is_flagged_beside_the_count():
+    from dataclasses import replace
+
+    from analysis.biotypes import split_caution
+    from analysis.clustering import ClusterResult
+
+    def clusters(stability):
+        rows = ({"min_cluster_size": 5, "n_biotypes": 2, "chosen": True, "stability": stability},)
+        labels = np.array([0, 0, 1, 1, -1])
+        empty = np.zeros(5)
+        return ClusterResult(labels, empty, empty, empty, np.zeros((5, 2)), np.zeros((5, 2)), 3, 5, 2, rows)
+
+    unstable = clusters(0.37)
+    assert unstable.chosen_split_stability == pytest.approx(0.37)
+    (issue,) = split_caution(unstable)
+    assert issue.severity == "warning" and "median ARI of 0.37" in issue.message and "2 biotype(s)" in issue.message
+    assert split_caution(clusters(0.9)) == []
+    assert split_caution(replace(unstable, selection=())) == []  # one size given: nothing measured, nothing claimed

@@ -60,3 +60,36 @@ def test_the_number_of_jobs_changes_nothing_but_the_time(monkeypatch):
         monkeypatch.setattr(importance, "N_JOBS", jobs)
         tables.append(importance.biotype_importance(features, labels, seed=0))
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_only_drops_beyond_the_shuffles_spread_are_distinguishable():
+    """Importance once ranked exact zeros (features the forest never used) as if they were findings."""
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    n = 240
+    labels = pd.Series(np.repeat([1, 2], [90, 150]), index=[f"p{i}" for i in range(n)])
+    features = pd.DataFrame(rng.normal(size=(n, 6)), index=labels.index, columns=[f"clinical:f{k}" for k in range(6)])
+    features.loc[labels == 1, "clinical:f0"] += 1.5
+    table = biotype_importance(features, labels, seed=0, n_repeats=5)
+    assert {"ci_low", "ci_high", "distinguishable"} <= set(table.columns)
+    half = stats.t.ppf(0.975, 4) * table["importance_sd"] / np.sqrt(5)
+    assert np.allclose(table["ci_low"], table["importance"] - half) and np.allclose(table["ci_high"], table["importance"] + half)
+    assert (table["distinguishable"] == (table["ci_low"] > 0)).all()
+    first = table[table["biotype"] == 1]
+    assert first.iloc[0]["feature"] == "clinical:f0" and first.iloc[0]["distinguishable"]
+    assert first["distinguishable"].sum() < len(first)  # pure-noise features are not findings
+    exact_zero = table[(table["importance"] == 0) & (table["importance_sd"] == 0)]
+    assert not exact_zero["distinguishable"].any()
+
+
+def test_perfectly_separable_biotypes_leave_no_single_feature_distinguishable():
+    """Two biotypes apart on six redundant features: shuffling any one costs the forest nothing."""
+    rng = np.random.default_rng(4)
+    n = 200
+    labels = pd.Series(np.repeat([1, 2], 100), index=[f"p{i}" for i in range(n)])
+    shift = np.where(labels.to_numpy() == 1, 6.0, 0.0)[:, None]
+    features = pd.DataFrame(rng.normal(size=(n, 6)) + shift, index=labels.index, columns=[f"clinical:f{k}" for k in range(6)])
+    table = biotype_importance(features, labels, seed=0)
+    assert (table["held_out_auc"] == 1.0).all()
+    assert not table["distinguishable"].any()

@@ -17,20 +17,20 @@ def test_cohens_d_known_value():
 
 def test_profile_table_and_names():
     rng = np.random.default_rng(0)
-    labels = pd.Series(np.repeat([0, 1, -1], [40, 40, 10]), index=[f"p{i}" for i in range(90)])
+    labels = pd.Series(np.repeat([1, 2, -1], [40, 40, 10]), index=[f"p{i}" for i in range(90)])
     features = pd.DataFrame(
         {"pain": np.r_[rng.normal(8, 1, 40), rng.normal(3, 1, 40), rng.normal(5, 1, 10)], "noise": rng.normal(size=90)}, index=labels.index
     )
     table = profile_table(features, {"pain": "clinical", "noise": "clinical"}, labels)
     assert len(table) == 4
-    pain0 = table[(table["biotype"] == 0) & (table["feature"] == "pain")].iloc[0]
+    pain0 = table[(table["biotype"] == 1) & (table["feature"] == "pain")].iloc[0]
     assert pain0["n"] == 40
     assert pain0["mean"] == pytest.approx(features["pain"].iloc[:40].mean())
     assert pain0["mean_rest"] == pytest.approx(features["pain"].iloc[40:80].mean())
     assert pain0["kruskal_p"] == pytest.approx(stats.kruskal(features["pain"].iloc[:40], features["pain"].iloc[40:80]).pvalue)
     assert pain0["kruskal_q"] < 1e-6
     names = biotype_names(table)
-    assert names == {0: "B1 · high pain", 1: "B2 · low pain"}
+    assert names == {1: "B1 · high pain", 2: "B2 · low pain"}
 
 
 def test_pairwise_profile():
@@ -54,7 +54,7 @@ def test_pairwise_profile():
 
 
 def test_categorical_profile_counts_shares_and_tests():
-    labels = pd.Series(np.repeat([0, 1, -1], [40, 40, 10]), index=[f"p{i}" for i in range(90)])
+    labels = pd.Series(np.repeat([1, 2, -1], [40, 40, 10]), index=[f"p{i}" for i in range(90)])
     sex = np.r_[["F"] * 32 + ["M"] * 8, ["F"] * 12 + ["M"] * 28, ["F"] * 10]
     site = np.r_[["A", "B"] * 20, ["A", "B"] * 20, ["A"] * 10].astype(object)
     site[0] = None  # missing for one participant: left out of that column only
@@ -73,7 +73,7 @@ def test_categorical_profile_counts_shares_and_tests():
         "chi2_q",
     }
     assert len(table) == 2 * 2 * 2  # biotypes × features × levels
-    female0 = table.set_index(["biotype", "feature", "level"]).loc[(0, "sex", "F")]
+    female0 = table.set_index(["biotype", "feature", "level"]).loc[(1, "sex", "F")]
     assert (female0["n"], female0["count"]) == (40, 32)
     assert female0["proportion"] == pytest.approx(0.8) and female0["proportion_rest"] == pytest.approx(0.3)
     expected = stats.chi2_contingency(pd.crosstab(labels.iloc[:80], frame["sex"].iloc[:80]).to_numpy())
@@ -81,7 +81,7 @@ def test_categorical_profile_counts_shares_and_tests():
     assert female0["cramers_v"] == pytest.approx(
         stats.contingency.association(pd.crosstab(labels.iloc[:80], frame["sex"].iloc[:80]).to_numpy())
     )
-    site0 = table.set_index(["biotype", "feature", "level"]).loc[(0, "site", "B")]
+    site0 = table.set_index(["biotype", "feature", "level"]).loc[(1, "site", "B")]
     assert site0["n"] == 39 and site0["chi2_q"] > 0.5
     assert female0["chi2_q"] < 0.01
 

@@ -115,3 +115,19 @@ def test_adherence_per_biotype_and_its_test():
     assert per.loc["a", "adherence"] == 0.5 and per.loc["e", "biotype"] == -1
     assert "z" not in per.index
     assert p == pytest.approx(stats.kruskal([0.5, 1.0], [0.5, 1.0]).pvalue)
+
+
+def test_binary_outcome_shares_per_biotype_with_wilson_intervals():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from analysis.summaries import binary_outcome_by_biotype, is_binary
+
+    values = pd.Series([1, 0, 1, np.nan, 0, 1, 1, 0], dtype=float)
+    biotypes = pd.Series([1, 1, 2, 2, -1, 2, pd.NA, 2], dtype="Int64")
+    table = binary_outcome_by_biotype(values, biotypes)
+    assert table["biotype"].tolist() == [1, 2]  # noise and not clustered left out
+    assert table["n"].tolist() == [2, 3] and table["cases"].tolist() == [1, 2]
+    low, high = proportion_confint(2, 3, method="wilson")
+    assert table.loc[1, "proportion"] == pytest.approx(2 / 3)
+    assert (table.loc[1, "ci_low"], table.loc[1, "ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert is_binary(values) and not is_binary(pd.Series([0.0, 1.0, 2.0])) and not is_binary(pd.Series([1.0, 1.0]))

@@ -5,6 +5,7 @@ import pandas as pd
 
 from components.embedding import embedding_figure, sizes_figure
 from components.profiles import (
+    binary_outcome_figure,
     category_figure,
     effect_heatmap_figure,
     effect_table,
@@ -56,7 +57,7 @@ def test_map_has_one_trace_per_biotype_with_its_participants():
 
 def profile_frame() -> pd.DataFrame:
     rows = []
-    for biotype in (0, 1):
+    for biotype in (1, 2):
         for feature, modality, d, q in (
             ("phq9", "clinical", 1.2, 0.001),
             ("steps_mean", "wearables", -0.4, 0.2),
@@ -71,7 +72,7 @@ def profile_frame() -> pd.DataFrame:
                     mean=1.0,
                     median=1.0,
                     mean_rest=0.0,
-                    cohens_d=d * (1 if biotype == 0 else -1),
+                    cohens_d=d * (1 if biotype == 1 else -1),
                     kruskal_p=q / 2,
                     kruskal_q=q,
                 )
@@ -81,7 +82,7 @@ def profile_frame() -> pd.DataFrame:
 
 def test_heat_map_shows_each_biotypes_cohens_d_grouped_by_modality():
     profile = profile_frame()
-    fig = effect_heatmap_figure(profile, {0: "B1 · a", 1: "B2 · b"})
+    fig = effect_heatmap_figure(profile, {1: "B1 · a", 2: "B2 · b"})
     heat = fig.data[0]
     assert list(heat.y) == ["B1", "B2"]
     # One column per modality: every full title would overlap its neighbours, so codes, explained in the title.
@@ -97,31 +98,45 @@ def test_heat_map_groups_wide_enough_keep_their_full_title():
 
 
 def test_effect_table_filters_and_orders_by_effect_size():
-    table = effect_table(profile_frame(), {0: "B1 · a"}, ["clinical", "wearables"], 0.5)
+    table = effect_table(profile_frame(), {1: "B1 · a"}, ["clinical", "wearables"], 0.5)
     assert table["feature"].tolist() == ["phq9", "phq9", "steps_mean", "steps_mean"]
     assert table["biotype"].tolist()[:2] == ["B1 · a", "B2"]
 
 
-def test_importance_bars_are_the_biotypes_top_features():
-    importance = pd.DataFrame(
+def importance_frame(distinguishable) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "biotype": [0, 0, 0, 1],
+            "biotype": [1, 1, 1, 2],
             "feature": ["a", "b", "c", "a"],
             "importance": [0.01, 0.05, 0.02, 0.3],
             "importance_sd": [0.001, 0.002, 0.003, 0.01],
+            "ci_low": [0.009, 0.04, 0.01, 0.2],
+            "ci_high": [0.011, 0.06, 0.03, 0.4],
+            "distinguishable": distinguishable,
             "held_out_auc": [0.91, 0.91, 0.91, 0.8],
         }
     )
-    fig = importance_figure(importance, 0, {}, top=2)
-    assert list(fig.data[0].y) == ["b", "c"]
+
+
+def test_importance_bars_are_the_distinguishable_features_only():
+    fig = importance_figure(importance_frame([False, True, True, True]), profile_frame(), 1, {}, top=5)
+    assert list(fig.data[0].y) == ["b", "c"]  # "a" is not told from zero: not drawn
     assert list(fig.data[0].x) == [0.05, 0.02]
-    assert "0.91" in fig.layout.title.text
+    assert np.allclose(fig.data[0].error_x.array, [0.01, 0.01]) and np.allclose(fig.data[0].error_x.arrayminus, [0.01, 0.01])
+    assert "2 of 3 features distinguishable from zero" in fig.layout.title.text and "0.91" in fig.layout.title.text
+
+
+def test_importance_falls_back_to_effect_sizes_when_nothing_is_distinguishable():
+    fig = importance_figure(importance_frame([False, False, False, True]), profile_frame(), 1, {})
+    assert "none of 3 features" in fig.layout.title.text and "Cohen's d" in fig.layout.title.text
+    assert list(fig.data[0].y) == ["phq9", "steps_mean", "prs_mdd"]  # largest |d| first
+    assert list(fig.data[0].x) == [1.2, -0.4, 0.1]
 
 
 def test_outcome_boxes_hold_each_biotypes_values():
     values = pd.Series([1.0, 2.0, 3.0, 4.0, np.nan, 6.0], name="pain_6m")
     biotypes = pd.Series([1, 1, 2, 2, 2, -1])
-    fig = outcome_figure(values, biotypes, {0: "B1 · a", 1: "B2 · b"})
+    fig = outcome_figure(values, biotypes, {1: "B1 · a", 2: "B2 · b"})
     assert [t.name for t in fig.data] == ["B1 · a", "B2 · b"]
     assert list(fig.data[0].y) == [1.0, 2.0]
     assert list(fig.data[1].y) == [3.0, 4.0]
@@ -130,7 +145,7 @@ def test_outcome_boxes_hold_each_biotypes_values():
 def test_category_bars_stack_each_levels_share_per_biotype():
     categories = pd.DataFrame(
         {
-            "biotype": [0, 0, 1, 1],
+            "biotype": [1, 1, 2, 2],
             "feature": ["sex"] * 4,
             "modality": ["covariate"] * 4,
             "level": ["F", "M", "F", "M"],
@@ -143,7 +158,7 @@ def test_category_bars_stack_each_levels_share_per_biotype():
             "chi2_q": [2e-4] * 4,
         }
     )
-    fig = category_figure(categories, "sex", {0: "B1", 1: "B2"})
+    fig = category_figure(categories, "sex", {1: "B1", 2: "B2"})
     assert [t.name for t in fig.data] == ["F", "M"]
     assert list(fig.data[0].y) == [0.75, 0.25] and list(fig.data[1].y) == [0.25, 0.75]
     assert list(fig.data[0].x) == ["B1", "B2"]
@@ -192,3 +207,26 @@ def test_map_of_500k_participants_is_a_density_with_a_sample_and_full_counts():
         assert trace.name.endswith(f"(n={counts[biotype]:,})")  # legend counts all participants, not the sample
     assert len(fig.to_json()) < 2 * 2**20
     assert [t.type for t in embedding_figure(a, sample_points=0).data] == ["heatmap"]
+
+
+def test_binary_outcome_is_drawn_as_shares_with_intervals_not_boxes():
+    shares = pd.DataFrame(
+        {"biotype": [1, 2], "n": [40, 20], "cases": [10, 15], "proportion": [0.25, 0.75], "ci_low": [0.14, 0.53], "ci_high": [0.4, 0.89]}
+    )
+    fig = binary_outcome_figure(shares, "opioid_use", {1: "B1 · a"})
+    (trace,) = fig.data
+    assert trace.type == "scatter" and list(trace.x) == ["B1", "B2"] and list(trace.y) == [0.25, 0.75]
+    assert np.allclose(trace.error_y.array, [0.15, 0.14]) and np.allclose(trace.error_y.arrayminus, [0.11, 0.22])
+    assert fig.layout.yaxis.tickformat == ".0%" and "Wilson 95% CI" in fig.layout.title.text
+    assert trace.customdata[0][0] == "B1 · a"
+
+
+def test_effect_table_puts_cohens_d_in_view_and_p_values_are_scientific():
+    from components.tables import P_VALUE_FORMAT, column_config
+
+    table = effect_table(profile_frame(), {}, ["clinical", "wearables", "prs"], 1.0)
+    assert list(table.columns[:5]) == ["biotype", "feature", "modality", "cohens_d", "kruskal_q"]
+    config = column_config(table.assign(kruskal_p=[2.5e-25] * len(table)))
+    assert config["kruskal_p"]["type_config"]["format"] == P_VALUE_FORMAT == "%.2g"
+    assert config["kruskal_q"]["type_config"]["format"] == "%.2g" and config["cohens_d"]["type_config"]["format"] == "%.2f"
+    assert "n" not in config and "feature" not in config

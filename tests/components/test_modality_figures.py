@@ -47,7 +47,7 @@ def test_forest_plot_rows_are_scores_and_points_are_odds_ratios():
             "auc": [0.6, 0.5, 0.7],
             "auc_ci_low": [0.5, 0.4, 0.55],
             "auc_ci_high": [0.7, 0.6, 0.85],
-            "biotype": [-2, -2, 0],
+            "biotype": [-2, -2, 1],
         }
     )
     fig = odds_ratio_figure(association, "y")
@@ -56,10 +56,13 @@ def test_forest_plot_rows_are_scores_and_points_are_odds_ratios():
     assert list(first.x) == [2.0] and round(first.y[0]) == 0  # row of score "a"
     assert np.allclose(overall.error_x.array, [0.5, 0.3])
     assert list(fig.layout.yaxis.ticktext) == ["a", "b"]
+    # log ticks carry their values (plotly's default read "2 3 4 ... 1 2 3"): 0.2 is told from 2
+    assert list(fig.layout.xaxis.tickvals) == [0.5, 1.0, 2.0, 5.0]
+    assert list(fig.layout.xaxis.ticktext) == ["0.5", "1", "2", "5"]
 
 
 def test_decile_bars_stack_biotype_shares():
-    make_up = pd.DataFrame({"decile": [1, 1, 2], "biotype": [0, -1, 0], "n": [3, 1, 4], "share": [0.75, 0.25, 1.0]})
+    make_up = pd.DataFrame({"decile": [1, 1, 2], "biotype": [1, -1, 1], "n": [3, 1, 4], "share": [0.75, 0.25, 1.0]})
     fig = decile_make_up_figure(make_up, {}, "s")
     assert [t.name for t in fig.data] == ["B1", "noise"]
     assert list(fig.data[0].y) == [0.75, 1.0]
@@ -68,7 +71,7 @@ def test_decile_bars_stack_biotype_shares():
 def test_trajectories_band_and_mean_per_biotype_skip_thin_days():
     traj = pd.DataFrame(
         {
-            "biotype": [0, 0, 0, 1, -1],
+            "biotype": [1, 1, 1, 2, -1],
             "day": [1, 2, 3, 1, 1],
             "n": [5, 5, 2, 4, 9],
             "mean": [10.0, 11.0, 50.0, 20.0, 0.0],
@@ -86,7 +89,7 @@ def test_trajectories_band_and_mean_per_biotype_skip_thin_days():
 
 def test_adherence_boxes_hold_each_participant():
     per = pd.DataFrame(
-        {"biotype": [0, 0, 1, -1], "valid_days": [5, 6, 7, 2], "span_days": [10, 10, 7, 4], "adherence": [0.5, 0.6, 1.0, 0.5]}
+        {"biotype": [1, 1, 2, -1], "valid_days": [5, 6, 7, 2], "span_days": [10, 10, 7, 4], "adherence": [0.5, 0.6, 1.0, 0.5]}
     )
     fig = adherence_figure(per, 0.03)
     assert [t.name for t in fig.data] == ["B1 (n=2)", "B2 (n=1)", "noise (n=1)"]
@@ -116,3 +119,43 @@ def test_sweep_grid_has_a_square_per_cell_and_outlines_the_run():
     assert (outline.x[0], outline.y[0]) == (1, 1)
     assert list(fig.layout.yaxis.ticktext) == ["5", "15"]
     assert cell_values(table, (15, 10))["n_biotypes"] == 4
+
+
+def test_sweep_text_reads_on_dark_cells_and_a_constant_count_has_one_tick():
+    from components.sweep import sweep_figure
+
+    table = pd.DataFrame(
+        {
+            "n_neighbors": [5, 5, 15, 15],
+            "min_cluster_size": [10, 20, 10, 20],
+            "n_biotypes": [4, 4, 4, 4],
+            "noise_fraction": [0.0, 0.3, 0.6, 0.9],
+            "dbcv": [0.5] * 4,
+            "stability": [0.9] * 4,
+        }
+    )
+    counts = sweep_figure(table, "n_biotypes").data[0]
+    assert (counts.marker.cmin, counts.marker.cmax) == (3, 5)
+    assert list(counts.marker.colorbar.tickvals) == [4] and list(counts.marker.colorbar.ticktext) == ["4"]
+    noise = sweep_figure(table, "noise_fraction").data[0]  # Reds: light at 0, dark red at the top
+    assert list(noise.textfont.color) == ["black", "black", "white", "white"]
+    assert (noise.marker.cmin, noise.marker.cmax) == (0.0, 0.9)
+    viridis = sweep_figure(table.assign(n_biotypes=[2, 3, 4, 5]), "n_biotypes").data[0]  # dark purple at the bottom, yellow at the top
+    assert viridis.textfont.color[0] == "white" and viridis.textfont.color[-1] == "black"
+    assert list(viridis.marker.colorbar.tickvals) == [2, 3, 4, 5]
+
+
+def test_the_3d_connectome_page_has_no_outside_link_and_no_stray_tag_text():
+    """nilearn writes its favicon <link> over three lines; removing lines that name it left 'type="image/x-icon"' as text."""
+    from components.brain import connectome_html
+
+    matrix = np.zeros((4, 4))
+    matrix[0, 1] = matrix[1, 0] = 0.5
+    coords = np.array([[0, 0, 0], [10, 10, 10], [20, 0, 0], [0, 20, 0]], dtype=float)
+    page = connectome_html(matrix, coords)
+    assert "image/x-icon" not in page and "favicon" not in page
+    import re
+
+    markup = re.sub(r"<script\b.*?</script>", "", page, flags=re.DOTALL)  # plotly.js's own code names URLs it never fetches
+    assert "<link" not in markup and "http" not in markup
+    assert "<html" in markup.lower() and "</html>" in markup.lower()

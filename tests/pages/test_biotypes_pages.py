@@ -134,7 +134,7 @@ def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, co
     assert not at.exception and not at.error
     after = current(at)
     assert len(counted_runs) == 1
-    assert after.models["names"][0] == "B1 · high distress"
+    assert after.models["names"][1] == "B1 · high distress"
     assert after.config.biotype_names == ((1, "high distress"),)
     assert after.clusters is before.clusters  # the same run, only named
     legend = [t["name"] for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]

@@ -31,7 +31,7 @@ def run_and_cohort(at):
 def labels_of(result):
     import pandas as pd
 
-    return pd.Series(result.clusters.labels, index=result.fused.included)
+    return pd.Series(result.clusters.numbers, index=result.fused.included)
 
 
 def figures(at):
@@ -99,11 +99,12 @@ def test_wearables_page_draws_trajectories_and_adherence(computed):
     shown = figures(at)
     means = [t for t in shown[0]["data"] if t.get("mode") == "lines"]
     assert len(means) == result.clusters.n_biotypes
-    first = expected[(expected["biotype"] == 0) & (expected["n"] >= 3)].sort_values("day")
+    first = expected[(expected["biotype"] == 1) & (expected["n"] >= 3)].sort_values("day")
     assert np.allclose(plotly_array(means[0]["y"]), first["mean"])
     per, _ = adherence_by_biotype(cohort.wearables.adherence(), labels_of(result))
     boxes = shown[-1]["data"]
     assert sum(len(plotly_array(b["y"])) for b in boxes) == len(per)
+    assert shown[1]["layout"]["dragmode"] == "pan"  # a click picks a participant; lasso mode ignored clicks
     participant = at.selectbox(key=state.WEARABLES_PARTICIPANT)
     other = participant.options[3]
     participant.set_value(other).run()
@@ -132,7 +133,7 @@ def test_compare_page_shows_each_modality_for_the_chosen_biotypes(computed):
     shown = figures(at)
     bars = shown[0]["data"][0]
     pair = result.pairwise[
-        (result.pairwise["biotype_a"] == 0) & (result.pairwise["biotype_b"] == 1) & (result.pairwise["test"] == "mann-whitney")
+        (result.pairwise["biotype_a"] == 1) & (result.pairwise["biotype_b"] == 2) & (result.pairwise["test"] == "mann-whitney")
     ]
     pair = pair[pair["q_value"] < 0.05]
     top = pair.reindex(pair["cohens_d"].abs().sort_values(ascending=False).index).head(15)
@@ -147,7 +148,7 @@ def test_compare_page_shows_each_modality_for_the_chosen_biotypes(computed):
     assert sum(len(plotly_array(v["y"])) for v in violins) == expected
     lines = [t for t in shown[-1]["data"] if t.get("mode") == "lines"]
     assert [t["name"] for t in lines] == ["B1", "B2"]
-    at.multiselect(key=state.COMPARE_BIOTYPES).set_value(list(range(result.clusters.n_biotypes))).run()
+    at.multiselect(key=state.COMPARE_BIOTYPES).set_value(list(range(1, result.clusters.n_biotypes + 1))).run()
     heat = figures(at)[0]["data"][0]
     assert heat["type"] == "heatmap" and len(heat["y"]) == result.clusters.n_biotypes
 
@@ -283,12 +284,12 @@ def test_groups_are_renamed_removed_and_compared_with_biotypes(computed):
     # Compare B1 with the second group: the bars are the two sets' own Mann-Whitney comparison.
     at.switch_page("pages/compare.py").run()
     label = GROUP_LABEL_OFFSET + 1
-    at.multiselect(key=state.COMPARE_BIOTYPES).set_value([0, label]).run()
+    at.multiselect(key=state.COMPARE_BIOTYPES).set_value([1, label]).run()
     assert not at.exception and not at.error
     members, _ = group_members(cohort.participants["participant_id"], renamed.config.custom_groups)
     compared, moved = comparison_labels(labels_of(renamed), members, ["late thirty"])
     features, modality = renamed.models["profiling"]
-    pair = pairwise_profile(features, modality, compared[compared.isin([0, label])])
+    pair = pairwise_profile(features, modality, compared[compared.isin([1, label])])
     pair = pair[(pair["test"] == "mann-whitney") & (pair["q_value"] < 0.05)]
     top = pair.reindex(pair["cohens_d"].abs().sort_values(ascending=False).index).head(15)
     bars = figures(at)[0]["data"][0]
