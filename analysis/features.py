@@ -8,7 +8,7 @@ happens to participants who lack one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from sklearn.preprocessing import RobustScaler, StandardScaler
 from analysis import modalities as M
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
+from analysis.connectivity import Connectivity
 from analysis.errors import CohortError, Issue
 from analysis.harmonisation import ComBatModel, apply_combat, combat
 from analysis.tables import YES_NO, ids_in, is_yes_no
@@ -548,3 +549,61 @@ def impute_and_scale(raw: pd.DataFrame, config: RunConfig) -> tuple[pd.DataFrame
     scaler = StandardScaler() if config.scale == "standard" else RobustScaler()
     x = scaler.fit_transform(x)
     return pd.DataFrame(x, index=raw.index, columns=raw.columns), n_imputed, imputer, scaler
+
+
+@dataclass(frozen=True)
+class ShownConnectivity:
+    """The connectivity a run's brain views summarise and test, and what was done to it.
+
+    Attributes
+    ----------
+    connectivity : Connectivity
+        The cohort's matrices, or a copy whose edges are ComBat-harmonised across sites.
+    harmonised : bool
+    description : str
+        One line for captions and the report, e.g. "harmonised across 3 sites with ComBat on the edges".
+    """
+
+    connectivity: Connectivity
+    harmonised: bool
+    description: str
+
+
+def shown_connectivity(cohort: Cohort, config: RunConfig, harmonise: bool = True) -> ShownConnectivity | None:
+    """The connectivity to summarise per biotype: harmonised like the clustering features when the run harmonised sites.
+
+    A run that harmonised sites clustered ComBat-corrected connectivity features; summaries, tests
+    and glass brains of the raw matrices would show the scanner offsets the run removed (a biotype
+    made of one site's participants then differs from the rest by that site's offset on every edge).
+    So ComBat is fitted on the edges themselves, with the run's batch column and protected
+    covariates (:func:`harmonised_features`), and those edges are shown.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    config : RunConfig
+        The run's resolved configuration (``harmonise_sites`` True or False).
+    harmonise : bool
+        False gives the raw matrices even when the run harmonised (the labelled raw view).
+
+    Returns
+    -------
+    ShownConnectivity or None
+        None when the cohort has no matrices.
+    """
+    raw = cohort.connectivity
+    if raw is None:
+        return None
+    if not (config.harmonise_sites and harmonise):
+        what = "raw matrices, as uploaded" + (" (the run harmonised sites; this view does not)" if config.harmonise_sites else "")
+        return ShownConnectivity(raw, False, what)
+    edges = pd.DataFrame(np.asarray(raw.edges, dtype=np.float64), index=pd.Index(raw.ids, name="participant"))
+    harmonised, model, _ = harmonised_features(cohort, edges, config)
+    if model is None:
+        return ShownConnectivity(raw, False, "raw matrices (one site: nothing to harmonise)")
+    protect = ", ".join(config.harmonise_protect) or "nothing"
+    return ShownConnectivity(
+        replace(raw, edges=harmonised.to_numpy(dtype=np.float32)),
+        True,
+        f"harmonised across {len(model.batches)} sites with ComBat on the edges (as the clustering features were), protecting {protect}",
+    )

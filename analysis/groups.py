@@ -175,6 +175,45 @@ def comparison_labels(labels: pd.Series, members: dict[str, pd.Index], groups: l
     return compared, moved
 
 
+#: Fewest participants a compared set needs for its statistics (tests, effect sizes, network maps)
+#: to be shown; smaller sets are listed with their n and left out of them.
+MIN_COMPARE_N = 10
+
+
+def comparison_sizes(labels: pd.Series, compared: pd.Series, chosen: list[int], members: dict[str, pd.Index] | None = None) -> pd.DataFrame:
+    """How many participants each compared set holds, and how many it had before overlaps were resolved.
+
+    Parameters
+    ----------
+    labels : Series of int indexed by participant
+        The run's biotype numbers of the clustered participants.
+    compared : Series of int indexed like ``labels``
+        :func:`comparison_labels` output (or ``labels`` when no group is compared).
+    chosen : list of int
+        The compared labels (biotype numbers and group labels).
+    members : dict of str to Index, optional
+        Every custom group's participants, in the run's group order (:func:`group_members`).
+
+    Returns
+    -------
+    DataFrame
+        One row per chosen label, in the order given: ``label``, ``n`` (participants counted in the
+        set), ``n_before`` (the biotype's size, or the group's clustered members, before each
+        participant was counted once), ``reduced`` (n < n_before) and ``tested`` (n at least
+        :data:`MIN_COMPARE_N`: the set's statistics are shown).
+    """
+    names = list(members or {})
+    rows = []
+    for label in chosen:
+        n = int((compared == label).sum())
+        if label >= GROUP_LABEL_OFFSET:
+            before = int(labels.index.isin(members[names[label - GROUP_LABEL_OFFSET]]).sum())
+        else:
+            before = int((labels == label).sum())
+        rows.append({"label": int(label), "n": n, "n_before": before, "reduced": n < before, "tested": n >= MIN_COMPARE_N})
+    return pd.DataFrame(rows, columns=["label", "n", "n_before", "reduced", "tested"])
+
+
 def group_label(names: list[str], name: str) -> int:
     """The comparison label of a custom group: :data:`GROUP_LABEL_OFFSET` + its position among the run's groups."""
     return GROUP_LABEL_OFFSET + names.index(name)

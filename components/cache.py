@@ -21,6 +21,7 @@ from analysis.clustering import compile_ahead
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.config import RunConfig
 from analysis.export import synthetic_cohort_files, write_run
+from analysis.features import ShownConnectivity, shown_connectivity
 from analysis.validation import ValidationReport, validation_report
 from components import state
 
@@ -241,6 +242,11 @@ def require_run(why: str = "") -> tuple[RunResult, Cohort]:
 def run_labels(result: RunResult) -> pd.Series:
     """Biotype number (1-based, -1 noise) of every clustered participant, indexed like the cohort's participants."""
     return pd.Series(result.clusters.numbers, index=result.fused.included)
+
+
+def connectivity_shown(result: RunResult, cohort: Cohort, harmonise: bool = True) -> ShownConnectivity | None:
+    """The current run's connectivity for the brain views, harmonised as the run was (computed once per run and view)."""
+    return derived(f"connectivity:shown:{harmonise}", lambda: shown_connectivity(cohort, result.config, harmonise))
 
 
 def run_archive(result: RunResult, cohort: Cohort) -> bytes:

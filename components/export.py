@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from analysis import modalities as M
-from analysis.features import prs_features
+from analysis.features import prs_features, shown_connectivity
 from analysis.methods import methods_paragraphs
 from analysis.summaries import binary_outcome_by_biotype, biotype_connectivity, is_binary, network_matrix, wearable_trajectories
 from components.brain import network_figure
@@ -105,9 +105,14 @@ def _modality_sections(result, cohort, biotypes: pd.Series) -> list[str]:
     labels = pd.Series(result.clusters.numbers, index=result.fused.included)
     names = result.models["names"]
     parts = []
-    connectivity = cohort.connectivity
+    view = shown_connectivity(cohort, result.config)
+    connectivity = view.connectivity if view is not None else None
     if connectivity is not None and connectivity.atlas is not None and len(connectivity.atlas.network_names) > 1:
-        parts.append("<h2>Brain connectivity</h2><p class='note'>Mean difference from the other clustered participants, by network.</p>")
+        parts.append(
+            "<h2>Brain connectivity</h2><p class='note'>Mean difference from the other clustered participants, by network; "
+            + html.escape(view.description)
+            + ".</p>"
+        )
         for summary in biotype_connectivity(connectivity, labels):
             table = network_matrix(summary.difference, connectivity.atlas)
             parts.append(_figure(network_figure(table, f"{biotype_label(summary.biotype, names)}: difference by network", "difference")))
@@ -139,11 +144,37 @@ def _biotype_table(result) -> pd.DataFrame:
     return counts.rename(columns={"biotype_name": "name"})
 
 
+#: The report's figures are drawn with this plotly template, named explicitly: inside the dashboard's
+#: process the default template is Streamlit's, whose colours are placeholders ("#000001", ...) that
+#: only Streamlit's own chart element replaces; a standalone page would draw them black.
+REPORT_TEMPLATE = "plotly_white"
+
+
+def report_figure(fig: go.Figure) -> go.Figure:
+    """A page figure made fit for the standalone report: a concrete template, axes that make room for their labels.
+
+    Returns
+    -------
+    go.Figure
+        A copy with :data:`REPORT_TEMPLATE` and ``automargin`` on every axis (long tick labels such as
+        feature or network names and axis titles get the space they need instead of being cut).
+    """
+    out = go.Figure(fig)
+    out.update_layout(template=REPORT_TEMPLATE)
+    out.update_xaxes(automargin=True)
+    out.update_yaxes(automargin=True)
+    return out
+
+
 def _figure(fig: go.Figure) -> str:
     """A figure as a div (plotly.js is in the page head)."""
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    return report_figure(fig).to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 
 def _table(frame: pd.DataFrame) -> str:
-    """A table as HTML with numbers rounded to 3 significant digits."""
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="", border=0, escape=True)
+    """A table as HTML with numbers rounded to 3 significant digits and missing values (NaN or NA) left blank."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if isinstance(shown[column].dtype, pd.api.extensions.ExtensionDtype) and shown[column].isna().any():
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
+    return shown.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="", border=0, escape=True)

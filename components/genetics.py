@@ -13,7 +13,9 @@ from components.profiles import short_label
 ANCESTRY_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 
 
-def prs_violin_figure(score: pd.Series, biotypes: pd.Series, ancestry: pd.Series | None, title: str, unit: str) -> go.Figure:
+def prs_violin_figure(
+    score: pd.Series, biotypes: pd.Series, ancestry: pd.Series | None, title: str, unit: str, labels: dict[int, str] | None = None
+) -> go.Figure:
     """Violins of one score per biotype, one violin per ancestry group inside each biotype.
 
     Parameters
@@ -22,6 +24,8 @@ def prs_violin_figure(score: pd.Series, biotypes: pd.Series, ancestry: pd.Series
     biotypes : Series of int (1-based, -1 noise) indexed like ``score``; noise and excluded are left out
     ancestry : Series of str indexed like ``score``, or None
     title, unit : str
+    labels : dict of int to str, optional
+        x label of each biotype or set (e.g. with its n); default B1, B2, ...
 
     Returns
     -------
@@ -37,7 +41,7 @@ def prs_violin_figure(score: pd.Series, biotypes: pd.Series, ancestry: pd.Series
     for k, (group, part) in enumerate(data.groupby("ancestry", sort=True)):
         fig.add_trace(
             go.Violin(
-                x=[short_label(int(b)) for b in part["biotype"]],
+                x=[(labels or {}).get(int(b), short_label(int(b))) for b in part["biotype"]],
                 y=part["score"],
                 name=f"{group} (n={len(part)})",
                 line_color=ANCESTRY_COLOURS[k % len(ANCESTRY_COLOURS)],

@@ -18,6 +18,11 @@ MODALITY_CODES = {M.CLINICAL: "clin", M.PRS: "PRS", M.CONNECTIVITY: "conn", M.WE
 TITLE_CHARACTERS_PER_COLUMN = 1.6
 
 
+#: Colours of a categorical feature's levels (Okabe-Ito, colour-blind safe), set on the figure so that
+#: the page and the standalone report draw the same colours whatever the plotly template.
+LEVEL_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+
 def modality_group_labels(modalities: pd.Series) -> dict[str, str]:
     """The label under each modality's group of heat-map columns: its title, or its code where the title would overlap.
 
@@ -50,7 +55,7 @@ def short_label(biotype: int) -> str:
     return f"B{int(biotype)}"
 
 
-def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Figure:
+def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str], labels: dict[int, str] | None = None) -> go.Figure:
     """Heat map of Cohen's d (biotype minus the rest) per biotype and feature, features grouped by modality.
 
     Parameters
@@ -59,6 +64,8 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Fi
         :func:`analysis.profiling.profile_table` output.
     names : dict of int to str
         Biotype number → name.
+    labels : dict of int to str, optional
+        Row label of each biotype or set (e.g. with its n on the Compare page); default B1, B2, ...
 
     Returns
     -------
@@ -78,7 +85,7 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str]) -> go.Fi
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
             x=[[group[f] for f in grid.columns], list(grid.columns)],
-            y=[short_label(b) for b in grid.index],
+            y=[(labels or {}).get(b, short_label(b)) for b in grid.index],
             zmin=-2,
             zmax=2,
             colorscale="RdBu_r",
@@ -129,13 +136,14 @@ def category_figure(categories: pd.DataFrame, feature: str, names: dict[int, str
     """
     rows = categories[categories["feature"] == feature]
     fig = go.Figure()
-    for level, part in rows.groupby("level", sort=True):
+    for k, (level, part) in enumerate(rows.groupby("level", sort=True)):
         part = part.sort_values("biotype")
         fig.add_trace(
             go.Bar(
                 x=[short_label(b) for b in part["biotype"]],
                 y=part["proportion"],
                 name=str(level),
+                marker_color=LEVEL_COLOURS[k % len(LEVEL_COLOURS)],
                 customdata=np.stack([part["count"], part["n"], part["proportion_rest"]], axis=1),
                 hovertemplate="%{x}: %{y:.0%} (%{customdata[0]} of %{customdata[1]}); rest %{customdata[2]:.0%}<extra>"
                 + str(level)
@@ -154,7 +162,9 @@ def category_figure(categories: pd.DataFrame, feature: str, names: dict[int, str
     return fig
 
 
-def pairwise_effects_figure(pairwise: pd.DataFrame, a: int, b: int, names: dict[int, str], top: int = 15) -> go.Figure:
+def pairwise_effects_figure(
+    pairwise: pd.DataFrame, a: int, b: int, names: dict[int, str], top: int = 15, labels: dict[int, str] | None = None
+) -> go.Figure:
     """Bars of the numeric features that differ most between two biotypes (Cohen's d, a minus b).
 
     Parameters
@@ -163,6 +173,8 @@ def pairwise_effects_figure(pairwise: pd.DataFrame, a: int, b: int, names: dict[
         :func:`analysis.profiling.pairwise_profile` output.
     a, b : int
         Biotype numbers (or group labels), in either order.
+    labels : dict of int to str, optional
+        How ``a`` and ``b`` are written in the title (e.g. with their n); default B1, B2, ...
 
     Returns
     -------
@@ -170,6 +182,7 @@ def pairwise_effects_figure(pairwise: pd.DataFrame, a: int, b: int, names: dict[
         One horizontal Bar trace of the ``top`` largest |d| with FDR q < 0.05 (largest first); bars
         coloured by the biotype that is higher.
     """
+    named = labels or {}
     first, second = sorted((a, b))
     rows = pairwise[(pairwise["biotype_a"] == first) & (pairwise["biotype_b"] == second) & (pairwise["test"] == "mann-whitney")]
     rows = rows[rows["q_value"] < 0.05]
@@ -187,7 +200,7 @@ def pairwise_effects_figure(pairwise: pd.DataFrame, a: int, b: int, names: dict[
         )
     )
     fig.update_layout(
-        title=f"Largest differences, {short_label(a)} minus {short_label(b)} (Cohen's d, FDR q < 0.05)",
+        title=f"Largest differences, {named.get(a, short_label(a))} minus {named.get(b, short_label(b))} (Cohen's d, FDR q < 0.05)",
         xaxis_title=f"Cohen's d (positive: higher in {short_label(a)})",
         yaxis=dict(autorange="reversed"),
         height=140 + 24 * max(len(rows), 1),

@@ -114,6 +114,7 @@ BRAIN_BIOTYPE = "brain_biotype"
 BRAIN_MAX_Q = "brain_max_q"
 BRAIN_EDGES = "brain_edges"
 BRAIN_INTERACTIVE = "brain_interactive"
+BRAIN_RAW = "brain_raw"
 
 # Genetics page widgets
 GENETICS_SCORE = "genetics_score"

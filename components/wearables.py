@@ -15,7 +15,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)}, {alpha})"
 
 
-def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3) -> go.Figure:
+def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3, labels: dict[int, str] | None = None) -> go.Figure:
     """Mean of a daily metric per biotype and study day, with its 95% confidence band.
 
     Parameters
@@ -25,6 +25,8 @@ def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3) -
     metric : str
     min_n : int
         Days where a biotype has fewer participants with a value are not drawn (their mean is noise).
+    labels : dict of int to str, optional
+        Legend label of each biotype or set (e.g. with its n); default B1, B2, ...
 
     Returns
     -------
@@ -35,7 +37,7 @@ def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3) -
     for biotype in sorted(b for b in trajectories["biotype"].unique() if b >= 0):
         rows = trajectories[(trajectories["biotype"] == biotype) & (trajectories["n"] >= min_n)].sort_values("day")
         colour = biotype_colour(int(biotype))
-        label = short_label(int(biotype))
+        label = (labels or {}).get(int(biotype), short_label(int(biotype)))
         band = rows.dropna(subset=["ci_low", "ci_high"])
         fig.add_trace(
             go.Scatter(

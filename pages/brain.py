@@ -19,7 +19,16 @@ if connectivity is None:
     )
     st.stop()
 
-summaries = cache.derived("connectivity", lambda: biotype_connectivity(connectivity, cache.run_labels(result)))
+raw = result.config.harmonise_sites and st.toggle(
+    "Show the raw matrices (not harmonised)",
+    key=state.BRAIN_RAW,
+    help="The run clustered ComBat-harmonised connectivity; by default this page shows and tests the edges harmonised the same "
+    "way, so that site offsets the run removed do not show up as biotype differences.",
+)
+view = cache.connectivity_shown(result, cohort, harmonise=not raw)
+connectivity = view.connectivity
+summaries = cache.derived(f"connectivity:{view.harmonised}", lambda: biotype_connectivity(connectivity, cache.run_labels(result)))
+st.caption(f"Connectivity shown: **{view.description}**.")
 if not summaries:
     st.info("No biotype has two or more participants with a connectivity matrix (and two outside it), so there is nothing to compare.")
     st.stop()
@@ -83,9 +92,9 @@ shown = st.slider(
     help="Of the edges with q below the threshold, the ones with the largest difference from the rest.",
 )
 drawn = edges_to_matrix(strongest_edges(significant, shown), connectivity.n_rois)
-title = f"{biotype_label(biotype, names)} minus rest: {shown} of {n_significant:,} edges (q < {max_q:g})"
+title = f"{biotype_label(biotype, names)} minus rest: {shown} of {n_significant:,} edges (q < {max_q:g}; {'harmonised' if view.harmonised else 'raw'})"
 with st.spinner("Drawing the glass brain..."):
-    image = cache.derived(f"glass:{biotype}:{max_q}:{shown}", lambda: glass_brain_png(drawn, atlas.coords, title))
+    image = cache.derived(f"glass:{biotype}:{max_q}:{shown}:{view.harmonised}", lambda: glass_brain_png(drawn, atlas.coords, title))
 st.image(image, caption="Red: stronger in this biotype than in the rest; blue: weaker (nilearn plot_connectome).")
 if st.toggle("Interactive 3-D view (nilearn view_connectome)", key=state.BRAIN_INTERACTIVE):
     html_components.html(connectome_html(drawn, atlas.coords), height=520)

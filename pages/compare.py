@@ -6,13 +6,14 @@ import streamlit as st
 
 from analysis import modalities as M
 from analysis.features import prs_features
-from analysis.groups import comparison_labels, group_label, group_members
+from analysis.groups import MIN_COMPARE_N, comparison_labels, comparison_sizes, group_label, group_members
 from analysis.profiling import pairwise_profile, profile_table
 from analysis.summaries import biotype_connectivity, network_matrix, wearable_trajectories
 from components import cache, state
 from components.brain import network_figure
 from components.genetics import prs_violin_figure
 from components.profiles import biotype_label, effect_heatmap_figure, pairwise_effects_figure, short_label
+from components.tables import render_table
 from components.wearables import trajectory_figure
 
 st.title("Compare side by side")
@@ -40,11 +41,11 @@ if len(chosen) < 2:
     st.stop()
 groups = [g for g in group_names if group_label(group_names, g) in chosen]
 chosen = sorted(chosen)
-labels = cache.run_labels(result)
-key = ""
+run_labels = cache.run_labels(result)
+labels, key, members = run_labels, "", None
 if groups:
     members, _ = group_members(cohort.participants["participant_id"], result.config.custom_groups)
-    labels, moved = comparison_labels(labels, members, groups)
+    labels, moved = comparison_labels(run_labels, members, groups)
     key = ":groups=" + "|".join(groups)
     st.caption(
         "Each participant is counted once: in the group (first chosen first) rather than in their biotype. "
@@ -55,44 +56,67 @@ if groups:
         )
         + "."
     )
+sizes = comparison_sizes(run_labels, labels, chosen, members).set_index("label")
+shown = {b: f"{short_label(b)} (n={sizes.at[b, 'n']}{'*' if sizes.at[b, 'reduced'] else ''})" for b in chosen}
+render_table(
+    pd.DataFrame(
+        {
+            "set": [biotype_label(b, names) for b in chosen],
+            "n": sizes["n"].to_numpy(),
+            "n before overlaps": sizes["n_before"].to_numpy(),
+            "reduced by overlap": sizes["reduced"].to_numpy(),
+            "statistics": ["shown" if t else f"not shown (n < {MIN_COMPARE_N})" for t in sizes["tested"]],
+        }
+    )
+)
+st.caption(
+    f"Sets marked * lost participants to a group chosen with them. Tests, effect sizes, network maps and trajectories are "
+    f"shown only for sets of at least {MIN_COMPARE_N} participants; score distributions are drawn for every set with its n."
+)
+tested = [b for b in chosen if sizes.at[b, "tested"]]
 
 st.subheader("What distinguishes them")
-if not groups and len(chosen) == 2:
-    st.plotly_chart(pairwise_effects_figure(result.pairwise, chosen[0], chosen[1], names), width="stretch")
+if len(tested) < 2:
+    st.info(f"Fewer than two of the chosen sets have {MIN_COMPARE_N} or more participants, so no statistics are shown.")
+elif not groups and len(tested) == 2:
+    st.plotly_chart(pairwise_effects_figure(result.pairwise, tested[0], tested[1], names, labels=shown), width="stretch")
     st.caption("Mann-Whitney U between the two biotypes, Benjamini-Hochberg over every pair and feature (profile_pairwise.csv).")
 elif not groups:
-    st.plotly_chart(effect_heatmap_figure(result.profile[result.profile["biotype"].isin(chosen)], names), width="stretch")
+    st.plotly_chart(effect_heatmap_figure(result.profile[result.profile["biotype"].isin(tested)], names, shown), width="stretch")
     st.caption("Each biotype against all other clustered participants (Cohen's d, profile.csv).")
-elif len(chosen) == 2:
+elif len(tested) == 2:
     features, modality = result.models["profiling"]
-    pair = cache.derived(f"pairwise{key}:{chosen}", lambda: pairwise_profile(features, modality, labels[labels.isin(chosen)]))
-    st.plotly_chart(pairwise_effects_figure(pair, chosen[0], chosen[1], names), width="stretch")
+    pair = cache.derived(f"pairwise{key}:{tested}", lambda: pairwise_profile(features, modality, labels[labels.isin(tested)]))
+    st.plotly_chart(pairwise_effects_figure(pair, tested[0], tested[1], names, labels=shown), width="stretch")
     st.caption("Mann-Whitney U between the two, Benjamini-Hochberg over their features.")
 else:
     features, modality = result.models["profiling"]
     profile = cache.derived(f"profile{key}", lambda: profile_table(features, modality, labels))
-    st.plotly_chart(effect_heatmap_figure(profile[profile["biotype"].isin(chosen)], names), width="stretch")
+    st.plotly_chart(effect_heatmap_figure(profile[profile["biotype"].isin(tested)], names, shown), width="stretch")
     st.caption("Each against all other clustered participants (Cohen's d).")
 
+#: Network maps side by side (more are wrapped onto further rows, so that each stays readable).
+MAPS_PER_ROW = 2
 
-def row(title: str) -> list:
-    """A subheader and one column per chosen biotype."""
-    st.subheader(title)
-    return st.columns(len(chosen))
-
-
-connectivity = cohort.connectivity
+view = cache.connectivity_shown(result, cohort)
+connectivity = view.connectivity if view is not None else None
 if connectivity is not None and connectivity.atlas is not None and len(connectivity.atlas.network_names) > 1:
-    summaries = {s.biotype: s for s in cache.derived(f"connectivity{key}", lambda: biotype_connectivity(connectivity, labels))}
-    tables = {b: network_matrix(summaries[b].difference, connectivity.atlas) for b in chosen if b in summaries}
+    summaries = {
+        s.biotype: s for s in cache.derived(f"connectivity{key}:{view.harmonised}", lambda: biotype_connectivity(connectivity, labels))
+    }
+    drawn = [b for b in tested if b in summaries and summaries[b].n >= MIN_COMPARE_N]
+    tables = {b: network_matrix(summaries[b].difference, connectivity.atlas) for b in drawn}
     limit = max((float(np.nanmax(np.abs(t.to_numpy()))) for t in tables.values()), default=1.0) or 1.0
-    for column, biotype in zip(row("Brain: difference from the rest, by network"), chosen, strict=True):
-        if biotype in tables:
-            column.plotly_chart(
-                network_figure(tables[biotype], f"{biotype_label(biotype, names)[:40]}", "difference", limit), width="stretch"
-            )
-        else:
-            column.info("Fewer than two of these participants have a matrix.")
+    st.subheader("Brain: difference from the rest, by network")
+    st.caption(f"Connectivity shown: {view.description}.")
+    for start in range(0, len(chosen), MAPS_PER_ROW):
+        for column, biotype in zip(st.columns(MAPS_PER_ROW), chosen[start : start + MAPS_PER_ROW], strict=False):
+            if biotype in tables:
+                title = f"{biotype_label(biotype, names)[:40]} (n={summaries[biotype].n} with a matrix)"
+                column.plotly_chart(network_figure(tables[biotype], title, "difference", limit), width="stretch")
+            else:
+                with_matrix = summaries[biotype].n if biotype in summaries else 0
+                column.info(f"{shown[biotype]}: {with_matrix} with a matrix, fewer than {MIN_COMPARE_N}: not shown.")
 else:
     st.subheader("Brain")
     st.info("No connectivity matrices with atlas networks in this cohort (upload them on the Data page).")
@@ -104,7 +128,9 @@ if scores:
     score = st.selectbox("Score", scores, key=state.COMPARE_SCORE)
     biotype_of = labels.reindex(cohort.participants.index)
     only_chosen = biotype_of.where(biotype_of.isin(chosen), pd.NA)
-    st.plotly_chart(prs_violin_figure(adjusted[score], only_chosen, None, f"{score} in the chosen sets", "score"), width="stretch")
+    st.plotly_chart(
+        prs_violin_figure(adjusted[score], only_chosen, None, f"{score} in the chosen sets", "score", labels=shown), width="stretch"
+    )
     st.caption("; ".join(n.message for n in notes) or "PRS used as given")
 else:
     st.info("No polygenic scores in this cohort.")
@@ -114,6 +140,6 @@ wearables = cohort.wearables
 if wearables is not None:
     metric = st.selectbox("Metric", list(wearables.metrics), key=state.COMPARE_METRIC)
     trajectories = cache.derived(f"wearables:{metric}{key}", lambda: wearable_trajectories(wearables.days, metric, labels))
-    st.plotly_chart(trajectory_figure(trajectories[trajectories["biotype"].isin(chosen)], metric), width="stretch")
+    st.plotly_chart(trajectory_figure(trajectories[trajectories["biotype"].isin(tested)], metric, labels=shown), width="stretch")
 else:
     st.info("No wearable data in this cohort.")

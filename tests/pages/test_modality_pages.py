@@ -147,7 +147,7 @@ def test_compare_page_shows_each_modality_for_the_chosen_biotypes(computed):
     expected = int((biotype_of.isin([1, 2]) & with_score["score"].notna()).sum())
     assert sum(len(plotly_array(v["y"])) for v in violins) == expected
     lines = [t for t in shown[-1]["data"] if t.get("mode") == "lines"]
-    assert [t["name"] for t in lines] == ["B1", "B2"]
+    assert [t["name"] for t in lines] == [f"B{b} (n={int((biotype_of == b).sum())})" for b in (1, 2)]
     at.multiselect(key=state.COMPARE_BIOTYPES).set_value(list(range(1, result.clusters.n_biotypes + 1))).run()
     heat = figures(at)[0]["data"][0]
     assert heat["type"] == "heatmap" and len(heat["y"]) == result.clusters.n_biotypes
@@ -298,7 +298,8 @@ def test_groups_are_renamed_removed_and_compared_with_biotypes(computed):
     assert any("G2 = late thirty, holding" in c.value for c in at.caption)
     assert sum(moved["late thirty"].values()) == 30
     lines = [t for t in figures(at)[-1]["data"] if t.get("mode") == "lines"]
-    assert [t["name"] for t in lines] == ["B1", "G2"]
+    b1 = int((compared == 1).sum())
+    assert [t["name"] for t in lines] == [f"B1 (n={b1}{'*' if b1 < (labels_of(renamed) == 1).sum() else ''})", "G2 (n=30)"]
     expected = wearable_trajectories(cohort.wearables.days, cohort.wearables.metrics[0], compared)
     assert np.allclose(
         plotly_array(lines[1]["y"]), expected[(expected["biotype"] == label) & (expected["n"] >= 3)].sort_values("day")["mean"]
@@ -378,3 +379,61 @@ def test_moving_between_pages_and_changing_display_choices_recomputes_nothing(co
             at.selectbox(key=state.WEARABLES_PARTICIPANT).set_value(participants[-1]).run()
     assert calls == first, f"recomputed: {calls[len(first) :]}"
     assert "run_biotypes" not in calls
+
+
+def test_compare_shows_every_sets_n_and_refuses_statistics_for_a_set_shrunk_by_overlap(computed):
+    """A group that took 42 of a biotype's 46 participants left the biotype drawn under its full name, with 4 people."""
+    from analysis.biotypes import with_groups
+    from analysis.groups import GROUP_LABEL_OFFSET, MIN_COMPARE_N
+
+    at = computed
+    result, cohort = run_and_cohort(at)
+    a = result.assignments
+    second = a.loc[a["biotype"].fillna(0) == 2, "participant_id"].tolist()
+    assert len(second) > MIN_COMPARE_N + 4
+    grouped = with_groups(result, cohort, (("most of B2", tuple(second[4:])),))
+    key = (cohort.fingerprint, grouped.config)
+    at.session_state[state.RUNS][key] = grouped
+    at.session_state[state.CURRENT_RUN] = key
+    at.switch_page("pages/compare.py").run()
+    group = GROUP_LABEL_OFFSET
+    at.multiselect(key=state.COMPARE_BIOTYPES).set_value([1, 2, group]).run()
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "reduced by overlap" in d.value.columns).set_index("n")
+    assert table.loc[4, "n before overlaps"] == len(second) and table.loc[4, "reduced by overlap"]
+    assert table.loc[4, "statistics"] == f"not shown (n < {MIN_COMPARE_N})"
+    assert table.loc[len(second) - 4, "statistics"] == "shown"
+    shown = figures(at)
+    bars = shown[0]
+    assert "B1 (n=" in bars["layout"]["title"]["text"] and "G1 (n=" in bars["layout"]["title"]["text"]
+    assert any("B2 (n=4*)" in i.value and "not shown" in i.value for i in at.info)  # no network map of 4 people
+    lines = [t for t in shown[-1]["data"] if t.get("mode") == "lines"]
+    assert [t["name"] for t in lines] == [f"B1 (n={int((a['biotype'] == 1).sum())})", f"G1 (n={len(second) - 4})"]
+    violins = [t for f in shown for t in f["data"] if t["type"] == "violin"]
+    assert "B2 (n=4*)" in {x for v in violins for x in v["x"]}
+    at.multiselect(key=state.COMPARE_BIOTYPES).set_value([2, group]).run()
+    assert any("Fewer than two of the chosen sets" in i.value for i in at.info)
+
+
+def test_brain_page_of_a_harmonised_run_tests_the_harmonised_edges(warm_umap):
+    from analysis.features import shown_connectivity
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    at.switch_page("pages/biotypes.py").run()
+    at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical", "connectivity"])
+    at.button(key=state.BIOTYPES_COMPUTE).click().run()
+    assert not at.exception and not at.error
+    result, cohort = run_and_cohort(at)
+    assert result.config.harmonise_sites
+    at.switch_page("pages/brain.py").run()
+    assert not at.exception and not at.error
+    assert any("harmonised across" in c.value for c in at.caption)
+    for harmonise in (True, False):
+        view = shown_connectivity(cohort, result.config, harmonise)
+        first = biotype_connectivity(view.connectivity, labels_of(result))[0]
+        n_significant = int((significant_edges(first, 0.05) != 0).sum())
+        assert f"{n_significant:,} edges with q < 0.05" in figures(at)[1]["layout"]["title"]["text"], harmonise
+        at.toggle(key=state.BRAIN_RAW).set_value(True).run()
+    assert any("raw matrices" in c.value for c in at.caption)
