@@ -66,10 +66,11 @@ RECORDED_PACKAGES = (
 )
 
 
-def synthetic_cohort_files(n: int, seed: int):
+def synthetic_cohort_files(n: int, seed: int, id_prefix: str = "sub-"):
     """A freshly generated synthetic cohort as in-memory CohortFiles (written to a temporary folder, read back, removed).
 
-    Used to try placing new participants into a run of the sample cohort.
+    Used to try placing new participants into a run of the sample cohort (with ``id_prefix`` "sub-new",
+    so that none of them shares an id with the sample's participants).
     """
     import tempfile
 
@@ -78,7 +79,7 @@ def synthetic_cohort_files(n: int, seed: int):
     from analysis.synthetic import generate_cohort
 
     with tempfile.TemporaryDirectory(prefix="synthetic-") as folder:
-        paths = dict(zip(SYNTHETIC_FILES, write_synthetic_cohort(generate_cohort(n, seed=seed), folder), strict=True))
+        paths = dict(zip(SYNTHETIC_FILES, write_synthetic_cohort(generate_cohort(n, seed=seed, id_prefix=id_prefix), folder), strict=True))
         files = {name: InputFile.from_path(path) for name, path in paths.items()}
     return CohortFiles(
         participants=files["participants.csv"],

@@ -191,6 +191,32 @@ def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFra
     return assignment_table(cohort, fused, result, model.names), issues
 
 
+def placement_summary(assigned: pd.DataFrame) -> pd.DataFrame:
+    """Why each new participant was or was not placed, counted.
+
+    Parameters
+    ----------
+    assigned : DataFrame
+        :func:`assign_participants` output.
+
+    Returns
+    -------
+    DataFrame
+        ``outcome`` and ``n``, largest first: "placed in a biotype", "outside every biotype" (embedded,
+        but HDBSCAN's approximate_predict or the neighbour-agreement check put them in none), and
+        "not placed: <reason>" for each ``exclusion_reason`` (a modality the run clustered on is
+        missing, so there is nothing to place them with).
+    """
+    biotype = assigned["biotype"].astype("Float64").fillna(0).to_numpy()
+    outcome = np.where(
+        ~assigned["included"].to_numpy(dtype=bool),
+        "not placed: " + assigned["exclusion_reason"].astype(str),
+        np.where(biotype >= 1, "placed in a biotype", "outside every biotype"),
+    )
+    counts = pd.Series(outcome).value_counts()
+    return pd.DataFrame({"outcome": counts.index.astype(str), "n": counts.to_numpy(dtype=int)})
+
+
 def reference_agreement(model: BiotypeModel, x: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Share of each new participant's nearest reference participants that are in its predicted biotype.
 

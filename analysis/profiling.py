@@ -83,10 +83,13 @@ def cohens_d(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _kruskal(values: pd.Series, labels: pd.Series, biotypes: list[int]) -> float:
-    """Kruskal-Wallis p across biotypes (NaN with fewer than two non-empty groups or constant values)."""
+    """Kruskal-Wallis p across biotypes (NaN with fewer than two non-empty groups or constant values).
+
+    Constant values are caught before scipy, which would divide by a zero tie correction (and warn).
+    """
     groups = [values[(labels == b).to_numpy()].dropna().to_numpy() for b in biotypes]
     groups = [g for g in groups if len(g)]
-    if len(groups) < 2:
+    if len(groups) < 2 or np.ptp(np.concatenate(groups)) == 0:
         return float("nan")
     try:
         return float(stats.kruskal(*groups).pvalue)

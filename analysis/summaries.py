@@ -6,6 +6,7 @@ Every function takes the run's labels (a Series of biotype numbers indexed by pa
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,10 @@ def biotype_connectivity(connectivity: Connectivity, labels: pd.Series) -> list[
         block = connectivity.edges[rows, columns].astype(np.float64)
         for b in kept:
             inside = codes == b
-            t, p = stats.ttest_ind(block[inside], block[~inside], axis=0, equal_var=False)
+            with warnings.catch_warnings():
+                # Edges (nearly) constant in both sets give NaN or unstable t; scipy warns once per chunk.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                t, p = stats.ttest_ind(block[inside], block[~inside], axis=0, equal_var=False)
             mean = block[inside].mean(axis=0)
             values = parts[b]
             values["t"][columns], values["p"][columns] = t, p

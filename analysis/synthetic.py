@@ -113,7 +113,7 @@ class SyntheticCohort:
     truth: pd.DataFrame
 
 
-def generate_cohort(n: int = 1000, seed: int = 0) -> SyntheticCohort:
+def generate_cohort(n: int = 1000, seed: int = 0, id_prefix: str = "sub-") -> SyntheticCohort:
     """Generate a synthetic cohort.
 
     Parameters
@@ -122,6 +122,9 @@ def generate_cohort(n: int = 1000, seed: int = 0) -> SyntheticCohort:
         Number of participants (10 to 500,000 tested).
     seed : int
         Seed of the one random generator used; equal seeds give equal files.
+    id_prefix : str
+        Participant ids are ``id_prefix`` + a zero-padded number (``sub-0001``, ...). Another prefix
+        (``sub-new``) gives new participants ids that no participant of a default cohort has.
 
     Returns
     -------
@@ -131,7 +134,7 @@ def generate_cohort(n: int = 1000, seed: int = 0) -> SyntheticCohort:
         raise ValueError(f"n must be at least 10, got {n}")
     rng = np.random.default_rng(seed)
     biotype = _draw_biotypes(rng, n)
-    ids = np.array([f"sub-{i:0{max(4, len(str(n)))}d}" for i in range(1, n + 1)])
+    ids = np.array([f"{id_prefix}{i:0{max(4, len(str(n)))}d}" for i in range(1, n + 1)])
     covariates = _covariates(rng, n)
     clinical = _clinical(rng, biotype)
     participants = pd.concat([pd.DataFrame({"participant_id": ids}), covariates, clinical, _outcomes(rng, biotype, clinical)], axis=1)

@@ -88,10 +88,14 @@ def report_of(cohort: Cohort) -> ValidationReport:
     return report_for(cohort.fingerprint, cohort)
 
 
+#: Ids of the Assign page's demo participants start with this (the sample's are sub-0001 ... sub-1000).
+DEMO_ID_PREFIX = "sub-new"
+
+
 @st.cache_resource(max_entries=1, show_spinner="Generating 200 synthetic participants...")
 def demo_new_cohort_files() -> CohortFiles:
-    """200 new synthetic participants (seed 7), to try assigning into a run of the sample cohort."""
-    return synthetic_cohort_files(200, seed=7)
+    """200 new synthetic participants (seed 7, ids sub-new0001 ...), to try assigning into a run of the sample cohort."""
+    return synthetic_cohort_files(200, seed=7, id_prefix=DEMO_ID_PREFIX)
 
 
 #: Runs kept per session (each holds its embeddings and fitted models).

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from analysis.errors import CohortError
-from analysis.model import assign_participants, biotype_model
+from analysis.model import assign_participants, biotype_model, placement_summary
 from analysis.spreadsheet import csv_bytes
 from components import cache, state
 from components.embedding import assigned_figure
+from components.tables import render_table
 from components.uploads import render_upload_form
 
 st.title("Assign new participants")
@@ -49,7 +50,18 @@ columns[3].metric("Not placed (missing data)", f"{int((~assigned['included']).su
 for issue in issues:
     if issue.severity == "warning":
         st.warning(issue.message, icon=":material/warning:")
-st.plotly_chart(assigned_figure(result.assignments, assigned), width="stretch")
+left, right = st.columns([3, 2])
+left.plotly_chart(assigned_figure(result.assignments, assigned), width="stretch")
+render_table(placement_summary(assigned), right)
+right.caption(
+    "A participant is placed only with every modality the run clustered on ("
+    + ", ".join(result.config.modalities)
+    + "): without one there is nothing to place them with, as in the reference run, and the reason is in "
+    "exclusion_reason. 'Outside every biotype': embedded on the map, but HDBSCAN's approximate_predict put them in no "
+    f"biotype, or fewer than {result.config.neighbour_agreement:.0%} of their nearest reference participants share the "
+    "predicted one. The demo participants are drawn from the sample cohort's design (the same planted biotypes, imaging "
+    "at three of four sites, wearables for about 70%), with new ids."
+)
 st.dataframe(assigned, hide_index=True, width="stretch")
 st.download_button(
     "assignments.csv of the new participants",

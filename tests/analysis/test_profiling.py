@@ -89,3 +89,26 @@ def test_categorical_profile_counts_shares_and_tests():
 def test_categorical_columns_skip_identifiers_and_single_levels():
     frame = pd.DataFrame({"sex": ["F", "M"] * 15, "code": [f"x{i}" for i in range(30)], "one": ["a"] * 30, "age": np.arange(30.0)})
     assert categorical_columns(frame, list(frame.columns)) == ["sex"]
+
+
+def test_survey_like_columns_give_nan_not_warnings(recwarn):
+    """cluster on a real survey printed scipy RuntimeWarnings (Kruskal-Wallis of constant columns)."""
+    import warnings
+
+    rng = np.random.default_rng(5)
+    labels = pd.Series(np.repeat([1, 2, 3, -1], [30, 30, 30, 10]), index=[f"p{i}" for i in range(100)])
+    features = pd.DataFrame(
+        {
+            "zeros": np.zeros(100),
+            "rare": np.r_[np.zeros(90), np.ones(10)],  # the 1s are all noise: constant among the biotypes
+            "likert": rng.integers(1, 6, 100).astype(float),
+        },
+        index=labels.index,
+    )
+    modality = dict.fromkeys(features.columns, "clinical")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = profile_table(features, modality, labels)
+        pairwise_profile(features, modality, labels)
+    by_feature = table.groupby("feature")["kruskal_p"].first()
+    assert np.isnan(by_feature["zeros"]) and np.isnan(by_feature["rare"]) and np.isfinite(by_feature["likert"])

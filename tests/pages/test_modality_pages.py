@@ -165,9 +165,14 @@ def test_assign_page_places_new_participants_like_the_command_line(computed):
     at.button(key=state.ASSIGN_DEMO).click().run()
     assert not at.exception and not at.error
     result, cohort = run_and_cohort(at)
-    expected, _ = assign_participants(biotype_model(result, cohort), load_cohort(synthetic_cohort_files(200, seed=7)))
-    shown = at.dataframe[0].value
+    expected, _ = assign_participants(biotype_model(result, cohort), load_cohort(synthetic_cohort_files(200, seed=7, id_prefix="sub-new")))
+    shown = next(d.value for d in at.dataframe if "biotype" in d.value.columns)
     assert len(shown) == 200
+    assert not set(shown["participant_id"]) & set(cohort.participants["participant_id"])  # new people get new ids
+    reasons = next(d.value for d in at.dataframe if "outcome" in d.value.columns).set_index("outcome")["n"]
+    assert reasons.sum() == 200 and reasons["placed in a biotype"] == int((expected["biotype"].fillna(-1) >= 1).sum())
+    missing = expected.loc[~expected["included"], "exclusion_reason"].value_counts()
+    assert all(reasons[f"not placed: {why}"] == n for why, n in missing.items())
     assert shown["biotype"].fillna(-9).tolist() == expected["biotype"].fillna(-9).tolist()
     placed = int((expected["biotype"].fillna(-1) >= 1).sum())
     assert next(m.value for m in at.metric if m.label == "Placed in a biotype") == f"{placed:,}"
