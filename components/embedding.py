@@ -292,11 +292,11 @@ SELECTION_COLUMNS = {
     "min_cluster_size": "min_cluster_size",
     "min_samples": "min_samples",
     "n_biotypes": "biotypes",
-    "noise_fraction": "noise share",
-    "hdbscan_clusters": "HDBSCAN clusters (before agreement check)",
-    "hdbscan_noise_fraction": "HDBSCAN noise share (before agreement check)",
+    "noise_fraction": "noise %",
+    "hdbscan_clusters": "HDBSCAN clusters",
+    "hdbscan_noise_fraction": "HDBSCAN noise %",
     "dbcv": "DBCV",
-    "stability": "split stability (median ARI)",
+    "stability": "split stability",
     "chosen": "chosen",
 }
 

@@ -260,8 +260,11 @@ def importance_figure(importance: pd.DataFrame, profile: pd.DataFrame, biotype: 
 
 
 def _effect_fallback_figure(profile: pd.DataFrame, biotype: int, n_features: int, auc: float, top: int) -> go.Figure:
-    """The biotype's largest |Cohen's d| against the rest, for when no feature's importance is distinguishable from zero."""
-    rows = profile[(profile["biotype"] == biotype) & profile["cohens_d"].notna()]
+    """The biotype's largest |Cohen's d| against the rest, for when no feature's importance is distinguishable from zero.
+
+    Outcomes and covariates are left out: they did not define the biotypes.
+    """
+    rows = profile[(profile["biotype"] == biotype) & profile["cohens_d"].notna() & ~profile["modality"].isin([M.OUTCOME, M.COVARIATE])]
     rows = rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).head(top)
     why = (
         f"held-out AUC {auc:.2f}: separable on many features at once, so shuffling any one costs the forest nothing"
@@ -352,6 +355,14 @@ def outcome_figure(values: pd.Series, biotypes: pd.Series, names: dict[int, str]
     fig = go.Figure()
     for biotype in sorted(b for b in biotypes.dropna().unique() if b >= 1):
         inside = values[biotypes == biotype].dropna()
-        fig.add_trace(go.Box(y=inside, name=biotype_label(biotype, names), boxpoints="outliers", marker_color=biotype_colour(int(biotype))))
+        fig.add_trace(
+            go.Box(
+                y=inside,
+                name=short_label(biotype),
+                hovertext=biotype_label(biotype, names),
+                boxpoints="outliers",
+                marker_color=biotype_colour(int(biotype)),
+            )
+        )
     fig.update_layout(title=values.name, showlegend=False, height=360, margin=dict(l=10, r=10, t=40, b=10))
     return fig

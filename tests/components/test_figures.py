@@ -131,13 +131,17 @@ def test_importance_falls_back_to_effect_sizes_when_nothing_is_distinguishable()
     assert "none of 3 features" in fig.layout.title.text and "Cohen's d" in fig.layout.title.text
     assert list(fig.data[0].y) == ["phq9", "steps_mean", "prs_mdd"]  # largest |d| first
     assert list(fig.data[0].x) == [1.2, -0.4, 0.1]
+    outcome = profile_frame().assign(modality=lambda f: f["modality"].where(f["feature"] != "phq9", "outcome"))
+    fig = importance_figure(importance_frame([False, False, False, True]), outcome, 1, {})
+    assert list(fig.data[0].y) == ["steps_mean", "prs_mdd"]  # an outcome did not define the biotype
 
 
 def test_outcome_boxes_hold_each_biotypes_values():
     values = pd.Series([1.0, 2.0, 3.0, 4.0, np.nan, 6.0], name="pain_6m")
     biotypes = pd.Series([1, 1, 2, 2, 2, -1])
     fig = outcome_figure(values, biotypes, {1: "B1 · a", 2: "B2 · b"})
-    assert [t.name for t in fig.data] == ["B1 · a", "B2 · b"]
+    assert [t.name for t in fig.data] == ["B1", "B2"]  # short axis labels (full names squeezed the plot); names in hover
+    assert fig.data[0].hovertext == "B1 · a"
     assert list(fig.data[0].y) == [1.0, 2.0]
     assert list(fig.data[1].y) == [3.0, 4.0]
 

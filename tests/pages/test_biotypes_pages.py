@@ -67,6 +67,10 @@ def test_compute_shows_the_run_and_display_changes_do_not_recompute(computed, co
     assert values["Noise"] == f"{(labels < 0).mean():.1%}"
     assert values["min_cluster_size"] == str(result.config.min_cluster_size)
     assert result.clusters.n_biotypes >= 2
+    candidates = next(d.value for d in at.dataframe if "HDBSCAN clusters" in d.value.columns)
+    chosen = candidates[candidates["chosen"]].iloc[0]  # the table agrees with the headline (it once showed HDBSCAN's counts)
+    assert chosen["biotypes"] == result.clusters.n_biotypes
+    assert values["Noise"] == f"{chosen['noise %'] / 100:.1%}"
     assert result.assignments["included"].all()  # every sample participant has clinical data
     map_traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert len(map_traces) == result.clusters.n_biotypes + int((labels < 0).any())
