@@ -169,3 +169,19 @@ def test_a_saved_group_is_profiled_on_the_profiles_page(computed):
     assert np.allclose(shares.sort_values(["feature", "level"])["proportion"], expected.sort_values(["feature", "level"])["proportion"])
     at.switch_page("pages/biotypes.py").run()
     assert any("Custom groups: first forty (40)" in c.value for c in at.caption)
+
+
+def test_an_unstable_chosen_split_is_cautioned_beside_the_number_of_biotypes(computed):
+    from dataclasses import replace
+
+    at = computed
+    result = current(at)
+    shaky = tuple({**row, "stability": 0.37} if row["chosen"] else row for row in result.clusters.selection)
+    unstable = replace(result, clusters=replace(result.clusters, selection=shaky))
+    at.session_state[state.RUNS][at.session_state[state.CURRENT_RUN]] = unstable
+    at.run()
+    assert not at.exception
+    assert any("split stability 0.37 < 0.65: tentative" in c.value for c in at.caption)
+    at.session_state[state.RUNS][at.session_state[state.CURRENT_RUN]] = result
+    at.run()
+    assert not any("tentative" in c.value for c in at.caption)
