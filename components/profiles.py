@@ -248,12 +248,20 @@ def importance_figure(importance: pd.DataFrame, profile: pd.DataFrame, biotype: 
             marker_color=biotype_colour(biotype),
         )
     )
+    title = (
+        f"What defines {short_label(biotype)}: {len(rows[rows['distinguishable']])} of {len(rows)} features distinguishable from zero"
+        f"<br><sup>held-out AUC {auc:.2f}; bars: drop in AUC when shuffled, 95% interval over the shuffles</sup>"
+    )
+    return _feature_bars_layout(fig, title, "drop in held-out AUC when the feature is shuffled", len(found))
+
+
+def _feature_bars_layout(fig: go.Figure, title: str, xaxis_title: str, n_bars: int) -> go.Figure:
+    """``fig`` laid out as a list of features (largest first at the top, full feature names kept)."""
     fig.update_layout(
-        title=f"What defines {short_label(biotype)}: {len(rows[rows['distinguishable']])} of {len(rows)} features "
-        f"distinguishable from zero<br><sup>held-out AUC {auc:.2f}; bars: drop in AUC when shuffled, 95% interval over the shuffles</sup>",
-        xaxis_title="drop in held-out AUC when the feature is shuffled",
+        title=title,
+        xaxis_title=xaxis_title,
         yaxis=dict(autorange="reversed", automargin=True),
-        height=150 + 26 * max(len(found), 1),
+        height=150 + 26 * max(n_bars, 1),
         margin=dict(l=10, r=10, t=70, b=10),
     )
     return fig
@@ -283,15 +291,11 @@ def _effect_fallback_figure(profile: pd.DataFrame, biotype: int, n_features: int
             hovertemplate="%{y} (%{customdata}): d = %{x:.2f}<extra></extra>",
         )
     )
-    fig.update_layout(
-        title=f"{short_label(biotype)}: none of {n_features} features has importance distinguishable from zero<br>"
-        f"<sup>{why}; largest effect sizes instead (Cohen's d against the rest, descriptive)</sup>",
-        xaxis_title="Cohen's d (biotype minus the rest)",
-        yaxis=dict(autorange="reversed", automargin=True),
-        height=150 + 26 * max(len(rows), 1),
-        margin=dict(l=10, r=10, t=70, b=10),
+    title = (
+        f"{short_label(biotype)}: none of {n_features} features has importance distinguishable from zero<br>"
+        f"<sup>{why}; largest effect sizes instead (Cohen's d against the rest, descriptive)</sup>"
     )
-    return fig
+    return _feature_bars_layout(fig, title, "Cohen's d (biotype minus the rest)", len(rows))
 
 
 def binary_outcome_figure(shares: pd.DataFrame, outcome: str, names: dict[int, str]) -> go.Figure:

@@ -16,6 +16,9 @@ from components.profiles import biotype_label, effect_heatmap_figure, pairwise_e
 from components.tables import render_table
 from components.wearables import trajectory_figure
 
+#: Network maps side by side (more are wrapped onto further rows, so that each stays readable).
+MAPS_PER_ROW = 2
+
 st.title("Compare side by side")
 result, cohort = cache.require_run()
 group_names = list(dict.fromkeys(result.groups["group"]))
@@ -94,9 +97,6 @@ else:
     profile = cache.derived(f"profile{key}", lambda: profile_table(features, modality, labels))
     st.plotly_chart(effect_heatmap_figure(profile[profile["biotype"].isin(tested)], names, shown), width="stretch")
     st.caption("Each against all other clustered participants (Cohen's d).")
-
-#: Network maps side by side (more are wrapped onto further rows, so that each stays readable).
-MAPS_PER_ROW = 2
 
 view = cache.connectivity_shown(result, cohort)
 connectivity = view.connectivity if view is not None else None
