@@ -66,11 +66,12 @@ RECORDED_PACKAGES = (
 )
 
 
-def synthetic_cohort_files(n: int, seed: int, id_prefix: str = "sub-"):
+def synthetic_cohort_files(n: int, seed: int, id_prefix: str = "sub-", complete: bool = False):
     """A freshly generated synthetic cohort as in-memory CohortFiles (written to a temporary folder, read back, removed).
 
     Used to try placing new participants into a run of the sample cohort (with ``id_prefix`` "sub-new",
-    so that none of them shares an id with the sample's participants).
+    so that none of them shares an id with the sample's participants, and ``complete`` True so that each
+    has every modality; see :func:`analysis.synthetic.generate_cohort`).
     """
     import tempfile
 
@@ -79,7 +80,8 @@ def synthetic_cohort_files(n: int, seed: int, id_prefix: str = "sub-"):
     from analysis.synthetic import generate_cohort
 
     with tempfile.TemporaryDirectory(prefix="synthetic-") as folder:
-        paths = dict(zip(SYNTHETIC_FILES, write_synthetic_cohort(generate_cohort(n, seed=seed, id_prefix=id_prefix), folder), strict=True))
+        written = write_synthetic_cohort(generate_cohort(n, seed=seed, id_prefix=id_prefix, complete=complete), folder)
+        paths = dict(zip(SYNTHETIC_FILES, written, strict=True))
         files = {name: InputFile.from_path(path) for name, path in paths.items()}
     return CohortFiles(
         participants=files["participants.csv"],

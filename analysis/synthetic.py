@@ -86,6 +86,7 @@ WEARABLE_PROFILE = {
     "p_dropout": (0.25, 0.08, 0.15, 0.20),
 }
 WEARABLE_SHARE = 0.70
+GENOTYPED_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class SyntheticCohort:
     truth: pd.DataFrame
 
 
-def generate_cohort(n: int = 1000, seed: int = 0, id_prefix: str = "sub-") -> SyntheticCohort:
+def generate_cohort(n: int = 1000, seed: int = 0, id_prefix: str = "sub-", complete: bool = False) -> SyntheticCohort:
     """Generate a synthetic cohort.
 
     Parameters
@@ -125,6 +126,13 @@ def generate_cohort(n: int = 1000, seed: int = 0, id_prefix: str = "sub-") -> Sy
     id_prefix : str
         Participant ids are ``id_prefix`` + a zero-padded number (``sub-0001``, ...). Another prefix
         (``sub-new``) gives new participants ids that no participant of a default cohort has.
+    complete : bool
+        False (default): the sample's design, in which 95% are genotyped, 70% wear a device and only
+        sites A-C scan (a share of their participants). True: a cohort recruited with the full protocol,
+        as one would be to place into existing biotypes: everyone is genotyped, scanned and given a
+        device, and participants come from the three scanning sites only (shares renormalised). Biotypes,
+        measures, site effects and the wearables' missing days, non-wear and dropout are drawn as in the
+        default design.
 
     Returns
     -------
@@ -135,18 +143,18 @@ def generate_cohort(n: int = 1000, seed: int = 0, id_prefix: str = "sub-") -> Sy
     rng = np.random.default_rng(seed)
     biotype = _draw_biotypes(rng, n)
     ids = np.array([f"{id_prefix}{i:0{max(4, len(str(n)))}d}" for i in range(1, n + 1)])
-    covariates = _covariates(rng, n)
+    covariates = _covariates(rng, n, scanning_sites_only=complete)
     clinical = _clinical(rng, biotype)
     participants = pd.concat([pd.DataFrame({"participant_id": ids}), covariates, clinical, _outcomes(rng, biotype, clinical)], axis=1)
-    imaging = _imaging_rows(rng, covariates["site"].to_numpy())
+    imaging = _imaging_rows(rng, covariates["site"].to_numpy(), everyone=complete)
     edges = _connectivity(rng, biotype[imaging], covariates["site"].to_numpy()[imaging])
     truth = pd.DataFrame({"participant_id": ids, "true_biotype": biotype, "site": covariates["site"]})
     return SyntheticCohort(
         participants=participants,
-        prs=_prs(rng, ids, biotype, covariates["ancestry"].to_numpy()),
+        prs=_prs(rng, ids, biotype, covariates["ancestry"].to_numpy(), genotyped_share=1.0 if complete else GENOTYPED_SHARE),
         connectivity_ids=ids[imaging],
         connectivity_edges=edges,
-        wearables=_wearables(rng, ids, biotype, clinical["pain_intensity"].to_numpy()),
+        wearables=_wearables(rng, ids, biotype, clinical["pain_intensity"].to_numpy(), share=1.0 if complete else WEARABLE_SHARE),
         dictionary=_dictionary(),
         truth=truth,
     )
@@ -161,9 +169,13 @@ def _draw_biotypes(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.permutation(labels)
 
 
-def _covariates(rng: np.random.Generator, n: int) -> pd.DataFrame:
+def _covariates(rng: np.random.Generator, n: int, scanning_sites_only: bool = False) -> pd.DataFrame:
     """Site, sex, age, ancestry and four genetic principal components, independent of biotype."""
-    site = rng.choice([s[0] for s in SITES], size=n, p=[s[1] for s in SITES])
+    shares = np.array([s[1] for s in SITES])
+    if scanning_sites_only:
+        shares = np.where([s[3] > 0 for s in SITES], shares, 0.0)
+        shares /= shares.sum()
+    site = rng.choice([s[0] for s in SITES], size=n, p=shares)
     sex = rng.choice(["F", "M"], size=n, p=[0.62, 0.38])
     age = np.clip(rng.normal(48, 13, n), 18, 85).round()
     ancestry = rng.choice([a[0] for a in ANCESTRY], size=n, p=[a[1] for a in ANCESTRY])
@@ -204,10 +216,10 @@ def _outcomes(rng: np.random.Generator, biotype: np.ndarray, clinical: pd.DataFr
     )
 
 
-def _prs(rng: np.random.Generator, ids: np.ndarray, biotype: np.ndarray, ancestry: np.ndarray) -> pd.DataFrame:
-    """PLINK 2 .sscore table: 95% genotyped, ancestry-shifted raw scores, three ids with no participant."""
+def _prs(rng: np.random.Generator, ids: np.ndarray, biotype: np.ndarray, ancestry: np.ndarray, genotyped_share: float) -> pd.DataFrame:
+    """PLINK 2 .sscore table: a share genotyped, ancestry-shifted raw scores, three ids with no participant."""
     n = len(ids)
-    genotyped = rng.random(n) < 0.95
+    genotyped = rng.random(n) < genotyped_share
     offsets = {a: (shift, scale) for a, _, shift, scale in ANCESTRY}
     shift = np.array([offsets[a][0] for a in ancestry])
     scale = np.array([offsets[a][1] for a in ancestry])
@@ -225,9 +237,10 @@ def _prs(rng: np.random.Generator, ids: np.ndarray, biotype: np.ndarray, ancestr
     return pd.concat([frame, extra], ignore_index=True)
 
 
-def _imaging_rows(rng: np.random.Generator, site: np.ndarray) -> np.ndarray:
-    """Indices of participants scanned: a share per site (site-D has no scanner), at most MAX_IMAGING."""
-    share = np.array([dict((s[0], s[3]) for s in SITES)[x] for x in site])
+def _imaging_rows(rng: np.random.Generator, site: np.ndarray, everyone: bool = False) -> np.ndarray:
+    """Indices of participants scanned: a share per site, or ``everyone`` at a site with a scanner (site-D has none); at most MAX_IMAGING."""
+    scanned_share = {name: (1.0 if everyone and share > 0 else share) for name, _, _, share in SITES}
+    share = np.array([scanned_share[x] for x in site])
     rows = np.flatnonzero(rng.random(len(site)) < share)
     if len(rows) > MAX_IMAGING:
         rows = np.sort(rng.choice(rows, MAX_IMAGING, replace=False))
@@ -264,9 +277,9 @@ def _connectivity(rng: np.random.Generator, biotype: np.ndarray, site: np.ndarra
     return np.clip(values, -0.95, 0.95).round(3).astype(np.float32)
 
 
-def _wearables(rng: np.random.Generator, ids: np.ndarray, biotype: np.ndarray, pain_intensity: np.ndarray) -> pd.DataFrame:
-    """Long daily table for 70% of participants; missing days, non-wear and dropout rise with severity."""
-    worn = np.flatnonzero(rng.random(len(ids)) < WEARABLE_SHARE)
+def _wearables(rng: np.random.Generator, ids: np.ndarray, biotype: np.ndarray, pain_intensity: np.ndarray, share: float) -> pd.DataFrame:
+    """Long daily table for a share of participants; missing days, non-wear and dropout rise with severity."""
+    worn = np.flatnonzero(rng.random(len(ids)) < share)
     b = np.where(biotype[worn] >= 0, biotype[worn], rng.integers(0, 4, len(worn)))
     m, d = len(worn), N_DAYS
     p = {k: np.asarray(v)[b] for k, v in WEARABLE_PROFILE.items()}

@@ -94,8 +94,14 @@ DEMO_ID_PREFIX = "sub-new"
 
 @st.cache_resource(max_entries=1, show_spinner="Generating 200 synthetic participants...")
 def demo_new_cohort_files() -> CohortFiles:
-    """200 new synthetic participants (seed 7, ids sub-new0001 ...), to try assigning into a run of the sample cohort."""
-    return synthetic_cohort_files(200, seed=7, id_prefix=DEMO_ID_PREFIX)
+    """200 new synthetic participants to try assigning into a run of the sample cohort.
+
+    Drawn from the sample's planted biotypes with another seed (7), ids sub-new0001 ..., and recruited
+    with the full protocol: every one genotyped, scanned (at the three sites with a scanner) and given a
+    device, so that whatever modalities the run clustered on, each has them (some still fall short of
+    the run's minimum of valid wearable days).
+    """
+    return synthetic_cohort_files(200, seed=7, id_prefix=DEMO_ID_PREFIX, complete=True)
 
 
 #: Runs kept per session (each holds its embeddings and fitted models).

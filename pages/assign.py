@@ -23,7 +23,8 @@ with st.expander("Upload the new cohort", expanded=True):
 demo = st.button(
     "Try it with 200 new synthetic participants",
     key=state.ASSIGN_DEMO,
-    help="A new synthetic cohort generated with another seed (the sample cohort's design).",
+    help="New synthetic participants from the sample cohort's planted biotypes (another seed, ids sub-new...), each "
+    "with every modality: genotyped, scanned and wearing a device.",
 )
 files = cache.demo_new_cohort_files() if demo else uploaded
 if files is not None:
@@ -59,8 +60,9 @@ right.caption(
     + "): without one there is nothing to place them with, as in the reference run, and the reason is in "
     "exclusion_reason. 'Outside every biotype': embedded on the map, but HDBSCAN's approximate_predict put them in no "
     f"biotype, or fewer than {result.config.neighbour_agreement:.0%} of their nearest reference participants share the "
-    "predicted one. The demo participants are drawn from the sample cohort's design (the same planted biotypes, imaging "
-    "at three of four sites, wearables for about 70%), with new ids."
+    "predicted one. The demo participants are drawn from the sample cohort's planted biotypes with new ids, and recruited "
+    "with the full protocol (every one genotyped, scanned at the three sites with a scanner, and wearing a device), as a "
+    "cohort collected for placement would be; an upload with the sample's gaps is placed only where it is complete."
 )
 st.dataframe(assigned, hide_index=True, width="stretch")
 st.download_button(

@@ -137,3 +137,16 @@ def test_sample_cohort_loads_without_truth():
     assert 300 < availability["connectivity"].sum() < 600
     assert cohort.connectivity.atlas.name == "dosenbach_2010"
     assert "true_biotype" not in cohort.participants.columns
+
+
+def test_a_complete_cohort_has_every_modality_for_everyone_and_the_same_biotypes():
+    complete = generate_cohort(400, seed=5, id_prefix="sub-new", complete=True)
+    ids = set(complete.participants["participant_id"])
+    assert set(complete.connectivity_ids) == ids
+    assert set(complete.wearables["participant_id"]) == ids
+    assert ids <= {"sub-" + i for i in complete.prs["IID"]}
+    assert len(complete.prs) == 400 + 3  # everyone genotyped, plus the three ids of no participant
+    assert set(complete.participants["site"]) == {"site-A", "site-B", "site-C"}  # site-D has no scanner
+    shares = complete.truth["true_biotype"].value_counts(normalize=True)
+    assert shares[-1] == pytest.approx(UNASSIGNED_SHARE, abs=0.01)
+    assert [shares[b] for b in range(len(BIOTYPES))] == pytest.approx([s for _, s in BIOTYPES], abs=0.01)

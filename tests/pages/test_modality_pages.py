@@ -182,6 +182,24 @@ def test_assign_page_places_new_participants_like_the_command_line(computed):
     assert sum(len(plotly_array(t["x"])) for t in traces[1:]) == int(expected["included"].sum())
 
 
+def test_the_demo_places_nearly_everyone_into_a_run_of_every_modality(warm_umap):
+    """The demo's participants have every modality, so a default run (all four) places them, not a fifth of them."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    at.switch_page("pages/biotypes.py").run()
+    at.button(key=state.BIOTYPES_COMPUTE).click().run()
+    result, _ = run_and_cohort(at)
+    assert set(result.config.modalities) == {"clinical", "prs", "connectivity", "wearables"}
+    at.switch_page("pages/assign.py").run()
+    at.button(key=state.ASSIGN_DEMO).click().run()
+    assert not at.exception and not at.error
+    shown = next(d.value for d in at.dataframe if "biotype" in d.value.columns)
+    assert len(shown) == 200 and shown["included"].sum() >= 190
+    assert (shown["biotype"].fillna(-1) >= 1).sum() >= 180
+    assert next(m.value for m in at.metric if m.label == "Not placed (missing data)") == f"{int((~shown['included']).sum()):,}"
+
+
 def test_sweep_runs_from_the_page_and_a_cell_can_be_adopted(computed):
     from analysis.sweep import run_sweep
 
