@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.errors import CohortError
-from analysis.inputs import InputFile, decode_text
-from analysis.tables import read_table
+from analysis.inputs import InputFile, text_of
+from analysis.tables import coerce_numeric, read_table
 
 #: Atlases bundled with nilearn (no download), in the ROI order nilearn returns by default.
 BUNDLED_ATLASES = ("dosenbach_2010", "power_2011", "seitzman_2018")
@@ -92,7 +92,7 @@ def atlas_from_csv(file: InputFile) -> Atlas:
 
     Rows are taken in file order, which must be the order of the matrix rows.
     """
-    frame = read_table(file.name, decode_text(file.name, file.data), id_column=False, what="atlas coordinates file")
+    frame = read_table(file.name, text_of(file), id_column=False, what="atlas coordinates file")
     lowered = {c.lower(): c for c in frame.columns}
     missing = [c for c in ("x", "y", "z") if c not in lowered]
     if missing:
@@ -101,11 +101,16 @@ def atlas_from_csv(file: InputFile) -> Atlas:
             f"{file.name} line 1",
             "give columns roi, x, y, z (MNI mm) and optionally label and network",
         )
+    for axis in "xyz":
+        if frame[lowered[axis]].dtype != np.float64:
+            frame[lowered[axis]], _ = coerce_numeric(file.name, frame, lowered[axis], frame.attrs["delimiter"])
     coords = np.column_stack([frame[lowered[c]].to_numpy(dtype=np.float64, na_value=np.nan) for c in "xyz"])
     if not np.isfinite(coords).all():
         row = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0])
         raise CohortError(
-            "a coordinate is missing or not a number", f"{file.name} line {row + 2}", "give x, y, z in MNI mm for every region"
+            "a coordinate is missing or not a number",
+            f"{file.name} line {frame.attrs['line_numbers'][row]}",
+            "give x, y, z in MNI mm for every region",
         )
     n = len(frame)
     labels = _text_column(frame, lowered, "label") or _text_column(frame, lowered, "roi") or tuple(f"ROI {i + 1}" for i in range(n))

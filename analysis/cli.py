@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 user error (one ``error: ...`` line on stderr, no trace
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -71,6 +72,12 @@ def cohort_files_from_args(args: argparse.Namespace):
     """Read the files named on the command line into a CohortFiles."""
     from analysis.cohort import CohortFiles
 
+    if not (math.isfinite(args.max_file_mb) and args.max_file_mb > 0):
+        raise CohortError(
+            f"--max-file-mb must be a positive number of megabytes, got {args.max_file_mb}",
+            "--max-file-mb",
+            f"give a size such as 100 or 2048 (default {MAX_INPUT_BYTES / 2**20:.0f})",
+        )
     limit = int(args.max_file_mb * 2**20)
 
     def read(path: Path | None) -> InputFile | None:

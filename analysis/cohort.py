@@ -156,8 +156,11 @@ def load_cohort(files: CohortFiles) -> Cohort:
     frame, modality = table.frame, dict(table.modality)
     issues = list(table.issues)
     sources = {column: files.participants.name for column in modality}
+    prs_columns: list[str] = []
     if files.prs is not None:
-        frame = _merge_scores(frame, load_prs(files.prs), modality, issues)
+        scores = load_prs(files.prs, dictionary)
+        prs_columns = [*scores.source_columns, *scores.source_columns.values()]
+        frame = _merge_scores(frame, scores, modality, issues)
         sources.update({c: files.prs.name for c in modality if c not in sources})
     connectivity = None
     if files.connectivity is not None:
@@ -165,7 +168,7 @@ def load_cohort(files: CohortFiles) -> Cohort:
         connectivity = _restrict_connectivity(load_connectivity(files.connectivity, atlas, files.connectivity_ids), frame.index, issues)
     wearables = None
     if files.wearables is not None:
-        wearables = _restrict_wearables(load_wearables(files.wearables), frame.index, issues)
+        wearables = _restrict_wearables(load_wearables(files.wearables, dictionary), frame.index, issues)
     if not any(kind in M.FEATURE_MODALITIES for kind in modality.values()) and connectivity is None and wearables is None:
         raise CohortError(
             "the cohort has no feature to cluster (only ids, covariates, outcomes or text)",
@@ -181,7 +184,7 @@ def load_cohort(files: CohortFiles) -> Cohort:
             "check that the right columns were exported, or add PRS, connectivity or wearable files",
         )
     if dictionary is not None:
-        known = set(frame.columns) | set(wearables.metrics if wearables else ())
+        known = set(frame.columns) | set(wearables.file_columns if wearables else ()) | set(prs_columns)
         unknown = [c for c in dictionary.entries.index if c not in known and c != "participant_id"]
         if unknown:
             issues.append(
@@ -195,9 +198,9 @@ def load_cohort(files: CohortFiles) -> Cohort:
     return Cohort(frame, modality, connectivity, wearables, files.records(), files.fingerprint(), sources, tuple(issues))
 
 
-def _unmatched_issue(kind: str, name: str, unmatched: list[str], total: int) -> Issue:
-    """Warning listing ids in a modality file that match no participant."""
-    examples = ", ".join(f"'{i}'" for i in unmatched[:5]) + (", ..." if len(unmatched) > 5 else "")
+def _unmatched_issue(kind: str, name: str, unmatched: list[str], total: int, written: dict[str, str]) -> Issue:
+    """Warning listing ids in a modality file that match no participant (as the file writes them)."""
+    examples = ", ".join(f"'{written.get(i, i)}'" for i in unmatched[:5]) + (", ..." if len(unmatched) > 5 else "")
     return Issue(
         "warning",
         f"{len(unmatched)} of {total} ids in the {kind} file match no participant ({examples}); they are not used",
@@ -229,15 +232,16 @@ def _merge_scores(frame: pd.DataFrame, table: ScoreTable, modality: dict[str, st
     matched = ids_in(scores.index, frame.index)
     _check_any_match("PRS", table.name, int(matched.sum()))
     if not matched.all():
-        issues.append(_unmatched_issue("PRS", table.name, scores.index[~matched].tolist(), len(scores)))
+        issues.append(_unmatched_issue("PRS", table.name, scores.index[~matched].tolist(), len(scores), table.written_ids))
     missing = int((~ids_in(frame.index, scores.index)).sum())
     if missing:
         issues.append(
             Issue("info", f"{missing} participant(s) have no PRS in the score file", table.name, "they are kept, with PRS missing")
         )
+    issues.extend(table.issues)
     issues.append(Issue("info", f"read as {table.source_format}: {', '.join(scores.columns)}", table.name, ""))
     for column in scores.columns:
-        modality[column] = M.PRS
+        modality[column] = table.modality.get(column, M.PRS)
     return frame.join(scores, how="left")
 
 
@@ -248,7 +252,7 @@ def _restrict_connectivity(connectivity: Connectivity, index: pd.Index, issues: 
     matched = ids_in(ids, index)
     _check_any_match("connectivity", connectivity.name, int(matched.sum()))
     if not matched.all():
-        issues.append(_unmatched_issue("connectivity", connectivity.name, ids[~matched].tolist(), len(ids)))
+        issues.append(_unmatched_issue("connectivity", connectivity.name, ids[~matched].tolist(), len(ids), connectivity.written_ids))
     positions = ids.get_indexer(index)
     order = positions[positions >= 0]
     same = len(order) == len(ids) and bool((order == np.arange(len(ids))).all())
@@ -259,6 +263,7 @@ def _restrict_connectivity(connectivity: Connectivity, index: pd.Index, issues: 
         connectivity.atlas,
         connectivity.name,
         connectivity.issues,
+        connectivity.written_ids,
     )
 
 
@@ -269,9 +274,11 @@ def _restrict_wearables(wearables: Wearables, index: pd.Index, issues: list[Issu
     matched = ids_in(ids, index)
     _check_any_match("wearables", wearables.name, int(matched.sum()))
     if not matched.all():
-        issues.append(_unmatched_issue("wearables", wearables.name, ids[~matched].tolist(), len(ids)))
+        issues.append(_unmatched_issue("wearables", wearables.name, ids[~matched].tolist(), len(ids), wearables.written_ids))
     days = wearables.days[ids_in(wearables.days["participant"], index)].reset_index(drop=True)
-    return Wearables(days, wearables.metrics, wearables.wear_column, wearables.name, wearables.issues)
+    return Wearables(
+        days, wearables.metrics, wearables.wear_column, wearables.name, wearables.issues, wearables.file_columns, wearables.written_ids
+    )
 
 
 #: Folder of the bundled synthetic cohort.

@@ -142,6 +142,8 @@ class RunConfig:
         _int_at_least("wearable_min_valid_days", self.wearable_min_valid_days, 1)
         _int_at_least("n_components", self.n_components, 2)
         _int_at_least("seed", self.seed, 0)
+        if self.seed > MAX_SEED:
+            _bad("seed", f"an int from 0 to {MAX_SEED} (UMAP and NumPy take 32-bit seeds)", self.seed)
         _int_at_least("stability_resamples", self.stability_resamples, 0)
         subsample = self.stability_subsample
         if isinstance(subsample, bool) or not isinstance(subsample, int) or 0 < subsample < MIN_STABILITY_SUBSAMPLE or subsample < 0:
@@ -249,6 +251,10 @@ def _one_of(name: str, value, allowed: tuple[str, ...], many: bool = False) -> N
     values = value if many else (value,)
     if isinstance(values, str) or any(v not in allowed for v in values):
         _bad(name, f"{'any of' if many else 'one of'} {', '.join(allowed)}", value)
+
+
+#: Largest seed: umap-learn and NumPy's legacy RandomState take seeds below 2**32.
+MAX_SEED = 2**32 - 1
 
 
 def _int_at_least(name: str, value, low: int) -> None:

@@ -14,9 +14,9 @@ import pandas as pd
 
 from analysis.atlas import BUNDLED_ATLASES, Atlas, bundled_atlas
 from analysis.errors import CohortError, Issue
-from analysis.inputs import InputFile, decode_text, read_zip_members
+from analysis.inputs import InputFile, decode_text, read_zip_members, text_of
 from analysis.numpy_files import NpzArrays, npy_array
-from analysis.tables import normalise_id, normalised_ids, read_table
+from analysis.tables import normalise_id, normalised_ids, read_table, refuse_multiline
 
 #: Largest |A - A.T| accepted as rounding noise in a symmetric matrix.
 SYMMETRY_TOLERANCE = 1e-4
@@ -45,6 +45,8 @@ class Connectivity:
     name : str
         The file it came from.
     issues : tuple of Issue
+    written_ids : dict of str to str
+        Normalised id → the id as the file writes it (for messages).
     """
 
     ids: np.ndarray
@@ -53,6 +55,7 @@ class Connectivity:
     atlas: Atlas | None
     name: str
     issues: tuple[Issue, ...] = field(default=())
+    written_ids: dict[str, str] = field(default_factory=dict, repr=False)
 
     def matrices(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Full symmetric matrices of the selected participants, diagonal set to 0.
@@ -113,17 +116,18 @@ def load_connectivity(file: InputFile, atlas: Atlas | None = None, ids_file: Inp
     """
     suffix = file.suffix
     if suffix == ".zip":
-        ids, stack = _stack_from_relmat_zip(file)
+        written, stack = _stack_from_relmat_zip(file)
     elif suffix in (".npz", ".npy"):
-        ids, stack, atlas = _stack_from_numpy(file, atlas, ids_file)
+        written, stack, atlas = _stack_from_numpy(file, atlas, ids_file)
     else:
         raise CohortError(
             f"'{file.name}' is not a connectivity file this tool reads",
             file.name,
             "give a .npz or .npy matrix stack, or a .zip of BIDS *_relmat.tsv files",
         )
+    ids = np.array([normalise_id(i) for i in written], dtype=object)
     issues: list[Issue] = []
-    edges, n_rois = _edges_from_stack(file.name, ids, stack, atlas, issues)
+    edges, n_rois = _edges_from_stack(file.name, ids, stack, atlas, issues, written)
     if atlas is None:
         issues.append(
             Issue(
@@ -133,11 +137,11 @@ def load_connectivity(file: InputFile, atlas: Atlas | None = None, ids_file: Inp
                 "choose a bundled atlas or upload a coordinates CSV to get network summaries and the glass brain",
             )
         )
-    return Connectivity(ids, edges, n_rois, atlas, file.name, tuple(issues))
+    return Connectivity(ids, edges, n_rois, atlas, file.name, tuple(issues), dict(zip(ids, written, strict=True)))
 
 
 def _stack_from_numpy(file: InputFile, atlas: Atlas | None, ids_file: InputFile | None) -> tuple[np.ndarray, np.ndarray, Atlas | None]:
-    """Ids, raw array and atlas from a .npy or .npz (pickled objects are refused).
+    """Ids as written, raw array and atlas from a .npy or .npz (pickled objects are refused).
 
     The stack is a read-only view of the file's bytes when stored uncompressed (see
     :mod:`analysis.numpy_files`), so loading holds the file and one float32 copy of the edges.
@@ -161,20 +165,35 @@ def _stack_from_numpy(file: InputFile, atlas: Atlas | None, ids_file: InputFile 
             name = str(loaded["atlas"])
             atlas = bundled_atlas(name) if name in BUNDLED_ATLASES else None
     if ids_file is not None:
-        frame = read_table(ids_file.name, decode_text(ids_file.name, ids_file.data), what="connectivity ids file")
-        ids = normalised_ids(ids_file.name, frame, "connectivity ids file").to_numpy()
+        frame = read_table(ids_file.name, text_of(ids_file), what="connectivity ids file")
+        refuse_multiline(ids_file.name, frame, "connectivity ids file")
+        normalised_ids(ids_file.name, frame, "connectivity ids file")  # refuses missing and duplicate ids
+        ids = frame["participant_id"].astype(str).to_numpy()
     if ids is None:
         raise CohortError(
             f"'{file.name}' has no participant ids",
             file.name,
             "add a 'participant_id' array to the npz, or give a CSV with a participant_id column in matrix order",
         )
-    ids = np.array([normalise_id(str(i)) for i in np.asarray(ids).ravel()], dtype=object)
-    return ids, stack, atlas
+    return np.array(_id_texts(file.name, np.asarray(ids).ravel()), dtype=object), stack, atlas
+
+
+def _id_texts(name: str, ids: np.ndarray) -> list[str]:
+    """Participant ids of an npz as text: bytes arrays (``np.array([b"sub-01"])``, dtype S) decoded as UTF-8."""
+    if ids.dtype.kind != "S":
+        return [str(i) for i in ids]
+    try:
+        return [i.decode("utf-8") for i in ids]
+    except UnicodeDecodeError:
+        raise CohortError(
+            f"the participant ids in '{name}' are bytes that are not UTF-8 text",
+            name,
+            "store the ids as strings (np.array(ids, dtype=str))",
+        ) from None
 
 
 def _stack_from_relmat_zip(file: InputFile) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and (participants, rois, rois) stack from a zip of BIDS relmat files."""
+    """Ids as written (``sub-<label>``) and the (participants, rois, rois) stack from a zip of BIDS relmat files."""
     members = read_zip_members(file)
     matrices: dict[str, tuple[str, np.ndarray]] = {}
     for member, data in sorted(members.items()):
@@ -187,8 +206,8 @@ def _stack_from_relmat_zip(file: InputFile) -> tuple[np.ndarray, np.ndarray]:
                 file.name,
                 "zip only sub-<label>_*_relmat.tsv (or .csv) files, one per participant, plus optional .json sidecars",
             )
-        label = match.group(1)
-        if label in matrices:
+        label = normalise_id(match.group(1))
+        if label in matrices:  # sub-P01 and sub-p01 are one participant
             raise CohortError(
                 f"participant sub-{label} has two matrices ('{matrices[label][0]}' and '{member}')",
                 file.name,
@@ -204,12 +223,14 @@ def _stack_from_relmat_zip(file: InputFile) -> tuple[np.ndarray, np.ndarray]:
             file.name,
             "use the same atlas for every participant",
         )
-    ids = np.array(list(matrices), dtype=object)
-    return ids, np.stack([m for _, m in matrices.values()])
+    written = np.array([_RELMAT.search(member).group(0).lstrip("/").split("_")[0] for member, _ in matrices.values()], dtype=object)
+    return written, np.stack([m for _, m in matrices.values()])
 
 
 def _relmat_array(member: str, data: bytes) -> np.ndarray:
     """Parse one relmat TSV/CSV (with or without a header row of ROI labels) into a square array."""
+    if not data.strip():
+        raise CohortError(f"'{member}' is empty", member, "export that participant's matrix again, or leave the file out of the zip")
     text = decode_text(member, data)
     delimiter = "\t" if member.endswith(".tsv") else ","
     rows = [line.split(delimiter) for line in text.split("\n") if line.strip()]
@@ -217,6 +238,9 @@ def _relmat_array(member: str, data: bytes) -> np.ndarray:
         float(rows[0][0])
     except ValueError:
         rows = rows[1:]
+    else:
+        if len(rows) == len(rows[0]) + 1:  # a header row of numeric ROI labels (1, 2, ... or atlas codes)
+            rows = rows[1:]
     try:
         array = np.array(
             [[float(v) if v.strip() not in ("", "n/a", "NaN", "nan") else np.nan for v in row] for row in rows], dtype=np.float64
@@ -234,10 +258,18 @@ def _relmat_array(member: str, data: bytes) -> np.ndarray:
     return array
 
 
-def _edges_from_stack(name: str, ids: np.ndarray, stack: np.ndarray, atlas: Atlas | None, issues: list[Issue]) -> tuple[np.ndarray, int]:
+def _edges_from_stack(
+    name: str, ids: np.ndarray, stack: np.ndarray, atlas: Atlas | None, issues: list[Issue], written: np.ndarray
+) -> tuple[np.ndarray, int]:
     """Check a stack (full or vectorised) against ids and atlas, and return its edges as float32."""
     if not np.issubdtype(stack.dtype, np.number):
         raise CohortError(f"the matrices in '{name}' are not numbers (dtype {stack.dtype})", name, "save a float array")
+    if np.issubdtype(stack.dtype, np.complexfloating):
+        raise CohortError(
+            f"the matrices in '{name}' are complex numbers (dtype {stack.dtype}); connectivity is real",
+            name,
+            "save the real-valued matrices (e.g. the magnitude or real part, as your method defines it) as floats",
+        )
     if stack.ndim == 3:
         if stack.shape[1] != stack.shape[2]:
             raise CohortError(
@@ -258,7 +290,7 @@ def _edges_from_stack(name: str, ids: np.ndarray, stack: np.ndarray, atlas: Atla
         raise CohortError(
             f"'{name}' holds {stack.shape[0]} matrices but {len(ids)} participant ids", name, "give one id per matrix, in matrix order"
         )
-    _check_unique_ids(name, ids)
+    _check_unique_ids(name, ids, written)
     if atlas is not None and atlas.n_rois != n_rois:
         raise CohortError(
             f"the matrices have {n_rois} regions but the atlas '{atlas.name}' has {atlas.n_rois}",
@@ -283,12 +315,14 @@ def _edges_from_stack(name: str, ids: np.ndarray, stack: np.ndarray, atlas: Atla
     return edges, n_rois
 
 
-def _largest_finite_magnitude(stack: np.ndarray, chunk: int = 256) -> float:
-    """Largest |value| among the finite values of a stack, read in chunks of participants to bound memory."""
+def _largest_finite_magnitude(stack: np.ndarray, chunk_bytes: int = 64 * 2**20) -> float:
+    """Largest |value| among the finite values of a stack, read in blocks of participants of at most ``chunk_bytes`` as float64."""
+    row_bytes = max(1, int(np.prod(stack.shape[1:])) * 8)
+    chunk = max(1, chunk_bytes // row_bytes)
     largest = 0.0
     for start in range(0, stack.shape[0], chunk):
         block = np.abs(np.asarray(stack[start : start + chunk], dtype=np.float64))
-        block = block[np.isfinite(block)]
+        block[~np.isfinite(block)] = 0.0
         if block.size:
             largest = max(largest, float(block.max()))
     return largest
@@ -301,6 +335,16 @@ def _lower_triangles(name: str, ids: np.ndarray, stack: np.ndarray, atlas: Atlas
     edges = np.empty((stack.shape[0], len(lower[0])), dtype=np.float32)
     for i, matrix in enumerate(stack):
         below, above = matrix[lower], matrix.T[lower]
+        one_sided = np.isfinite(below) & ~np.isfinite(above)
+        if one_sided.any():
+            k = int(np.flatnonzero(one_sided)[0])
+            a, b = lower[0][k], lower[1][k]
+            raise CohortError(
+                f"the matrix of participant '{ids[i]}' has {int(one_sided.sum())} missing or infinite value(s) above the "
+                f"diagonal only (first: regions {_roi(atlas, b)} and {_roi(atlas, a)}: {matrix[b, a]:.4g} vs {matrix[a, b]:.4g} below)",
+                f"{name}, matrix {i + 1}",
+                "give symmetric matrices: recompute that participant's matrix, or leave the participant out of the file",
+            )
         both_finite = np.isfinite(below) & np.isfinite(above)
         gap = np.abs(below[both_finite] - above[both_finite])
         if gap.size and gap.max() > SYMMETRY_TOLERANCE:
@@ -347,14 +391,16 @@ def _check_finite_edges(name: str, ids: np.ndarray, edges: np.ndarray, n_rois: i
         )
 
 
-def _check_unique_ids(name: str, ids: np.ndarray) -> None:
-    """Refuse the same participant twice in a connectivity file."""
+def _check_unique_ids(name: str, ids: np.ndarray, written: np.ndarray) -> None:
+    """Refuse the same participant twice in a connectivity file (ids compared normalised)."""
     seen = pd.Index(ids)
     if seen.has_duplicates:
         duplicate = seen[seen.duplicated()][0]
-        rows = np.flatnonzero(seen == duplicate) + 1
+        rows = np.flatnonzero(seen == duplicate)
+        forms = list(dict.fromkeys(f"'{written[r]}'" for r in rows))
+        who = f"participant {forms[0]}" if len(forms) == 1 else f"participant '{duplicate}' ({' and '.join(forms)} are one participant)"
         raise CohortError(
-            f"participant '{duplicate}' has more than one matrix (matrices {', '.join(map(str, rows))})",
+            f"{who} has more than one matrix (matrices {', '.join(str(r + 1) for r in rows)})",
             name,
             "keep one matrix per participant",
         )

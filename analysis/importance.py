@@ -15,8 +15,10 @@ MAX_PARTICIPANTS = 5000
 #: participants); importances moved by at most 0.022 AUC at 300 participants, 0.007 at 2,000 and 0.004
 #: at 5,000, the planted features still first (``python bench/importance.py --trees 200``).
 N_TREES = 100
-#: Rows scored in one ``predict_proba`` call when the shuffled copies are stacked.
+#: Rows scored in one ``predict_proba`` call when the shuffled copies are stacked, at most.
 ROWS_PER_BATCH = 200_000
+#: Bytes of shuffled copies held at once (float32, as the forest reads them); bounds memory on wide tables.
+BATCH_BYTES = 256 * 2**20
 #: Processes per forest: -1, every core. A forest with a fixed random_state gives the same trees and the
 #: same probabilities whatever the number of jobs (scikit-learn seeds each tree up front), so this only
 #: changes the time.
@@ -74,7 +76,12 @@ def biotype_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0,
         x_train, x_test, y_train, y_test = train_test_split(x.to_numpy(), y, test_size=0.3, random_state=seed, stratify=y)
         model = RandomForestClassifier(n_estimators=N_TREES, random_state=seed, n_jobs=N_JOBS).fit(x_train, y_train)
         auc = roc_auc_score(y_test, model.predict_proba(x_test)[:, 1])
-        drops = auc - shuffled_aucs(model, x_test, y_test, n_repeats, np.random.default_rng([seed, int(biotype)]))
+        drops = np.zeros((x.shape[1], n_repeats))
+        # A feature no tree splits on leaves every prediction unchanged when shuffled: its drop is exactly
+        # 0, so only the features the forest uses are shuffled (most of a wide table's, with few participants).
+        used = np.flatnonzero(model.feature_importances_ > 0)
+        rng = np.random.default_rng([seed, int(biotype)])
+        drops[used] = auc - shuffled_aucs(model, x_test, y_test, n_repeats, rng, features=used)
         mean, sd = drops.mean(axis=1), drops.std(axis=1, ddof=1) if n_repeats > 1 else np.zeros(len(drops))
         half = stats.t.ppf(0.975, max(n_repeats - 1, 1)) * sd / np.sqrt(n_repeats)
         for k, feature in enumerate(x.columns):
@@ -94,7 +101,9 @@ def biotype_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0,
     return table.sort_values(["biotype", "importance"], ascending=[True, False], ignore_index=True)
 
 
-def shuffled_aucs(model, x: np.ndarray, y: np.ndarray, n_repeats: int, rng: np.random.Generator) -> np.ndarray:
+def shuffled_aucs(
+    model, x: np.ndarray, y: np.ndarray, n_repeats: int, rng: np.random.Generator, features: np.ndarray | None = None
+) -> np.ndarray:
     """Held-out AUC of ``model`` with each feature shuffled, ``n_repeats`` times per feature.
 
     Parameters
@@ -104,21 +113,33 @@ def shuffled_aucs(model, x: np.ndarray, y: np.ndarray, n_repeats: int, rng: np.r
     y : ndarray of bool, shape (n,)
     n_repeats : int
     rng : numpy Generator
-        Draws one permutation of the rows per feature and repeat.
+        Draws one permutation of the rows per shuffled feature and repeat.
+    features : ndarray of int, optional
+        Columns to shuffle (default all).
 
     Returns
     -------
-    ndarray of shape (n_features, n_repeats)
+    ndarray of shape (len(features), n_repeats)
+
+    Notes
+    -----
+    Shuffled copies are float32 (scikit-learn's forests convert to float32 before predicting, so the
+    scores are the same) and stacked in batches of at most :data:`BATCH_BYTES` and
+    :data:`ROWS_PER_BATCH` rows, so memory stays bounded however wide ``x`` is.
     """
     n, n_features = x.shape
-    permutations = np.argsort(rng.random((n_features, n_repeats, n)), axis=2)
-    per_batch = max(1, ROWS_PER_BATCH // max(n * n_repeats, 1))
-    out = np.empty((n_features, n_repeats))
-    for start in range(0, n_features, per_batch):
-        chunk = range(start, min(start + per_batch, n_features))
+    features = np.arange(n_features) if features is None else np.asarray(features)
+    x = np.asarray(x, dtype=np.float32)
+    permutations = np.argsort(rng.random((len(features), n_repeats, n)), axis=2)
+    rows = max(1, min(ROWS_PER_BATCH, BATCH_BYTES // (4 * max(n_features, 1))))
+    per_batch = max(1, rows // max(n * n_repeats, 1))
+    out = np.empty((len(features), n_repeats))
+    for start in range(0, len(features), per_batch):
+        chunk = range(start, min(start + per_batch, len(features)))
         copies = np.broadcast_to(x, (len(chunk), n_repeats, n, n_features)).copy()
-        for k, feature in enumerate(chunk):
-            copies[k, :, :, feature] = x[permutations[feature], feature]
+        for k, position in enumerate(chunk):
+            column = features[position]
+            copies[k, :, :, column] = x[permutations[position], column]
         scores = model.predict_proba(copies.reshape(-1, n_features))[:, 1].reshape(len(chunk), n_repeats, n)
         out[start : start + len(chunk)] = _aucs(y, scores)
     return out

@@ -10,7 +10,9 @@ import functools
 import gzip
 import hashlib
 import io
+import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -54,8 +56,20 @@ class InputFile:
         InputFile
         """
         path = Path(path)
-        if not path.is_file():
-            raise CohortError(f"file '{path}' does not exist", str(path.parent), "check the path and the file name")
+        try:
+            kind = path.stat().st_mode
+        except FileNotFoundError:
+            raise CohortError(f"file '{path}' does not exist", str(path.parent), "check the path and the file name") from None
+        except OSError as exc:
+            raise CohortError(
+                f"cannot open '{path}' ({exc.strerror})", "the path given", "check the path (shorter names, no odd characters)"
+            ) from None
+        if stat.S_ISDIR(kind):
+            raise CohortError(f"'{path}' is a folder, not a file", str(path), "give the path of the file inside it")
+        if not stat.S_ISREG(kind):
+            raise CohortError(
+                f"'{path}' is not a regular file (a pipe, device or socket)", str(path), "save the data to a file and give its path"
+            )
         size = path.stat().st_size
         check_size(path.name, size, max_bytes)
         try:
@@ -112,17 +126,22 @@ def maybe_gunzip(file: InputFile) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(file.data)) as stream:
             data = stream.read(limit + 1)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise CohortError(
             f"'{file.name}' is a damaged gzip file ({exc})", file.name, "compress it again or upload it uncompressed"
         ) from None
     if len(data) > limit:
         raise CohortError(
-            f"'{file.name}' expands to more than {limit / 2**20:.0f} MB",
+            f"'{file.name}' expands to more than {readable_size(limit)}",
             file.name,
             "upload it uncompressed or split it",
         )
     return data
+
+
+def text_of(file: InputFile) -> str:
+    """The decoded text of a text input, gzip looked through (see :func:`maybe_gunzip` and :func:`decode_text`)."""
+    return decode_text(file.name, maybe_gunzip(file))
 
 
 def decode_text(name: str, data: bytes) -> str:
@@ -170,6 +189,60 @@ def decode_text(name: str, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: Compression methods Python's zipfile reads (Deflate64, PPMd and others are not).
+_READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+#: What reading a damaged member raises (zlib for a flipped byte, EOFError for a cut one).
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError)
+
+
+def checked_zip_members(name: str, archive: zipfile.ZipFile, kind: str = "zip archive") -> list[zipfile.ZipInfo]:
+    """The archive's members, refusing ones that cannot be read safely and unambiguously.
+
+    Parameters
+    ----------
+    name : str
+        File name for messages.
+    archive : zipfile.ZipFile
+    kind : str
+        What the archive is, for messages (``"zip archive"``, ``".npz file"``).
+
+    Returns
+    -------
+    list of ZipInfo
+        Every member, in archive order.
+
+    Raises
+    ------
+    CohortError
+        Two members with the same name (a reader keeps one of them, silently), an encrypted
+        (password-protected) member, or one compressed with a method Python cannot read (Deflate64, ...).
+    """
+    infos = archive.infolist()
+    seen: set[str] = set()
+    for info in infos:
+        if info.filename in seen:
+            raise CohortError(
+                f"the {kind} '{name}' holds two members named '{info.filename}'; which one is meant cannot be told",
+                name,
+                "create the archive again with each file once",
+            )
+        seen.add(info.filename)
+        if info.flag_bits & 0x1:
+            raise CohortError(
+                f"member '{info.filename}' of '{name}' is password-protected",
+                name,
+                "create the archive again without a password (the files are read in memory here and never leave this machine)",
+            )
+        if info.compress_type not in _READABLE_COMPRESSION:
+            raise CohortError(
+                f"member '{info.filename}' of '{name}' uses a compression method that cannot be read here (zip method "
+                f"{info.compress_type}, e.g. Deflate64 from Windows Explorer for large files)",
+                name,
+                "create the archive again with standard Deflate compression (zip -r, Python's zipfile, 7-Zip with Deflate)",
+            )
+    return infos
+
+
 def read_zip_members(file: InputFile) -> dict[str, bytes]:
     """Read the members of a zip archive into memory, never extracting to disk.
 
@@ -188,13 +261,14 @@ def read_zip_members(file: InputFile) -> dict[str, bytes]:
     ------
     CohortError
         For a damaged archive, a member path that escapes its folder (absolute or ``..``),
-        or contents that expand beyond the size limits (zip bombs).
+        contents that expand beyond the size limits (zip bombs), a damaged member, or any member
+        :func:`checked_zip_members` refuses.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(file.data))
     except zipfile.BadZipFile:
         raise CohortError(f"'{file.name}' is not a valid zip archive", file.name, "create the zip again") from None
-    infos = [info for info in archive.infolist() if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
+    infos = [info for info in checked_zip_members(file.name, archive) if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
     for info in infos:
         path = PurePosixPath(info.filename.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts:
@@ -207,14 +281,21 @@ def read_zip_members(file: InputFile) -> dict[str, bytes]:
     limit = min(MAX_EXPANDED_BYTES, max(file.size, 1) * MAX_EXPANSION_RATIO)
     if total > limit:
         raise CohortError(
-            f"'{file.name}' expands to {total / 2**20:.0f} MB, over the {limit / 2**20:.0f} MB allowed for this archive",
+            f"'{file.name}' expands to {readable_size(total)}, over the {readable_size(limit)} allowed for this archive",
             file.name,
             "zip only the connectivity matrices, or upload them as one .npz stack",
         )
     members = {}
     for info in infos:
-        with archive.open(info) as stream:
-            data = stream.read(info.file_size + 1)
+        try:
+            with archive.open(info) as stream:
+                data = stream.read(info.file_size + 1)
+        except ZIP_READ_ERRORS as exc:
+            raise CohortError(
+                f"zip member '{info.filename}' of '{file.name}' is damaged ({exc})",
+                file.name,
+                "create the zip again from the original files",
+            ) from None
         if len(data) > info.file_size:
             raise CohortError(f"zip member '{info.filename}' is larger than its header says", file.name, "create the zip again")
         members[info.filename] = data

@@ -15,9 +15,18 @@ import pandas as pd
 
 from analysis import modalities as M
 from analysis.errors import CohortError, Issue
-from analysis.inputs import InputFile, decode_text, maybe_gunzip
+from analysis.inputs import InputFile, text_of
 from analysis.spreadsheet import csv_bytes, without_formula_guard
-from analysis.tables import check_finite, coerce_numeric, is_yes_no, normalised_ids, numeric_fraction, read_table
+from analysis.tables import (
+    check_finite,
+    coerce_numeric,
+    is_yes_no,
+    multiline_issue,
+    normalised_ids,
+    numeric_fraction,
+    read_table,
+    refuse_multiline,
+)
 
 #: Fewest participants a cohort needs for biotypes to mean anything.
 MIN_PARTICIPANTS = 10
@@ -49,6 +58,10 @@ class DataDictionary:
             return None
         value = self.entries.at[column, "modality"]
         return None if pd.isna(value) else str(value)
+
+    def entry_for(self, *names: str) -> str | None:
+        """The first of ``names`` the dictionary describes (a PRS score by its cohort name or its file column), or None."""
+        return next((n for n in names if n in self.entries.index), None)
 
     def missing_codes_of(self, column: str) -> list[str]:
         """Cell texts the dictionary declares as missing for a column (e.g. ``["-99"]``)."""
@@ -83,7 +96,7 @@ def load_dictionary(file: InputFile) -> DataDictionary:
     ignore (blank leaves the prefix rules in charge); ``missing_codes`` may list cell texts that
     mean missing, separated by ``;``.
     """
-    frame = read_table(file.name, decode_text(file.name, maybe_gunzip(file)), id_column=False, what="data dictionary")
+    frame = read_table(file.name, text_of(file), id_column=False, what="data dictionary")
     lowered = {c.lower(): c for c in frame.columns}
     if "column" not in lowered:
         raise CohortError(
@@ -189,7 +202,7 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
         duplicate ids, text in a numeric column, infinite values, values outside the dictionary's
         range, fewer than :data:`MIN_PARTICIPANTS` participants.
     """
-    frame = read_table(file.name, decode_text(file.name, maybe_gunzip(file)), what="participants table")
+    frame = read_table(file.name, text_of(file), what="participants table")
     keys = normalised_ids(file.name, frame, "participants table")
     if len(frame) < MIN_PARTICIPANTS:
         raise CohortError(
@@ -205,7 +218,16 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
             _apply_missing_codes(frame, column, dictionary.missing_codes_of(column), file.name, issues)
         numeric = _column_as_numeric(file.name, frame, column, declared, issues)
         modality[column] = declared or M.modality_from_name(column, numeric)
-        if modality[column] == M.TEXT and is_yes_no(frame[column]):
+        if modality[column] == M.IGNORE and declared is None:
+            issues.append(
+                Issue(
+                    "info",
+                    f"column '{column}' is an identifier or row number beside participant_id: kept, never clustered",
+                    file.name,
+                    "give it a modality in the data dictionary if it is a measure",
+                )
+            )
+        elif modality[column] == M.TEXT and is_yes_no(frame[column]):
             issues.append(Issue("info", f"column '{column}' holds yes/no answers: clustered as 1 = yes, 0 = no", file.name, ""))
         elif modality[column] == M.TEXT:
             issues.append(
@@ -221,6 +243,8 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
             if dictionary:
                 _check_range(file.name, frame, column, dictionary)
     issues.extend(column_quality_issues(file.name, frame, modality))
+    if (multiline := multiline_issue(file.name, frame)) is not None:
+        issues.append(multiline)
     frame.index = pd.Index(keys.to_numpy(), name="participant")
     frame.attrs.pop("line_numbers", None)
     return ParticipantsTable(frame, modality, tuple(issues))
@@ -248,6 +272,31 @@ def _apply_missing_codes(frame: pd.DataFrame, column: str, codes: list[str], nam
         )
 
 
+def apply_dictionary(name: str, frame: pd.DataFrame, column: str, entry: str, dictionary: DataDictionary, issues: list[Issue]) -> None:
+    """Apply a dictionary row to a numeric column of a modality file: missing codes, then the range.
+
+    Parameters
+    ----------
+    name : str
+        File name for messages.
+    frame : DataFrame
+        As :func:`analysis.tables.read_table` returns it; ``frame[column]`` is float64 afterwards.
+    column : str
+        The column in the file.
+    entry : str
+        The dictionary row that describes it (:meth:`DataDictionary.entry_for`).
+    dictionary : DataDictionary
+    issues : list of Issue
+        Appended to (cells read as missing).
+    """
+    _apply_missing_codes(frame, column, dictionary.missing_codes_of(entry), name, issues)
+    if frame[column].dtype != np.float64:
+        frame[column], found = coerce_numeric(name, frame, column, frame.attrs["delimiter"])
+        issues.extend(found)
+    check_finite(name, frame, column)
+    _check_range(name, frame, column, dictionary, entry)
+
+
 def _column_as_numeric(name: str, frame: pd.DataFrame, column: str, declared: str | None, issues: list[Issue]) -> bool:
     """Make ``frame[column]`` float64 where it should be numeric; return whether it is numeric."""
     values = frame[column]
@@ -266,11 +315,12 @@ def _column_as_numeric(name: str, frame: pd.DataFrame, column: str, declared: st
     return False
 
 
-def _check_range(name: str, frame: pd.DataFrame, column: str, dictionary: DataDictionary) -> None:
-    """Refuse values outside the data dictionary's [min, max] for a column."""
-    if column not in dictionary.entries.index:
+def _check_range(name: str, frame: pd.DataFrame, column: str, dictionary: DataDictionary, entry: str | None = None) -> None:
+    """Refuse values outside the data dictionary's [min, max] for a column (described under ``entry``, default its name)."""
+    entry = column if entry is None else entry
+    if entry not in dictionary.entries.index:
         return
-    low, high = dictionary.entries.at[column, "min"], dictionary.entries.at[column, "max"]
+    low, high = dictionary.entries.at[entry, "min"], dictionary.entries.at[entry, "max"]
     values = frame[column].to_numpy()
     outside = (values < low) | (values > high)
     if outside.any():
@@ -330,29 +380,44 @@ class ScoreTable:
         ``"PLINK 2 .sscore"``, ``"PRSice-2 .all_score"``, ``"PRSice-2 .best"``, ``"pgsc_calc"`` or ``"table"``.
     name : str
         The file it came from.
+    source_columns : dict of str to str
+        Each score's column in the file (``prs_mcp`` → ``MCP_AVG``), the ignored ones too.
+    modality : dict of str to str
+        Each score's modality: prs, or what the data dictionary gives it (ignored scores are not in
+        ``scores``).
+    issues : tuple of Issue
+    written_ids : dict of str to str
+        Normalised id → the id as the file writes it (for messages).
     """
 
     scores: pd.DataFrame
     source_format: str
     name: str
+    source_columns: dict[str, str] = field(default_factory=dict)
+    modality: dict[str, str] = field(default_factory=dict)
+    issues: tuple[Issue, ...] = ()
+    written_ids: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 _PLINK_NON_SCORES = {"NAMED_ALLELE_DOSAGE_SUM", "ALLELE_CT", "DENOM", "NMISS_ALLELE_CT"}
 
 
-def load_prs(file: InputFile) -> ScoreTable:
+def load_prs(file: InputFile, dictionary: DataDictionary | None = None) -> ScoreTable:
     """Read a polygenic risk score file (gzip allowed).
 
     Recognised: PLINK 2 ``.sscore`` (``*_AVG``/``*_SUM`` columns), PRSice-2 ``.all_score``
     (``Pt_*`` columns) and ``.best`` (``PRS``), pgsc_calc aggregated scores (long format with
     ``PGS`` and ``SUM`` columns, or wide ``*_SUM`` columns), or any table of ``prs_*`` columns.
-    FID is ignored; IID is the participant id.
+    FID is ignored; IID is the participant id. A data dictionary row for a score, under its cohort
+    name (``prs_mcp``) or its column in the file (``MCP_AVG``), sets its missing codes, its range and
+    its modality (``ignore`` leaves the score out).
 
     Returns
     -------
     ScoreTable
     """
-    frame = read_table(file.name, decode_text(file.name, maybe_gunzip(file)), what="PRS score file")
+    frame = read_table(file.name, text_of(file), what="PRS score file")
+    refuse_multiline(file.name, frame, "PRS score file")
     columns = [c for c in frame.columns if c != "participant_id"]
     upper = {c.upper(): c for c in columns}
     if "PGS" in upper and ("SUM" in upper or "AVG" in upper):
@@ -374,15 +439,48 @@ def load_prs(file: InputFile) -> ScoreTable:
             f"{file.name} line 1",
             "give a PLINK 2 .sscore, a PRSice-2 .all_score or .best, pgsc_calc aggregated scores, or columns named prs_*",
         )
+    _refuse_cleaned_name_collisions(file.name, picks)
     keys = normalised_ids(file.name, frame, "PRS score file")
-    scores = pd.DataFrame(index=pd.Index(keys.to_numpy(), name="participant"))
+    values: dict[str, np.ndarray] = {}
+    issues: list[Issue] = []
+    modality: dict[str, str] = {}
     for column, new_name in picks.items():
-        values = frame[column]
-        if values.dtype != np.float64:
-            values, _ = coerce_numeric(file.name, frame, column, frame.attrs["delimiter"])
-        check_finite(file.name, frame.assign(**{column: values}), column)
-        scores[new_name] = values.to_numpy()
-    return ScoreTable(scores, source, file.name)
+        entry = dictionary.entry_for(new_name, column) if dictionary is not None else None
+        modality[new_name] = (dictionary.modality_of(entry) if entry else None) or M.PRS
+        if modality[new_name] == M.IGNORE:
+            issues.append(Issue("info", f"score '{column}' is set to ignore in the data dictionary and not read", file.name, ""))
+            continue
+        if entry is not None:
+            apply_dictionary(file.name, frame, column, entry, dictionary, issues)
+        elif frame[column].dtype != np.float64:
+            frame[column], _ = coerce_numeric(file.name, frame, column, frame.attrs["delimiter"])
+        check_finite(file.name, frame, column)
+        values[new_name] = frame[column].to_numpy(dtype=np.float64)
+    # Built at once: a frame grown column by column warns of fragmentation once per score of a wide file.
+    scores = pd.DataFrame(values, index=pd.Index(keys.to_numpy(), name="participant"))
+    if scores.shape[1] == 0:
+        raise CohortError(
+            "every score in the PRS file is set to ignore in the data dictionary",
+            file.name,
+            "leave the PRS file out, or give a score another modality than ignore",
+        )
+    modality = {c: m for c, m in modality.items() if c in scores.columns}
+    written = dict(zip(keys, frame["participant_id"].astype(str), strict=True))
+    return ScoreTable(scores, source, file.name, {new: old for old, new in picks.items()}, modality, tuple(issues), written)
+
+
+def _refuse_cleaned_name_collisions(name: str, picks: dict[str, str]) -> None:
+    """Refuse two score columns whose cleaned names are equal (one would overwrite the other)."""
+    seen: dict[str, str] = {}
+    for column, new_name in picks.items():
+        if new_name in seen:
+            raise CohortError(
+                f"score columns '{seen[new_name]}' and '{column}' both become '{new_name}' (names keep only letters, digits "
+                "and underscores), so one would replace the other",
+                f"{name} line 1",
+                "rename one of the two scores so that they differ in a letter or digit",
+            )
+        seen[new_name] = column
 
 
 def _plink_score_columns(file: InputFile, columns: list[str]) -> dict[str, str]:

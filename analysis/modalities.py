@@ -25,6 +25,12 @@ FEATURE_MODALITIES = (CLINICAL, PRS, CONNECTIVITY, WEARABLES)
 DICTIONARY_MODALITIES = (*FEATURE_MODALITIES, OUTCOME, COVARIATE, IGNORE)
 
 PREFIXES = {"prs_": PRS, "fc_": CONNECTIVITY, "wear_": WEARABLES, "outcome_": OUTCOME}
+#: Identifier and row-number columns besides the participant id (never features; compared ignoring case).
+_IDENTIFIER_NAME = re.compile(
+    r"^(#?fid|#?iid|participant_id|subject_id|sub|subject|participant|patient_id|person_id|record_id|study_id|mrn|eid"
+    r"|index|row_id|rowid|unnamed: ?0)$",
+    re.IGNORECASE,
+)
 _COVARIATE_NAME = re.compile(r"^(site|sex|gender|age|ancestry|scanner|(ancestry_|genetic_)?pc\d+)$", re.IGNORECASE)
 
 
@@ -41,8 +47,11 @@ def modality_from_name(column: str, is_numeric: bool) -> str:
     Returns
     -------
     str
-        One of clinical, prs, connectivity, wearables, outcome, covariate or text.
+        One of clinical, prs, connectivity, wearables, outcome, covariate, text, or ignore for a
+        second identifier or a row number (``IID`` beside ``participant_id``, ``index``).
     """
+    if is_identifier_name(column):
+        return IGNORE
     if _COVARIATE_NAME.match(column):
         return COVARIATE
     lowered = column.lower()
@@ -50,6 +59,11 @@ def modality_from_name(column: str, is_numeric: bool) -> str:
         if lowered.startswith(prefix):
             return modality
     return CLINICAL if is_numeric else TEXT
+
+
+def is_identifier_name(column: str) -> bool:
+    """Whether a column name is an identifier or row number (``IID``, ``FID``, ``record_id``, ``index``), never a feature."""
+    return bool(_IDENTIFIER_NAME.match(column.strip()))
 
 
 def is_covariate_name(column: str) -> bool:

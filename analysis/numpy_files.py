@@ -12,12 +12,14 @@ from __future__ import annotations
 import io
 import math
 import struct
+import tokenize
 import zipfile
+import zlib
 
 import numpy as np
 
 from analysis.errors import CohortError
-from analysis.inputs import MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO
+from analysis.inputs import MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO, ZIP_READ_ERRORS, checked_zip_members, readable_size
 
 #: NumPy refuses .npy headers longer than this by default (``max_header_size``).
 _HEADER_MAX = 10_000
@@ -39,8 +41,8 @@ def _header(name: str, part: str, stream) -> tuple[tuple[int, ...], bool, np.dty
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
         else:
             raise ValueError(f"format version {version[0]}.{version[1]} is not read here")
-    except (ValueError, OSError, EOFError, SyntaxError) as exc:
-        raise _invalid(name, part, str(exc)) from None
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError, tokenize.TokenError) as exc:
+        raise _invalid(name, part, str(exc) or type(exc).__name__) from None
     if dtype.hasobject:
         raise CohortError(
             f"{part} of '{name}' holds Python objects (pickled), which are not read for safety",
@@ -54,7 +56,7 @@ def _declared_bytes(name: str, part: str, shape: tuple[int, ...], dtype: np.dtyp
     n_bytes = math.prod(shape) * dtype.itemsize
     if n_bytes > limit:
         raise CohortError(
-            f"{part} of '{name}' declares {n_bytes / 2**20:,.0f} MB of data (shape {shape}, {dtype}), over the {limit / 2**20:,.0f} MB allowed",
+            f"{part} of '{name}' declares {readable_size(n_bytes)} of data (shape {shape}, {dtype}), over the {readable_size(limit)} allowed",
             name,
             "store the matrices as float32 upper triangles (nilearn's sym_matrix_to_vec) or split the cohort",
         )
@@ -118,7 +120,8 @@ class NpzArrays:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile as exc:
             raise _invalid(name, "the file", str(exc)) from None
-        self._members = {i.filename.removesuffix(".npy"): i for i in self._zip.infolist() if i.filename.endswith(".npy")}
+        infos = checked_zip_members(name, self._zip, ".npz file")
+        self._members = {i.filename.removesuffix(".npy"): i for i in infos if i.filename.endswith(".npy")}
         # Compressed members may expand, but not without bound: as for any uploaded archive.
         self._limit = min(MAX_EXPANDED_BYTES, max(len(data), 1) * MAX_EXPANSION_RATIO)
 
@@ -142,13 +145,16 @@ class NpzArrays:
             if signature != _LOCAL_SIGNATURE:
                 raise _invalid(self.name, part, "damaged archive")
             start += _LOCAL_HEADER.size + name_length + extra_length
-            return _view(self.name, part, self._data[start : start + info.file_size], MAX_EXPANDED_BYTES)
+            stored = self._data[start : start + info.file_size]
+            if zlib.crc32(stored) != info.CRC:
+                raise _invalid(self.name, part, "its bytes do not match the archive's checksum: the file is damaged")
+            return _view(self.name, part, stored, MAX_EXPANDED_BYTES)
         try:
             with self._zip.open(info) as stream:
                 shape, fortran, dtype = _header(self.name, part, stream)
                 n_bytes = _declared_bytes(self.name, part, shape, dtype, self._limit)
                 raw = stream.read(n_bytes)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except ZIP_READ_ERRORS as exc:
             raise _invalid(self.name, part, str(exc)) from None
         if len(raw) < n_bytes:
             raise _invalid(self.name, part, f"it declares {n_bytes} bytes of data but holds {len(raw)}")

@@ -97,6 +97,28 @@ def _kruskal(values: pd.Series, labels: pd.Series, biotypes: list[int]) -> float
         return float("nan")
 
 
+def _mann_whitney_columns(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Two-sided Mann-Whitney U p-value of every column of ``x`` (n_a, F) against the same column of ``y`` (n_b, F).
+
+    Missing values are left out per column; NaN where a group is empty or the values are constant.
+    Columns without missing values are tested in one vectorised scipy call when both groups have
+    more than 8 values (scipy then always uses the asymptotic method, as it does column by column);
+    the others one by one, so every p-value equals ``scipy.stats.mannwhitneyu`` on that column.
+    """
+    n_features = x.shape[1]
+    out = np.full(n_features, np.nan)
+    complete = np.isfinite(x).all(axis=0) & np.isfinite(y).all(axis=0)
+    varying = np.ptp(np.vstack([x, y]), axis=0) > 0 if len(x) + len(y) else np.zeros(n_features, dtype=bool)
+    together = complete & varying if len(x) > 8 and len(y) > 8 else np.zeros(n_features, dtype=bool)
+    if together.any():
+        out[together] = stats.mannwhitneyu(x[:, together], y[:, together], axis=0).pvalue
+    for k in np.flatnonzero(~together):
+        a, b = x[:, k][np.isfinite(x[:, k])], y[:, k][np.isfinite(y[:, k])]
+        if len(a) and len(b) and np.ptp(np.r_[a, b]) > 0:
+            out[k] = float(stats.mannwhitneyu(a, b).pvalue)
+    return out
+
+
 def biotype_names(profile: pd.DataFrame, n_features: int = 2) -> dict[int, str]:
     """Short automatic names from the largest significant effects, e.g. ``"B1 · high pain_distress · low hrv_rmssd_ms_mean"``.
 
@@ -137,16 +159,17 @@ def pairwise_profile(
     """
     clustered = labels[labels >= 0]
     data = features.reindex(clustered.index)
+    values_all = data.to_numpy(dtype=np.float64)
     biotypes = sorted(clustered.unique())
     rows = []
     for i, a in enumerate(biotypes):
         for b in biotypes[i + 1 :]:
             in_a, in_b = (clustered == a).to_numpy(), (clustered == b).to_numpy()
-            for column in data.columns:
-                values = data[column].to_numpy(dtype=np.float64)
-                x, y = values[in_a], values[in_b]
+            p_values = _mann_whitney_columns(values_all[in_a], values_all[in_b])
+            for k, column in enumerate(data.columns):
+                x, y = values_all[in_a, k], values_all[in_b, k]
                 x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-                p = float(stats.mannwhitneyu(x, y).pvalue) if len(x) and len(y) and np.ptp(np.r_[x, y]) > 0 else np.nan
+                p = p_values[k]
                 rows.append(
                     {
                         "biotype_a": int(a),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,13 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 #: Largest magnitude accepted in a numeric column: beyond it a value is an export error, and its square
 #: (in any variance) would overflow float64.
 MAX_ABS_VALUE = 1e15
+# The csv module (header and line numbers; pyarrow parses the cells) refuses fields over 131,072
+# characters by default; a long quoted note is valid, and inputs are bounded by their size limit.
+csv.field_size_limit(2**31 - 1)
+
+#: Longest header row read, in characters (20,000 columns of 100 characters); longer is not a table.
+MAX_HEADER_CHARS = 2_000_000
+
 #: Text answers clustered as 1/0 (compared in lower case, surrounding spaces ignored).
 YES_NO = {"yes": 1.0, "no": 0.0, "y": 1.0, "n": 0.0, "true": 1.0, "false": 0.0}
 
@@ -74,15 +82,25 @@ def read_table(name: str, text: str, *, id_column: bool = True, what: str = "tab
     DataFrame of shape (n_rows, n_columns)
         Numeric columns as float64, other columns as strings with missing cells as NA.
         ``df.attrs["delimiter"]`` holds the delimiter (``" "`` for whitespace) and
-        ``df.attrs["line_numbers"]`` the 1-based line of each row in the file (for messages).
-        Rows whose cells are all empty are left out.
+        ``df.attrs["line_numbers"]`` the 1-based line of each row in the file (for messages), and
+        ``df.attrs["multiline_records"]`` the (first, last) lines of rows whose quoted values hold
+        line breaks (see :func:`multiline_issue`). Rows whose cells are all empty are left out.
 
     Raises
     ------
     CohortError
         Empty or header-only file, duplicate or empty column names, rows with too many or too
-        few fields, a header repeated inside the data, or no id column.
+        few fields, a header repeated inside the data, a quoted value that swallows rows (a quote
+        left open), or no id column.
     """
+    header_end = text.find("\n")
+    if (header_end if header_end >= 0 else len(text)) > MAX_HEADER_CHARS:
+        raise CohortError(
+            f"the first line of the {what} '{name}' is {(header_end if header_end >= 0 else len(text)):,} characters long: "
+            "not a header row (is the file one long line, or not a table?)",
+            f"{name} line 1",
+            "give a table with one header row and one row per line",
+        )
     first = next((line for line in text.split("\n", 50) if line.strip()), None)
     if first is None:
         raise CohortError(f"the {what} '{name}' holds no text", name, "choose the file that holds the data")
@@ -95,7 +113,8 @@ def read_table(name: str, text: str, *, id_column: bool = True, what: str = "tab
     if not text[body_start:].strip(" \t\n"):
         raise _header_only(name)
     columns = _parse_columns(name, text, body_start, parse_delimiter, header, delimiter)
-    lines = _record_line_numbers(text, parse_delimiter, header, len(columns[0]))
+    lines, spans = _record_line_numbers(text, parse_delimiter, header, len(columns[0]))
+    _check_quoted_line_breaks(name, text, parse_delimiter, len(header), spans)
     keep = ~np.logical_and.reduce([pc.is_null(c).to_numpy(zero_copy_only=False) for c in columns])
     if not keep.any():
         raise _header_only(name)
@@ -106,6 +125,7 @@ def read_table(name: str, text: str, *, id_column: bool = True, what: str = "tab
     frame = _columns_to_frame(header, columns, keep)
     frame.attrs["delimiter"] = delimiter
     frame.attrs["line_numbers"] = lines[keep]
+    frame.attrs["multiline_records"] = spans
     return frame
 
 
@@ -188,7 +208,7 @@ def _parse_columns(name: str, text: str, body_start: int, delimiter: str, header
         raise CohortError(
             f"row has {row.actual_columns} fields but the header has {len(header)} ({extra} than the header; "
             f"the file is read as {_DELIMITER_NAMES[shown_delimiter]}-delimited)",
-            f"{name} line {_line_of(text, row)}",
+            _where_row(name, text, row),
             "make every row have one value per column (quote values that contain the delimiter)",
         )
     missing = pa.array(MISSING_TOKENS)
@@ -199,18 +219,28 @@ def _parse_columns(name: str, text: str, body_start: int, delimiter: str, header
     return columns
 
 
-def _line_of(text: str, row: pacsv.InvalidRow) -> int:
-    """1-based line of an invalid row: found by its text, else pyarrow's row number."""
+def _where_row(name: str, text: str, row: pacsv.InvalidRow) -> str:
+    """Where an invalid row is, for messages: its 1-based line, found by its text or pyarrow's row number."""
     at = ("\n" + text).find("\n" + row.text + "\n") if row.text else -1
     if at >= 0:
-        return text.count("\n", 0, at) + 1
-    return int(row.number) if row.number else 0
+        return f"{name} line {text.count(chr(10), 0, at) + 1}"
+    if row.number and row.number > 0:
+        return f"{name} line {int(row.number) + 1}"
+    return f"{name}, the row that begins {row.text[:40]!r}"
 
 
-def _record_line_numbers(text: str, delimiter: str, header: list[str], n_rows: int) -> np.ndarray:
-    """1-based file line of each data record, as pyarrow counted them (blank lines skipped)."""
+def _record_line_numbers(text: str, delimiter: str, header: list[str], n_rows: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """1-based file line of each data record, as pyarrow counted them (blank lines skipped).
+
+    Returns
+    -------
+    lines : ndarray of int64, shape (n_rows,)
+    spans : list of (first line, last line)
+        Data records whose quoted values hold line breaks, so that they span several lines.
+    """
     if '"' in text:
-        return _record_line_numbers_quoted(text, delimiter, len(header))[:n_rows]
+        lines, spans = _record_line_numbers_quoted(text, delimiter, len(header))
+        return lines[:n_rows], spans
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     breaks = np.flatnonzero(data == 10)
     record = np.diff(np.concatenate(([-1], breaks, [len(data)]))) > 1
@@ -219,18 +249,68 @@ def _record_line_numbers(text: str, delimiter: str, header: list[str], n_rows: i
         for match in blank.finditer(text):
             record[text.count("\n", 0, match.start())] = False
     lines = np.flatnonzero(record) + 1
-    return lines[1 : n_rows + 1].astype(np.int64)
+    return lines[1 : n_rows + 1].astype(np.int64), []
 
 
-def _record_line_numbers_quoted(text: str, delimiter: str, width: int) -> np.ndarray:
-    """Line numbers by the csv module, for files with quotes (a quoted value may span lines)."""
+def _record_line_numbers_quoted(text: str, delimiter: str, width: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Line numbers by the csv module, for files with quotes (a quoted value may span lines), and the multi-line records."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    lines, previous_end = [], 0
+    lines, spans, previous_end = [], [], 0
     for fields in reader:
         if fields and not (width > 1 and len(fields) == 1 and not fields[0].strip()):
             lines.append(previous_end + 1)
+            if reader.line_num > previous_end + 1 and len(lines) > 1:
+                spans.append((previous_end + 1, reader.line_num))
         previous_end = reader.line_num
-    return np.asarray(lines[1:], dtype=np.int64)
+    return np.asarray(lines[1:], dtype=np.int64), spans
+
+
+def _check_quoted_line_breaks(name: str, text: str, delimiter: str, width: int, spans: list[tuple[int, int]]) -> None:
+    """Refuse a quoted value that swallows rows: a quote left open folds the rows after it into one cell.
+
+    A line of a multi-line record other than its last that holds as many delimiters as a whole row
+    (``width - 1``) is a row of its own, not part of a note.
+    """
+    if not spans or width < 2:
+        return
+    all_lines = text.split("\n")
+    for first, last in spans:
+        whole_rows = [line for line in range(first, last) if all_lines[line - 1].count(delimiter) >= width - 1]
+        if whole_rows:
+            raise CohortError(
+                f"a quoted value opened on line {first} closes only on line {last}, so lines {first}-{last} would be read as "
+                f"one row; line(s) {', '.join(map(str, whole_rows[:5]))} hold a whole row's fields each",
+                f"{name} lines {first}-{last}",
+                f'close the quote opened on line {first} (a cell that starts with " must end with "), or write a quote inside '
+                'a value as ""',
+            )
+
+
+def multiline_issue(name: str, frame: pd.DataFrame) -> Issue | None:
+    """A warning naming the rows of :func:`read_table`'s table whose quoted values span several lines, or None."""
+    spans = frame.attrs.get("multiline_records") or []
+    if not spans:
+        return None
+    shown = ", ".join(f"{a}-{b}" for a, b in spans[:5]) + (", ..." if len(spans) > 5 else "")
+    return Issue(
+        "warning",
+        f"{len(spans)} row(s) hold quoted values with line breaks, each read as one row of several lines (lines {shown}); "
+        f"the table has {len(frame)} rows",
+        name,
+        "check those cells: if a quote was left open, close it; if the line breaks belong there, nothing is wrong",
+    )
+
+
+def refuse_multiline(name: str, frame: pd.DataFrame, what: str) -> None:
+    """Refuse line breaks inside quoted values in a table that has no free-text cells (scores, daily rows, ids)."""
+    spans = frame.attrs.get("multiline_records") or []
+    if spans:
+        first, last = spans[0]
+        raise CohortError(
+            f"a quoted value in the {what} spans lines {first}-{last}; its cells hold no text with line breaks",
+            f"{name} lines {first}-{last}",
+            "close the quote on line " + str(first) + ' (a cell that starts with " must end with ")',
+        )
 
 
 def _check_repeated_header(name: str, header: list[str], columns: list[pa.ChunkedArray], lines: np.ndarray) -> None:
@@ -283,18 +363,26 @@ def find_id_column(name: str, header: list[str], what: str = "table") -> str:
     )
 
 
-def normalise_id(raw: str) -> str:
-    """Return the matching key of a participant id: blanks stripped and a BIDS ``sub-`` prefix removed.
+#: Characters that do not show: zero-width space, joiners, word joiner, byte-order mark, soft hyphen.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
-    Ids stay text: ``"007"`` and ``"7"`` are different participants.
+
+def normalise_id(raw: str) -> str:
+    """Return the matching key of a participant id.
+
+    Unicode NFC (a composed and a decomposed "é" are one character), invisible characters
+    (:data:`_INVISIBLE`) and surrounding blanks removed, case folded (``P001`` and ``p001`` are one
+    id), and a BIDS ``sub-`` prefix removed. Ids stay text: ``"007"`` and ``"7"`` are different
+    participants.
     """
-    text = raw.strip()
-    return text[4:] if text.lower().startswith("sub-") and len(text) > 4 else text
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", raw)).strip().casefold()
+    return text[4:] if text.startswith("sub-") and len(text) > 4 else text
 
 
 def normalise_ids(raw: pd.Series) -> pd.Series:
     """Vectorised :func:`normalise_id` over a text column (same index)."""
-    return raw.astype("string").str.strip().str.replace(r"^[sS][uU][bB]-(.)", r"\1", regex=True).astype(object)
+    text = raw.astype("string").str.replace(_INVISIBLE.pattern, "", regex=True).str.normalize("NFC").str.strip().str.casefold()
+    return text.str.replace(r"^sub-(.)", r"\1", regex=True).astype(object)
 
 
 def ids_in(values, ids) -> np.ndarray:
@@ -336,13 +424,18 @@ def normalised_ids(name: str, frame: pd.DataFrame, what: str = "table") -> pd.Se
         rows = np.flatnonzero((keys == first).to_numpy())
         where = " and ".join(str(lines[r]) if lines is not None else str(r + 2) for r in rows[:3])
         originals = sorted({str(v) for v in raw.iloc[rows]})
-        same = f" ({' and '.join(repr(o) for o in originals)} are the same participant)" if len(originals) > 1 else ""
+        same = f" ({' and '.join(_shown_id(o) for o in originals)} are the same participant)" if len(originals) > 1 else ""
         raise CohortError(
             f"duplicate participant_id '{first}'{same}",
             f"{name} lines {where}",
             "make ids unique (merge or remove the repeated rows)",
         )
     return keys
+
+
+def _shown_id(raw: str) -> str:
+    """An id for messages, with its code points spelled out when it holds more than plain printable ASCII."""
+    return repr(raw) if raw.isascii() and raw.isprintable() else f"{raw!r} (written {ascii(raw)})"
 
 
 def coerce_numeric(name: str, frame: pd.DataFrame, column: str, delimiter: str) -> tuple[pd.Series, list[Issue]]:

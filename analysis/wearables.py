@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from analysis import modalities as M
 from analysis.errors import CohortError, Issue
-from analysis.inputs import InputFile, decode_text, maybe_gunzip
-from analysis.tables import check_finite, coerce_numeric, normalise_ids, numeric_fraction, read_table
+from analysis.inputs import InputFile, text_of
+from analysis.io import DataDictionary, apply_dictionary
+from analysis.modalities import is_identifier_name
+from analysis.tables import check_finite, coerce_numeric, normalise_ids, numeric_fraction, read_table, refuse_multiline
 
 #: A day counts as worn when wear time reaches this many minutes (the usual 10-hour accelerometry rule).
 VALID_WEAR_MINUTES = 600
+#: Columns that say when a row was recorded: never a metric (compared ignoring case).
+TIME_KEY_NAMES = (
+    "date", "day", "study_day", "day_number", "day_index", "week", "time", "timestamp", "datetime", "date_time",
+    "sync_time", "synced_at", "start_time", "end_time", "timezone", "time_zone", "utc_offset", "tz",
+)  # fmt: skip
+#: Dates outside these years are placeholders (9999-12-31, 1900-01-01) or typos, not days of a study.
+PLAUSIBLE_YEARS = (1970, 2100)
+_ISO_DATE_PART = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$")
+#: Columns read as each row's date, first found wins (a timestamp counts by its calendar date).
+_DATE_NAMES = ("date", "datetime", "date_time", "timestamp")
 _WEAR_TIME_NAMES = ("wear_minutes", "wear_time_min", "wear_time_minutes", "wear_min", "weartime")
 
 
@@ -32,6 +46,10 @@ class Wearables:
         The wear-time column (minutes per day) when the file has one.
     name : str
     issues : tuple of Issue
+    file_columns : tuple of str
+        Every column of the file, metrics or not (to match data dictionary rows against).
+    written_ids : dict of str to str
+        Normalised id → the id as the file writes it (for messages).
     """
 
     days: pd.DataFrame
@@ -39,6 +57,8 @@ class Wearables:
     wear_column: str | None
     name: str
     issues: tuple[Issue, ...] = field(default=())
+    file_columns: tuple[str, ...] = field(default=())
+    written_ids: dict[str, str] = field(default_factory=dict, repr=False)
 
     def adherence(self) -> pd.DataFrame:
         """Per participant: days recorded, days in the span, missing days, non-wear days, valid days.
@@ -69,7 +89,7 @@ class Wearables:
 _HRV_MEASURES = ("rmssd", "sdnn", "pnn50", "hf", "lf", "sd1", "sd2")
 
 
-def load_wearables(file: InputFile) -> Wearables:
+def load_wearables(file: InputFile, dictionary: DataDictionary | None = None) -> Wearables:
     """Read a long-format daily wearable export.
 
     Parameters
@@ -89,17 +109,30 @@ def load_wearables(file: InputFile) -> Wearables:
         No date/day column, a date that cannot be read, a day that is not a whole number,
         two rows for the same participant and day, no metric columns, text in a metric column.
     """
-    frame = read_table(file.name, decode_text(file.name, maybe_gunzip(file)), what="wearables file")
+    frame = read_table(file.name, text_of(file), what="wearables file")
+    refuse_multiline(file.name, frame, "wearables file")
     lowered = {c.lower(): c for c in frame.columns}
     if frame["participant_id"].isna().any():
         row = int(np.flatnonzero(frame["participant_id"].isna().to_numpy())[0])
         raise CohortError("missing participant id", f"{file.name} line {frame.attrs['line_numbers'][row]}", "give every row an id")
     participant = normalise_ids(frame["participant_id"])
-    day, date, time_columns = _study_days(file.name, frame, lowered, participant)
+    day, date, used = _study_days(file.name, frame, lowered, participant)
     issues: list[Issue] = []
+    time_columns = {lowered[n] for n in TIME_KEY_NAMES if n in lowered} | used
+    for column in sorted(time_columns - used):
+        issues.append(Issue("info", f"time column '{column}' is not a metric (days are counted from '{next(iter(used))}')", file.name, ""))
     metrics = []
     for column in [c for c in frame.columns if c != "participant_id" and c not in time_columns]:
-        if frame[column].dtype != np.float64:
+        declared = dictionary.modality_of(column) if dictionary is not None else None
+        if declared == M.IGNORE:
+            issues.append(Issue("info", f"column '{column}' is set to ignore in the data dictionary and not read", file.name, ""))
+            continue
+        if declared is None and is_identifier_name(column):
+            issues.append(Issue("info", f"identifier column '{column}' is not a metric", file.name, ""))
+            continue
+        if dictionary is not None and column in dictionary.entries.index:
+            apply_dictionary(file.name, frame, column, column, dictionary, issues)
+        elif frame[column].dtype != np.float64:
             if numeric_fraction(frame[column]) < 0.8:
                 issues.append(Issue("info", f"text column '{column}' is kept out of the wearable metrics", file.name, ""))
                 continue
@@ -126,7 +159,9 @@ def load_wearables(file: InputFile) -> Wearables:
     _check_unique_days(file.name, frame, days)
     wear = next((lowered[n] for n in _WEAR_TIME_NAMES if n in lowered), None)
     days = days.sort_values(["participant", "day"], kind="stable").reset_index(drop=True)
-    return Wearables(days, tuple(metrics), wear, file.name, tuple(issues))
+    first = ~participant.duplicated().to_numpy()
+    written = dict(zip(participant[first], frame["participant_id"].astype(str)[first], strict=True))
+    return Wearables(days, tuple(metrics), wear, file.name, tuple(issues), tuple(frame.columns), written)
 
 
 def _unnamed_hrv_issues(name: str, metrics: list[str]) -> list[Issue]:
@@ -155,18 +190,10 @@ def _unnamed_hrv_issues(name: str, metrics: list[str]) -> list[Issue]:
 def _study_days(name: str, frame: pd.DataFrame, lowered: dict[str, str], participant: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:
     """Study day per row (1 = the participant's first date), the dates, and the time columns used."""
     lines = frame.attrs["line_numbers"]
-    if "date" in lowered:
-        column = lowered["date"]
-        text = frame[column].astype("string")
-        dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        bad = dates.isna().to_numpy()
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise CohortError(
-                f"date '{text.iloc[row]}' cannot be read",
-                f"{name} line {lines[row]}, column '{column}'",
-                "write dates as YYYY-MM-DD (ISO 8601), or give an integer 'day' column instead",
-            )
+    date_name = next((n for n in _DATE_NAMES if n in lowered), None)
+    if date_name is not None:
+        column = lowered[date_name]
+        dates = _calendar_dates(name, frame[column].astype("string"), lines, column)
         first = dates.groupby(participant.to_numpy()).transform("min")
         day = ((dates - first).dt.days + 1).to_numpy(dtype=np.int64)
         return day, dates.to_numpy(), {column}
@@ -185,6 +212,36 @@ def _study_days(name: str, frame: pd.DataFrame, lowered: dict[str, str], partici
     raise CohortError(
         "the wearables file has no 'date' or 'day' column", f"{name} line 1", "add a date (YYYY-MM-DD) or an integer study day column"
     )
+
+
+def _calendar_dates(name: str, text: pd.Series, lines: np.ndarray, column: str) -> pd.Series:
+    """The calendar date of each row as written: ``2025-03-01``, or the date part of a timestamp.
+
+    A timestamp's own date is its day (``2025-03-01T23:50:00+01:00`` is 1 March), so that rows
+    stamped at sync times fall on their calendar days and mixed UTC offsets (a DST change) need
+    no conversion.
+    """
+    part = text.str.strip().str.extract(_ISO_DATE_PART, expand=False)
+    dates = pd.to_datetime(part, format="%Y-%m-%d", errors="coerce")
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise CohortError(
+            f"date '{text.iloc[row]}' cannot be read",
+            f"{name} line {lines[row]}, column '{column}'",
+            "write dates as YYYY-MM-DD (ISO 8601, a time after it is allowed), or give an integer 'day' column instead",
+        )
+    years = dates.dt.year.to_numpy()
+    odd = (years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1])
+    if odd.any():
+        row = int(np.flatnonzero(odd)[0])
+        raise CohortError(
+            f"date '{text.iloc[row]}' lies outside {PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[1]} ({int(odd.sum())} row(s)): a placeholder "
+            "for a missing date, or a typo; it would stretch that participant's monitoring span to centuries",
+            f"{name} line {lines[row]}, column '{column}'",
+            "correct the date, or delete rows whose date is unknown",
+        )
+    return dates
 
 
 def _check_unique_days(name: str, frame: pd.DataFrame, days: pd.DataFrame) -> None:

@@ -83,7 +83,7 @@ def test_ids_count_must_match_matrices(rng):
 
 
 def test_duplicate_ids_are_refused(rng):
-    with pytest.raises(CohortError, match=r"participant 'a' has more than one matrix \(matrices 1, 3\)"):
+    with pytest.raises(CohortError, match=r"participant 'a' \('a' and 'sub-a' are one participant\) has more than one matrix \(matrices 1, 3\)"):
         load_connectivity(npz(matrices=stack(rng), participant_id=np.array(["a", "b", "sub-a"])))
 
 
@@ -198,7 +198,7 @@ def test_cohort_keeps_table_order_and_reports_unmatched(rng):
     assert list(cohort.connectivity.ids) == ["02", "05", "11"]
     np.testing.assert_allclose(cohort.connectivity.edges[0], sym_matrix_to_vec(m[1], discard_diagonal=True), rtol=1e-6)
     assert cohort.availability()["connectivity"].sum() == 3
-    assert any("1 of 4 ids in the connectivity file match no participant ('99')" in i.message for i in cohort.issues)
+    assert any("1 of 4 ids in the connectivity file match no participant ('sub-99')" in i.message for i in cohort.issues)
 
 
 def test_absurdly_large_values_are_refused(rng):

@@ -112,3 +112,20 @@ def test_survey_like_columns_give_nan_not_warnings(recwarn):
         pairwise_profile(features, modality, labels)
     by_feature = table.groupby("feature")["kruskal_p"].first()
     assert np.isnan(by_feature["zeros"]) and np.isnan(by_feature["rare"]) and np.isfinite(by_feature["likert"])
+
+
+@pytest.mark.parametrize(("n_a", "n_b"), [(30, 40), (5, 7), (9, 12), (3, 50)])
+def test_pairwise_p_values_equal_scipy_column_by_column(n_a, n_b):
+    from analysis.profiling import _mann_whitney_columns
+
+    rng = np.random.default_rng(n_a)
+    x, y = rng.normal(size=(n_a, 20)), rng.normal(size=(n_b, 20)) + 0.3
+    x[:, 3] = y[:, 3] = 1.0  # constant: no test
+    x[1, 5] = np.nan  # one missing value: left out of that column only
+    x[:, 7], y[:, 7] = np.round(x[:, 7]), np.round(y[:, 7])  # ties
+    y[:, 9] = np.nan  # an empty group
+    expected = []
+    for k in range(20):
+        a, b = x[:, k][np.isfinite(x[:, k])], y[:, k][np.isfinite(y[:, k])]
+        expected.append(stats.mannwhitneyu(a, b).pvalue if len(a) and len(b) and np.ptp(np.r_[a, b]) > 0 else np.nan)
+    np.testing.assert_array_equal(_mann_whitney_columns(x, y), np.array(expected, dtype=float))

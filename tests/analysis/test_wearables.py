@@ -84,7 +84,7 @@ def test_cohort_reports_unmatched_wearable_ids():
     )
     assert set(cohort.wearables.days["participant"]) == {"01"}
     assert cohort.availability()["wearables"].sum() == 1
-    assert any("1 of 2 ids in the wearables file match no participant ('77')" in i.message for i in cohort.issues)
+    assert any("1 of 2 ids in the wearables file match no participant ('sub-77')" in i.message for i in cohort.issues)
 
 
 def test_infinite_metric_names_line_and_column():
