@@ -266,8 +266,8 @@ def read_zip_members(file: InputFile) -> dict[str, bytes]:
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(file.data))
-    except zipfile.BadZipFile:
-        raise CohortError(f"'{file.name}' is not a valid zip archive", file.name, "create the zip again") from None
+    except ZIP_READ_ERRORS as exc:
+        raise CohortError(f"'{file.name}' is not a valid zip archive ({exc})", file.name, "create the zip again") from None
     infos = [info for info in checked_zip_members(file.name, archive) if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
     for info in infos:
         path = PurePosixPath(info.filename.replace("\\", "/"))

@@ -118,7 +118,7 @@ class NpzArrays:
         self._data = memoryview(data)
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile as exc:
+        except ZIP_READ_ERRORS as exc:
             raise _invalid(name, "the file", str(exc)) from None
         infos = checked_zip_members(name, self._zip, ".npz file")
         self._members = {i.filename.removesuffix(".npy"): i for i in infos if i.filename.endswith(".npy")}

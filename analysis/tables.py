@@ -204,6 +204,12 @@ def _parse_columns(name: str, text: str, body_start: int, delimiter: str, header
         raise CohortError(f"the file cannot be read as delimited text ({exc})", name, "check quotes and delimiters") from None
     if invalid:
         row = invalid[0]
+        if row.text.count('"') % 2 == 1:
+            raise CohortError(
+                "a quoted value is never closed, so every line after it is read into one cell",
+                _where_row(name, text, row),
+                'close the quote (a cell that starts with " must end with "), or write a quote inside a value as ""',
+            )
         extra = "more" if row.actual_columns > len(header) else "fewer"
         raise CohortError(
             f"row has {row.actual_columns} fields but the header has {len(header)} ({extra} than the header; "
@@ -376,13 +382,13 @@ def normalise_id(raw: str) -> str:
     participants.
     """
     text = unicodedata.normalize("NFC", _INVISIBLE.sub("", raw)).strip().casefold()
-    return text[4:] if text.startswith("sub-") and len(text) > 4 else text
+    return text[4:].strip() if text.startswith("sub-") and text[4:].strip() else text
 
 
 def normalise_ids(raw: pd.Series) -> pd.Series:
     """Vectorised :func:`normalise_id` over a text column (same index)."""
     text = raw.astype("string").str.replace(_INVISIBLE.pattern, "", regex=True).str.normalize("NFC").str.strip().str.casefold()
-    return text.str.replace(r"^sub-(.)", r"\1", regex=True).astype(object)
+    return text.str.replace(r"^sub-\s*(\S)", r"\1", regex=True).astype(object)
 
 
 def ids_in(values, ids) -> np.ndarray:
@@ -418,6 +424,14 @@ def normalised_ids(name: str, frame: pd.DataFrame, what: str = "table") -> pd.Se
             "give every row an id (or delete rows that are not participants)",
         )
     keys = normalise_ids(raw)
+    empty = (keys == "").to_numpy(dtype=bool)
+    if empty.any():
+        row = int(np.flatnonzero(empty)[0])
+        raise CohortError(
+            f"participant id {_shown_id(str(raw.iloc[row]))} in the {what} holds only invisible characters",
+            f"{name} line {lines[row] if lines is not None else row + 2}",
+            "give every row an id (or delete rows that are not participants)",
+        )
     duplicated = keys.duplicated(keep=False).to_numpy()
     if duplicated.any():
         first = keys[duplicated].iloc[0]

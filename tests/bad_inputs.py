@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import pandas as pd
 from tests.conftest import participants_frame
 
 N = 24
-ROLES = ("participants", "prs", "connectivity", "connectivity_ids", "wearables", "dictionary")
+ROLES = ("participants", "prs", "connectivity", "connectivity_ids", "atlas", "wearables", "dictionary")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Case:
     ----------
     name : str
     files : dict of role to (file name, bytes)
-        Roles of :data:`ROLES`; participants always present.
+        Roles of :data:`ROLES`; participants always present (``atlas`` is a coordinates CSV).
     outcome : {"refused", "read"}
     expect : str
         For refused cases, text the one message must contain.
@@ -129,13 +130,13 @@ def cases() -> list[Case]:
     good = csv(base)
     out: list[Case] = []
 
-    def refused(name: str, expect: str, atlas: str | None = None, **files) -> None:
+    def refused(name: str, expect: str, bundled_atlas: str | None = None, **files) -> None:
         files.setdefault("participants", ("participants.csv", good))
-        out.append(Case(name, files, "refused", expect, atlas))
+        out.append(Case(name, files, "refused", expect, bundled_atlas))
 
-    def read(name: str, check: Callable, atlas: str | None = None, **files) -> None:
+    def read(name: str, check: Callable, bundled_atlas: str | None = None, **files) -> None:
         files.setdefault("participants", ("participants.csv", good))
-        out.append(Case(name, files, "read", "", atlas, check))
+        out.append(Case(name, files, "read", "", bundled_atlas, check))
 
     # --- participants table: encodings, delimiters, structure -------------------------------
     refused("empty file (0 bytes)", "empty", participants=("participants.csv", b""))
@@ -315,7 +316,7 @@ def cases() -> list[Case]:
     refused(
         "matrices with the wrong ROI count for the atlas",
         "160",
-        atlas="dosenbach_2010",
+        bundled_atlas="dosenbach_2010",
         connectivity=("fc.npz", npz(matrices=vectorised_edges(N, 20), participant_id=np.array(ids))),
     )
     asym = symmetric_stack(N, 12)
@@ -346,7 +347,354 @@ def cases() -> list[Case]:
     refused("a zip bomb", "expands", connectivity=("fc.zip", zipped({**relmat, "sub-50_task-rest_relmat.tsv": b"0" * 50_000_000})))
     refused("a 0-byte connectivity file", "empty (0 bytes)", connectivity=("fc.npz", b""))
     refused("a text file renamed .npz", "not valid NumPy data", connectivity=("fc.npz", good))
+    for make in (_quoting_cases, _naming_cases, _archive_cases, _matrix_cases, _dictionary_cases, _id_cases, _time_and_key_cases):
+        make(base, refused, read)
     return out
+
+
+# --- quoted values ----------------------------------------------------------------------------
+def _with_notes(base: pd.DataFrame) -> list[str]:
+    noted = base.copy()
+    noted.insert(1, "notes", "")
+    return csv(noted).decode().splitlines()
+
+
+def _joined(lines: list[str]) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _quoting_cases(base, refused, read) -> None:
+    lines = _with_notes(base)
+    four = list(lines)
+    four[3] = four[3].replace("sub-03,,", 'sub-03,"started opioids,', 1)
+    four[7] = four[7].replace("sub-07,,", 'sub-07,stopped",', 1)
+    refused("a quote left open swallows four rows", "closes only on line 8", participants=("participants.csv", _joined(four)))
+    one = list(lines)
+    one[5] = one[5].replace("sub-05,,", 'sub-05,"see chart,', 1)
+    one[6] = one[6].replace("sub-06,,", 'sub-06,x",', 1)
+    refused("a quote left open swallows one row", "closes only on line 7", participants=("participants.csv", _joined(one)))
+    never = list(lines)
+    never[20] = never[20].replace("sub-20,,", 'sub-20,"never closed,', 1)
+    refused("a quote never closed", "never closed", participants=("participants.csv", _joined(never)))
+    long_note = base.copy()
+    long_note.insert(1, "notes", ["word, " * 25_000] + [""] * (N - 1))  # the commas make it a quoted cell
+    read(
+        "a quoted note of 150,000 characters (over the csv module's field limit)",
+        lambda c: (_n(c, N), _has_column(c, "notes")),
+        participants=("participants.csv", csv(long_note)),
+    )
+    broken = base.copy()
+    broken.insert(1, "notes", [""] * 4 + ["first line\nsecond line"] + [""] * (N - 5))
+    read(
+        "a note with a line break is read as one row and reported",
+        lambda c: (_n(c, N), _warned(c, "quoted values with line breaks, each read as one row of several lines (lines 6-7)")),
+        participants=("participants.csv", csv(broken)),
+    )
+    refused(
+        "one line of 2.5 million characters (no line breaks)",
+        "characters long",
+        participants=("participants.csv", b"participant_id," + b"x," * 1_250_000 + b"\n"),
+    )
+
+
+# --- column names ---------------------------------------------------------------------------------
+def _naming_cases(base, refused, read) -> None:
+    ids = base["participant_id"].tolist()
+    rng = np.random.default_rng(2)
+    header = "#IID\tALLELE_CT\tMCP-PAIN_AVG\tMCP.PAIN_AVG"
+    rows = [f"{i}\t2000\t{rng.normal(0, 1e-3):.6f}\t{rng.normal(0, 1e-3):.6f}" for i in ids]
+    refused("two PRS scores whose names clean alike", "both become 'prs_mcp_pain'", prs=("scores.sscore", _joined([header, *rows])))
+    table = pd.DataFrame({"IID": ids, "prs_Pain": rng.normal(size=N), "prs_pain": rng.normal(size=N)})
+    refused("two PRS columns that differ only by case", "compared ignoring case", prs=("scores.tsv", csv(table, "\t")))
+    spaced = csv(base).decode().replace("phq9", " pcs_total ", 1).encode()
+    refused("a column name repeated with spaces around it", "duplicate column name", participants=("participants.csv", spaced))
+    wide = "#IID\t" + "\t".join(f"S{k}_AVG" for k in range(600))
+    wide_rows = ["\t".join([i] + [f"{v:.5f}" for v in rng.normal(size=600)]) for i in ids]
+    read(
+        "a PRS file of 600 scores (no fragmentation warnings)",
+        lambda c: (_n(c, N), _has_column(c, "prs_s599")),
+        prs=("many.sscore", _joined([wide, *wide_rows])),
+    )
+
+
+# --- archives ---------------------------------------------------------------------------------------
+def _duplicated_member_zip(name: str, first: bytes, second: bytes, other: dict[str, bytes] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member, data in (other or {}).items():
+            archive.writestr(member, data)
+        archive.writestr(name, first)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it is asked to write
+            archive.writestr(name, second)
+    return buffer.getvalue()
+
+
+def _patched_members(data: bytes, flag: int = 0, method: int | None = None) -> bytes:
+    """Every member's general-purpose flag OR ``flag`` and, if given, its compression method set, in both headers."""
+    raw = bytearray(data)
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = 0
+        while (start := raw.find(signature, start)) >= 0:
+            raw[start + flag_at : start + flag_at + 2] = (
+                int.from_bytes(raw[start + flag_at : start + flag_at + 2], "little") | flag
+            ).to_bytes(2, "little")
+            if method is not None:
+                raw[start + method_at : start + method_at + 2] = method.to_bytes(2, "little")
+            start += 4
+    return bytes(raw)
+
+
+def _flipped(data: bytes, at: int) -> bytes:
+    raw = bytearray(data)
+    raw[at] ^= 0xFF
+    return bytes(raw)
+
+
+def _relmats(n: int = 6, n_rois: int = 6) -> dict[str, bytes]:
+    return {
+        f"sub-{i:02d}_task-rest_relmat.tsv": pd.DataFrame(symmetric_stack(1, n_rois, i)[0])
+        .to_csv(sep="\t", index=False, header=False)
+        .encode()
+        for i in range(1, n + 1)
+    }
+
+
+def _archive_cases(base, refused, read) -> None:
+    ids = np.array(base["participant_id"].tolist())
+    edges = vectorised_edges(N, 12)
+    refused(
+        "an npz holding two members named matrices.npy",
+        "two members named 'matrices.npy'",
+        connectivity=(
+            "fc.npz",
+            _duplicated_member_zip("matrices.npy", _npy(edges), _npy(edges[::-1].copy()), {"participant_id.npy": _npy(ids)}),
+        ),
+    )
+    relmat = _relmats()
+    first = next(iter(relmat))
+    refused(
+        "a relmat zip holding one file name twice",
+        f"two members named '{first}'",
+        connectivity=(
+            "fc.zip",
+            _duplicated_member_zip(first, relmat[first], relmat[first], {k: v for k, v in relmat.items() if k != first}),
+        ),
+    )
+    refused(
+        "a password-protected relmat zip",
+        "password-protected",
+        connectivity=("fc.zip", _patched_members(zipped(relmat), flag=0x1)),
+    )
+    refused(
+        "a password-protected npz",
+        "password-protected",
+        connectivity=("fc.npz", _patched_members(npz(matrices=edges, participant_id=ids), flag=0x1)),
+    )
+    refused(
+        "a relmat zip compressed with Deflate64",
+        "Deflate64",
+        connectivity=("fc.zip", _patched_members(zipped(relmat, zipfile.ZIP_STORED), method=9)),
+    )
+    deflated = zipped(relmat)
+    refused("a relmat zip with a flipped byte", "damaged", connectivity=("fc.zip", _flipped(deflated, 60)))
+    stored = npz(matrices=edges, participant_id=ids)
+    refused("an npz with a flipped byte in its matrices", "damaged", connectivity=("fc.npz", _flipped(stored, len(stored) // 2)))
+    compressed = io.BytesIO()
+    np.savez_compressed(compressed, matrices=edges, participant_id=ids)
+    refused("a compressed npz with a flipped byte", "not valid NumPy data", connectivity=("fc.npz", _flipped(compressed.getvalue(), 200)))
+    header = io.BytesIO()
+    np.save(header, edges)
+    bad_header = header.getvalue().replace(b"'descr': '<f4'", b"'descr': '<f4", 1)
+    refused(
+        "an npz whose array header is garbled",
+        "not valid NumPy data",
+        connectivity=("fc.npz", zipped({"matrices.npy": bad_header, "participant_id.npy": _npy(ids)}, zipfile.ZIP_STORED)),
+    )
+    refused(
+        "a relmat zip with a 0-byte member",
+        "is empty",
+        connectivity=("fc.zip", zipped({**relmat, "sub-07_task-rest_relmat.tsv": b""})),
+    )
+    refused(
+        "a participants table gzip with a flipped byte",
+        "damaged gzip",
+        participants=("participants.csv.gz", _flipped(gzip.compress(csv(base)), 40)),
+    )
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+# --- matrices -----------------------------------------------------------------------------------------
+def _matrix_cases(base, refused, read) -> None:
+    ids = np.array(base["participant_id"].tolist())
+    stack = symmetric_stack(N, 12)
+    refused(
+        "complex-valued matrices",
+        "complex numbers",
+        connectivity=("fc.npz", npz(matrices=stack.astype(np.complex128) + 0.1j, participant_id=ids)),
+    )
+    above = stack.copy()
+    above[4, 2, 9] = np.nan  # above the diagonal only (row 2 < column 9)
+    refused("NaN above the diagonal only", "above the diagonal only", connectivity=("fc.npz", npz(matrices=above, participant_id=ids)))
+    infinite = stack.copy()
+    infinite[6, 1, 8] = np.inf
+    refused("inf above the diagonal only", "participant '07'", connectivity=("fc.npz", npz(matrices=infinite, participant_id=ids)))
+    labelled = {
+        f"sub-{i:02d}_task-rest_relmat.tsv": pd.DataFrame(symmetric_stack(1, 6, i)[0], columns=[str(k) for k in range(1, 7)])
+        .to_csv(sep="\t", index=False)
+        .encode()
+        for i in range(1, 7)
+    }
+    read(
+        "relmat TSVs whose header row is numeric ROI labels",
+        lambda c: (_connectivity_n(c, 6), _connectivity_rois(c, 6)),
+        connectivity=("fc.zip", zipped(labelled)),
+    )
+    read(
+        "npz ids stored as bytes",
+        lambda c: _connectivity_n(c, N),
+        connectivity=("fc.npz", npz(matrices=vectorised_edges(N, 12), participant_id=ids.astype("S"))),
+    )
+    read(
+        "a gzip-compressed ids file for an .npy stack",
+        lambda c: _connectivity_n(c, N),
+        connectivity=("fc.npy", _npy(vectorised_edges(N, 12))),
+        connectivity_ids=("ids.csv.gz", gzip.compress(csv(pd.DataFrame({"participant_id": ids})))),
+    )
+    coordinates = pd.DataFrame({"roi": range(1, 13), "x": [f"{v} mm" for v in range(12)], "y": 0.0, "z": 0.0})
+    refused(
+        "atlas coordinates with units",
+        "'0 mm' in column 'x' is not a number",
+        connectivity=("fc.npz", npz(matrices=vectorised_edges(N, 12), participant_id=ids)),
+        atlas=("atlas.csv", csv(coordinates)),
+    )
+    commas = pd.DataFrame({"roi": range(1, 13), "x": [f"{v},5" for v in range(12)], "y": "1,0", "z": "-2,25"})
+    read(
+        "atlas coordinates with decimal commas (semicolon-delimited)",
+        lambda c: _atlas_x(c, 0.5),
+        connectivity=("fc.npz", npz(matrices=vectorised_edges(N, 12), participant_id=ids)),
+        atlas=("atlas.csv", csv(commas, ";")),
+    )
+
+
+# --- the data dictionary across modalities ----------------------------------------------------------------
+def _dictionary(rows: list[dict]) -> tuple[str, bytes]:
+    frame = pd.DataFrame(rows)
+    for column in ("column", "modality", "description", "unit", "min", "max", "missing_codes"):
+        if column not in frame:
+            frame[column] = ""
+    return "data_dictionary.csv", csv(frame[["column", "modality", "description", "unit", "min", "max", "missing_codes"]])
+
+
+def _dictionary_cases(base, refused, read) -> None:
+    ids = base["participant_id"].tolist()
+    negative = wearables(ids[:6])
+    negative.loc[4, "steps"] = -120.0
+    refused(
+        "negative steps outside the dictionary's range",
+        "'steps' lie outside the data dictionary's range [0, 100000]",
+        wearables=("wearables.csv", csv(negative)),
+        dictionary=_dictionary([{"column": "steps", "modality": "wearables", "min": 0, "max": 100000}]),
+    )
+    coded = wearables(ids[:6])
+    coded.loc[[2, 13], "sleep_minutes"] = -1.0
+    read(
+        "a wearable missing code (-1 sleep) declared in the dictionary",
+        lambda c: _wearable_missing(c, "sleep_minutes", 2),
+        wearables=("wearables.csv", csv(coded)),
+        dictionary=_dictionary([{"column": "sleep_minutes", "modality": "wearables", "min": 0, "max": 1440, "missing_codes": "-1"}]),
+    )
+    two = "#IID\tALLELE_CT\tMCP_AVG\tMDD_AVG"
+    rng = np.random.default_rng(4)
+    rows = [f"{i}\t2000\t{rng.normal(0, 1e-3):.6f}\t{rng.normal(0, 1e-3):.6f}" for i in ids]
+    read(
+        "a PRS score set to ignore in the dictionary",
+        lambda c: (_no_column(c, "prs_mdd"), _has_column(c, "prs_mcp")),
+        prs=("scores.sscore", _joined([two, *rows])),
+        dictionary=_dictionary([{"column": "MDD_AVG", "modality": "ignore"}]),
+    )
+    refused(
+        "a PRS score outside the dictionary's range",
+        "'MCP_AVG' lie outside the data dictionary's range",
+        prs=("scores.sscore", _joined([two, *rows])),
+        dictionary=_dictionary([{"column": "prs_mcp", "modality": "prs", "min": 0, "max": 1}]),
+    )
+    read(
+        "dictionary rows that match no column are reported",
+        lambda c: _warned(c, "name no column of the cohort (phq_9)"),
+        wearables=("wearables.csv", csv(wearables(ids[:6]))),
+        dictionary=_dictionary([{"column": "phq_9", "modality": "clinical"}, {"column": "steps", "modality": "wearables"}]),
+    )
+
+
+# --- participant ids ----------------------------------------------------------------------------------------
+def _id_cases(base, refused, read) -> None:
+    cased = base.copy()
+    cased["participant_id"] = [f"P{i:03d}" for i in range(1, N + 1)]
+    lower = cased.copy()
+    lower.loc[5, "participant_id"] = "p001"
+    refused("ids P001 and p001 (case only)", "'P001' and 'p001'", participants=("participants.csv", csv(lower)))
+    accents = cased.copy()
+    accents.loc[0, "participant_id"], accents.loc[1, "participant_id"] = "Jos\u00e9", "Jose\u0301"
+    refused("ids José composed and decomposed (NFC, NFD)", "are the same participant", participants=("participants.csv", csv(accents)))
+    hidden = cased.copy()
+    hidden.loc[3, "participant_id"] = "P0\u200b01"
+    refused("an id with a zero-width space", "are the same participant", participants=("participants.csv", csv(hidden)))
+    read(
+        "PRS ids in lower case where the table has upper case",
+        lambda c: _present(c, "prs_scores", N),
+        participants=("participants.csv", csv(cased)),
+        prs=("scores.sscore", sscore([f"p{i:03d}" for i in range(1, N + 1)])),
+    )
+    zero_width = wearables([f"P{i:03d}\u200b" for i in range(1, 7)])
+    read(
+        "wearable ids with trailing zero-width spaces",
+        lambda c: _wearable_participants(c, 6),
+        participants=("participants.csv", csv(cased)),
+        wearables=("wearables.csv", csv(zero_width)),
+    )
+
+
+# --- identifiers and time keys ---------------------------------------------------------------------------------
+def _time_and_key_cases(base, refused, read) -> None:
+    ids = base["participant_id"].tolist()
+    second = base.copy()
+    second.insert(1, "IID", [f"{1000 + i}" for i in range(N)])
+    read(
+        "a second id column (IID) beside participant_id is never clustered",
+        lambda c: _modality(c, "IID", "ignore"),
+        participants=("participants.csv", csv(second)),
+    )
+    day_too = wearables(ids[:6])
+    day_too.insert(2, "day", day_too.groupby("participant_id").cumcount() + 1)
+    read(
+        "a day column beside date is not a wearable metric",
+        lambda c: _not_metric(c, "day"),
+        wearables=("wearables.csv", csv(day_too)),
+    )
+    synced = wearables(ids[:6])
+    times = ["23:58:10", "00:03:44", "07:15:00", "12:00:00", "21:30:05"]
+    synced["date"] = [f"{d}T{times[k % 5]}" for k, d in enumerate(synced["date"])]
+    read(
+        "daily rows stamped with sync times count by calendar date",
+        lambda c: _days_per_participant(c, 10),
+        wearables=("wearables.csv", csv(synced)),
+    )
+    dst = wearables(ids[:6]).rename(columns={"date": "timestamp"})
+    dst["timestamp"] = [f"{d}T08:00:00{'+01:00' if k % 10 < 5 else '+02:00'}" for k, d in enumerate(dst["timestamp"])]
+    read(
+        "timestamps with mixed UTC offsets across a DST change",
+        lambda c: _days_per_participant(c, 10),
+        wearables=("wearables.csv", csv(dst)),
+    )
+    sentinel = wearables(ids[:6])
+    sentinel.loc[7, "date"] = "9999-12-31"
+    refused("a 9999-12-31 placeholder date", "lies outside 1970-2100", wearables=("wearables.csv", csv(sentinel)))
 
 
 # --- checks of read cases ------------------------------------------------------------------
@@ -385,3 +733,45 @@ def _warned(cohort, text: str) -> None:
 
 def _wearable_metric(cohort, metric: str) -> None:
     assert metric in cohort.wearables.metrics, cohort.wearables.metrics
+
+
+def _not_metric(cohort, column: str) -> None:
+    assert column not in cohort.wearables.metrics, cohort.wearables.metrics
+    assert any(f"time column '{column}' is not a metric" in i.message for i in cohort.issues)
+
+
+def _no_column(cohort, column: str) -> None:
+    assert column not in cohort.participants.columns, list(cohort.participants.columns)
+
+
+def _present(cohort, column: str, n: int) -> None:
+    assert int(cohort.participants[column].notna().sum()) == n, cohort.participants[column]
+
+
+def _modality(cohort, column: str, modality: str) -> None:
+    assert cohort.modality[column] == modality, cohort.modality[column]
+
+
+def _connectivity_n(cohort, n: int) -> None:
+    assert cohort.connectivity is not None and len(cohort.connectivity.ids) == n
+
+
+def _connectivity_rois(cohort, n_rois: int) -> None:
+    assert cohort.connectivity.n_rois == n_rois
+
+
+def _atlas_x(cohort, first_x: float) -> None:
+    assert cohort.connectivity.atlas.coords[0, 0] == first_x, cohort.connectivity.atlas.coords[:2]
+
+
+def _wearable_missing(cohort, metric: str, n_missing: int) -> None:
+    assert int(cohort.wearables.days[metric].isna().sum()) == n_missing
+
+
+def _wearable_participants(cohort, n: int) -> None:
+    assert cohort.wearables.days["participant"].nunique() == n, cohort.wearables.days["participant"].unique()
+
+
+def _days_per_participant(cohort, n_days: int) -> None:
+    days = cohort.wearables.days
+    assert days.groupby("participant")["day"].nunique().eq(n_days).all() and days["day"].max() == n_days

@@ -36,4 +36,11 @@ def test_the_command_line_refuses_with_one_line_or_reads_correctly(case, tmp_pat
         assert ": " in lines[0][len("error: ") :]  # what, then how to fix
     else:
         assert code == 0 and err == "", err
-        case.check(load_cohort(CohortFiles(**{r: InputFile(n, d) for r, (n, d) in case.files.items()}, atlas=case.atlas)))
+        case.check(load_cohort(files_of(case)))
+
+
+def files_of(case) -> CohortFiles:
+    """The case's files as the loaders get them (a coordinates CSV in ``files`` is the atlas, else the bundled name)."""
+    files = {r: InputFile(n, d) for r, (n, d) in case.files.items()}
+    files.setdefault("atlas", case.atlas)
+    return CohortFiles(**files)

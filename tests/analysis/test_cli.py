@@ -198,3 +198,35 @@ def test_an_unreachable_dask_scheduler_is_one_error_line(generated, tmp_path, ca
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: no Dask scheduler answers at tcp://127.0.0.1:9 in --scheduler: start the cluster or fix the address"]
     assert not (tmp_path / "assignments.csv").exists()
+
+
+def _one_error_line(capsys) -> str:
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert "Traceback" not in out + err and len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+def test_paths_that_are_not_files_are_named_for_what_they_are(generated, tmp_path, capsys):
+    import os
+
+    assert main(["validate", "--participants", str(tmp_path)]) == 2
+    assert "is a folder, not a file" in _one_error_line(capsys)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    assert main(["validate", "--participants", str(fifo)]) == 2
+    assert "not a regular file" in _one_error_line(capsys)
+    assert main(["validate", "--participants", str(tmp_path / ("x" * 300 + ".csv"))]) == 2
+    assert "cannot open" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-5"])
+def test_an_impossible_size_limit_is_one_error_line(generated, capsys, value):
+    assert main(["validate", "--participants", str(generated / "participants.csv"), "--max-file-mb", value]) == 2
+    assert "--max-file-mb must be a positive number" in _one_error_line(capsys)
+
+
+def test_a_seed_beyond_32_bits_is_one_error_line(generated, tmp_path, capsys):
+    args = ["cluster", "--participants", str(generated / "participants.csv"), "--out", str(tmp_path / "out")]
+    assert main([*args, "--seed", str(2**32)]) == 2
+    assert "seed" in _one_error_line(capsys) and not (tmp_path / "out").exists()

@@ -97,3 +97,15 @@ def test_prs_values_are_exactly_the_file_values():
     text = sscore("#FID\tIID\tALLELE_CT\tNAMED_ALLELE_DOSAGE_SUM\tMCP_AVG\tMDD_AVG")
     cohort = cohort_with_prs(text)
     np.testing.assert_allclose(cohort.participants["prs_mdd"].to_numpy(), 0.002 * np.arange(12))
+
+
+def test_a_wide_score_file_reads_without_warnings():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    header = "#IID\t" + "\t".join(f"S{k}_AVG" for k in range(400))
+    rows = ["\t".join([i] + [f"{v:.5f}" for v in rng.normal(size=400)]) for i in IDS]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = load_prs(text_file("many.sscore", "\n".join([header, *rows]) + "\n"))
+    assert table.scores.shape == (len(IDS), 400)

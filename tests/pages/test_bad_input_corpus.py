@@ -3,10 +3,9 @@
 import streamlit.config as st_config
 from streamlit.testing.v1 import AppTest
 
-from analysis.cohort import CohortFiles
-from analysis.inputs import InputFile
 from components import state
 from components.uploads import ATLAS_FROM_FILE
+from tests.analysis.test_bad_input_corpus import files_of
 from tests.bad_inputs import ROLES, cases
 from tests.pages.conftest import APP
 
@@ -15,6 +14,7 @@ UPLOADER = {
     "prs": state.DATA_PRS,
     "connectivity": state.DATA_CONNECTIVITY,
     "connectivity_ids": state.DATA_CONNECTIVITY_IDS,
+    "atlas": state.DATA_ATLAS_COORDS,
     "wearables": state.DATA_WEARABLES,
     "dictionary": state.DATA_DICTIONARY,
 }
@@ -42,7 +42,7 @@ def test_every_corpus_case_uploaded_gives_one_message_and_keeps_what_was_loaded(
                 assert cohort.fingerprint == loaded, case.name  # what was loaded before is still in use
                 assert any("still in use" in i.value for i in at.info) or "limit" in errors[0] or "empty" in errors[0], case.name
             else:
-                files = CohortFiles(**{r: InputFile(n, d) for r, (n, d) in case.files.items()}, atlas=case.atlas)
+                files = files_of(case)
                 assert errors == [] and cohort.fingerprint == files.fingerprint(), (case.name, errors)
                 case.check(cohort)
                 loaded = cohort.fingerprint
