@@ -10,6 +10,8 @@ from analysis.errors import CohortError
 from analysis.inputs import InputFile, check_size
 from components import state
 
+#: Extensions offered for every delimited-text upload (the loaders look through gzip for each of them).
+TEXT_TYPES = ["csv", "tsv", "txt", "gz"]
 ATLAS_FROM_FILE = "as named in the .npz (or none)"
 
 
@@ -56,7 +58,7 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
     changed = _switch_to_upload if prefix == state.DATA_PREFIX else None
     st.file_uploader(
         "Participants table (CSV or TSV, one row per participant)",
-        type=["csv", "tsv", "txt", "gz"],
+        type=TEXT_TYPES,
         key=keys["participants"],
         on_change=changed,
         help="A participant_id column (or IID, subject_id, sub); optional site, sex, age, ancestry; "
@@ -65,10 +67,10 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
     left, right = st.columns(2)
     with left:
         st.file_uploader("PRS scores (PLINK 2 .sscore, PRSice-2 .all_score/.best, pgsc_calc)", key=keys["prs"], on_change=changed)
-        st.file_uploader("Wearables, daily long format (CSV)", type=["csv", "tsv", "txt", "gz"], key=keys["wearables"], on_change=changed)
+        st.file_uploader("Wearables, daily long format (CSV)", type=TEXT_TYPES, key=keys["wearables"], on_change=changed)
         st.file_uploader(
             "Data dictionary (CSV: column, modality, description, unit, min, max)",
-            type=["csv", "tsv", "txt"],
+            type=TEXT_TYPES,
             key=keys["dictionary"],
             on_change=changed,
         )
@@ -81,14 +83,14 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
         )
         st.file_uploader(
             "Matrix ids for a .npy stack (CSV with participant_id, in matrix order)",
-            type=["csv", "tsv", "txt"],
+            type=TEXT_TYPES,
             key=keys["connectivity_ids"],
             on_change=changed,
         )
         st.selectbox("Atlas of the matrices", [ATLAS_FROM_FILE, *BUNDLED_ATLASES], key=keys["atlas"], on_change=changed)
         st.file_uploader(
             "...or atlas coordinates (CSV: roi, x, y, z, label, network)",
-            type=["csv", "tsv", "txt"],
+            type=TEXT_TYPES,
             key=keys["atlas_coords"],
             on_change=changed,
         )

@@ -83,7 +83,9 @@ def test_ids_count_must_match_matrices(rng):
 
 
 def test_duplicate_ids_are_refused(rng):
-    with pytest.raises(CohortError, match=r"participant 'a' \('a' and 'sub-a' are one participant\) has more than one matrix \(matrices 1, 3\)"):
+    with pytest.raises(
+        CohortError, match=r"participant 'a' \('a' and 'sub-a' are one participant\) has more than one matrix \(matrices 1, 3\)"
+    ):
         load_connectivity(npz(matrices=stack(rng), participant_id=np.array(["a", "b", "sub-a"])))
 
 

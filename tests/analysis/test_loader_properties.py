@@ -152,7 +152,9 @@ def archives(draw):
 
     buffer = io.BytesIO()
     names = draw(
-        st.lists(st.sampled_from(["sub-01_relmat.tsv", "sub-02_relmat.tsv", "SUB-01_relmat.tsv", "matrices.npy", "x.json", "a/"]), max_size=5)
+        st.lists(
+            st.sampled_from(["sub-01_relmat.tsv", "sub-02_relmat.tsv", "SUB-01_relmat.tsv", "matrices.npy", "x.json", "a/"]), max_size=5
+        )
     )
     with zipfile.ZipFile(buffer, "w") as archive, warnings.catch_warnings():
         warnings.simplefilter("ignore")
