@@ -227,7 +227,7 @@ def _parse_columns(name: str, text: str, body_start: int, delimiter: str, header
 
 def _where_row(name: str, text: str, row: pacsv.InvalidRow) -> str:
     """Where an invalid row is, for messages: its 1-based line, found by its text or pyarrow's row number."""
-    at = ("\n" + text).find("\n" + row.text + "\n") if row.text else -1
+    at = ("\n" + text + "\n").find("\n" + row.text + "\n") if row.text else -1  # the last line may lack its newline
     if at >= 0:
         return f"{name} line {text.count(chr(10), 0, at) + 1}"
     if row.number and row.number > 0:

@@ -93,3 +93,25 @@ def test_perfectly_separable_biotypes_leave_no_single_feature_distinguishable():
     table = biotype_importance(features, labels, seed=0)
     assert (table["held_out_auc"] == 1.0).all()
     assert not table["distinguishable"].any()
+
+
+def test_a_wide_table_keeps_memory_bounded_and_unused_features_score_exactly_zero():
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    n, width = 120, 2000
+    labels = pd.Series(np.repeat([1, 2, 3], n // 3), index=[f"p{i}" for i in range(n)])
+    features = pd.DataFrame(rng.normal(size=(n, width)), index=labels.index, columns=[f"clinical:c{k}" for k in range(width)])
+    features.loc[labels == 1, "clinical:c7"] += 4
+    tracemalloc.start()
+    try:
+        table = biotype_importance(features, labels, seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Shuffled copies of every feature at once would be 1,111 features x 5 x 36 rows x 2,000 x 8 bytes = 3.2 GB.
+    assert peak < 600 * 2**20, f"{peak / 2**20:.0f} MB"
+    assert table.groupby("biotype").first().loc[1, "feature"] == "clinical:c7"
+    unused = table[(table["importance"] == 0) & (table["importance_sd"] == 0)]
+    assert len(unused) > width  # most features of a wide table are never split on: exactly 0, not shuffled
+    assert len(table) == 3 * width

@@ -33,3 +33,20 @@ def test_gzip_is_read_and_gzip_bomb_refused():
 
 def test_sha256_identifies_content():
     assert InputFile("a", b"1").sha256 == InputFile("b", b"1").sha256 != InputFile("a", b"2").sha256
+
+
+def test_size_messages_of_small_archives_say_kilobytes_not_zero_megabytes():
+    import io
+    import zipfile
+
+    from analysis.inputs import read_zip_members
+
+    with pytest.raises(CohortError, match=r"expands to more than [\d.]+ kB") as gz:
+        maybe_gunzip(InputFile("small.csv.gz", gzip.compress(b"0" * 2_000_000)))
+    assert " 0 MB" not in str(gz.value)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sub-01_relmat.tsv", b"0" * 2_000_000)
+    with pytest.raises(CohortError, match=r"expands to 1.91 MB, over the [\d.]+ kB allowed") as zipped:
+        read_zip_members(InputFile("fc.zip", buffer.getvalue()))
+    assert " 0 MB" not in str(zipped.value)

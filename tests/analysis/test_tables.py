@@ -172,3 +172,8 @@ def test_leading_blank_lines_and_a_quoted_multiline_header():
     assert frame.attrs["line_numbers"].tolist() == [5, 6]
     with pytest.raises(CohortError, match="header but no data rows"):
         read("\n\x01")
+
+
+def test_a_short_last_row_without_a_newline_is_named_by_its_line():
+    with pytest.raises(CohortError, match=r"p.csv line 14"):
+        read(HEADER + ROWS + "sub-13,4")
