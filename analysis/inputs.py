@@ -114,8 +114,11 @@ def check_size(name: str, size: int, max_bytes: int = MAX_INPUT_BYTES, limit_set
 
 
 def readable_size(n_bytes: int) -> str:
-    """A size for messages: ``"6.94 kB"``, ``"3 MB"``."""
-    return f"{n_bytes / 1024:.3g} kB" if n_bytes < 2**20 else f"{n_bytes / 2**20:.3g} MB"
+    """A size for messages: ``"6.94 kB"``, ``"3 MB"``, ``"12,207 MB"``."""
+    if n_bytes < 2**20:
+        return f"{n_bytes / 1024:.3g} kB"
+    megabytes = n_bytes / 2**20
+    return f"{megabytes:.3g} MB" if megabytes < 1000 else f"{megabytes:,.0f} MB"
 
 
 def maybe_gunzip(file: InputFile) -> bytes:
