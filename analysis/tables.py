@@ -93,10 +93,10 @@ def read_table(name: str, text: str, *, id_column: bool = True, what: str = "tab
         few fields, a header repeated inside the data, a quoted value that swallows rows (a quote
         left open), or no id column.
     """
-    header_end = text.find("\n")
-    if (header_end if header_end >= 0 else len(text)) > MAX_HEADER_CHARS:
+    first_line_length = text.find("\n") if "\n" in text else len(text)
+    if first_line_length > MAX_HEADER_CHARS:
         raise CohortError(
-            f"the first line of the {what} '{name}' is {(header_end if header_end >= 0 else len(text)):,} characters long: "
+            f"the first line of the {what} '{name}' is {first_line_length:,} characters long: "
             "not a header row (is the file one long line, or not a table?)",
             f"{name} line 1",
             "give a table with one header row and one row per line",
