@@ -43,3 +43,39 @@ def test_wider_than_long_data_stay_in_their_span_and_seeds_repeat():
     np.testing.assert_array_equal(null, gaussian_null(x, 50, np.random.default_rng(5)))
     with pytest.raises(ValueError):
         gaussian_null(x[:1], 5, rng)
+
+
+def mixture(centres: np.ndarray, per: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([c + rng.normal(size=(per, len(c))) for c in centres])
+    return x, np.repeat(np.arange(1, len(centres) + 1), per)
+
+
+def test_a_ladder_of_clusters_along_one_axis_is_graded_and_ordered():
+    from analysis.structure import graded_check
+
+    direction = np.array([1.0, 1.0, 0.5, 0.0, 0.0, 0.0]) / 1.5
+    x, labels = mixture(np.outer([0, 6, 12, 18], direction), 80, 6)
+    permuted = np.array([3, 1, 4, 2])[labels - 1]  # biotype numbers not in axis order
+    check = graded_check(x, permuted)
+    assert check.graded and check.axis_share > 0.99
+    assert check.order == (3, 1, 4, 2)
+    np.testing.assert_allclose(np.abs(check.axis), direction, atol=0.05)
+
+
+def test_biotypes_at_the_corners_of_a_simplex_are_not_graded():
+    from analysis.structure import graded_check
+
+    x, labels = mixture(6 * np.eye(4, 6), 80, 7)
+    check = graded_check(x, labels)
+    assert not check.graded and check.axis_share < 0.5
+
+
+def test_two_biotypes_are_never_called_graded_and_noise_is_left_out():
+    from analysis.structure import graded_check
+
+    x, labels = mixture(np.array([[0.0, 0.0], [5.0, 0.0]]), 60, 8)
+    labels[:10] = -1
+    check = graded_check(x, labels)
+    assert check.axis_share == pytest.approx(1.0) and not check.graded
+    assert np.isnan(graded_check(x, np.where(labels == 2, 2, -1)).axis_share)
