@@ -195,7 +195,7 @@ def _id_texts(name: str, ids: np.ndarray) -> list[str]:
 def _stack_from_relmat_zip(file: InputFile) -> tuple[np.ndarray, np.ndarray]:
     """Ids as written (``sub-<label>``) and the (participants, rois, rois) stack from a zip of BIDS relmat files."""
     members = read_zip_members(file)
-    matrices: dict[str, tuple[str, np.ndarray]] = {}
+    matrices: dict[str, tuple[str, str, np.ndarray]] = {}  # key -> (member, id as written, matrix)
     for member, data in sorted(members.items()):
         match = _RELMAT.search(member)
         if match is None:
@@ -213,18 +213,18 @@ def _stack_from_relmat_zip(file: InputFile) -> tuple[np.ndarray, np.ndarray]:
                 file.name,
                 "zip one matrix per participant (one run, one measure)",
             )
-        matrices[label] = (member, _relmat_array(member, data))
+        matrices[label] = (member, f"sub-{match.group(1)}", _relmat_array(member, data))
     if not matrices:
         raise CohortError(f"no *_relmat.tsv files in '{file.name}'", file.name, "zip files named sub-<label>_..._relmat.tsv")
-    shapes = {m.shape for _, m in matrices.values()}
+    shapes = {m.shape for _, _, m in matrices.values()}
     if len(shapes) > 1:
         raise CohortError(
             f"the matrices in '{file.name}' differ in shape ({', '.join(str(s) for s in sorted(shapes))})",
             file.name,
             "use the same atlas for every participant",
         )
-    written = np.array([_RELMAT.search(member).group(0).lstrip("/").split("_")[0] for member, _ in matrices.values()], dtype=object)
-    return written, np.stack([m for _, m in matrices.values()])
+    written = np.array([w for _, w, _ in matrices.values()], dtype=object)
+    return written, np.stack([m for _, _, m in matrices.values()])
 
 
 def _relmat_array(member: str, data: bytes) -> np.ndarray:

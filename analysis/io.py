@@ -451,10 +451,11 @@ def load_prs(file: InputFile, dictionary: DataDictionary | None = None) -> Score
             issues.append(Issue("info", f"score '{column}' is set to ignore in the data dictionary and not read", file.name, ""))
             continue
         if entry is not None:
-            apply_dictionary(file.name, frame, column, entry, dictionary, issues)
-        elif frame[column].dtype != np.float64:
-            frame[column], _ = coerce_numeric(file.name, frame, column, frame.attrs["delimiter"])
-        check_finite(file.name, frame, column)
+            apply_dictionary(file.name, frame, column, entry, dictionary, issues)  # checks finiteness too
+        else:
+            if frame[column].dtype != np.float64:
+                frame[column], _ = coerce_numeric(file.name, frame, column, frame.attrs["delimiter"])
+            check_finite(file.name, frame, column)
         values[new_name] = frame[column].to_numpy(dtype=np.float64)
     # Built at once: a frame grown column by column warns of fragmentation once per score of a wide file.
     scores = pd.DataFrame(values, index=pd.Index(keys.to_numpy(), name="participant"))

@@ -420,7 +420,7 @@ def normalised_ids(name: str, frame: pd.DataFrame, what: str = "table") -> pd.Se
         row = int(np.flatnonzero(raw.isna().to_numpy())[0])
         raise CohortError(
             f"missing participant id in the {what}",
-            f"{name} line {lines[row] if lines is not None else row + 2}",
+            f"{name} line {_line(lines, row)}",
             "give every row an id (or delete rows that are not participants)",
         )
     keys = normalise_ids(raw)
@@ -429,14 +429,14 @@ def normalised_ids(name: str, frame: pd.DataFrame, what: str = "table") -> pd.Se
         row = int(np.flatnonzero(empty)[0])
         raise CohortError(
             f"participant id {_shown_id(str(raw.iloc[row]))} in the {what} holds only invisible characters",
-            f"{name} line {lines[row] if lines is not None else row + 2}",
+            f"{name} line {_line(lines, row)}",
             "give every row an id (or delete rows that are not participants)",
         )
     duplicated = keys.duplicated(keep=False).to_numpy()
     if duplicated.any():
         first = keys[duplicated].iloc[0]
         rows = np.flatnonzero((keys == first).to_numpy())
-        where = " and ".join(str(lines[r]) if lines is not None else str(r + 2) for r in rows[:3])
+        where = " and ".join(str(_line(lines, r)) for r in rows[:3])
         originals = sorted({str(v) for v in raw.iloc[rows]})
         same = f" ({' and '.join(_shown_id(o) for o in originals)} are the same participant)" if len(originals) > 1 else ""
         raise CohortError(
@@ -445,6 +445,11 @@ def normalised_ids(name: str, frame: pd.DataFrame, what: str = "table") -> pd.Se
             "make ids unique (merge or remove the repeated rows)",
         )
     return keys
+
+
+def _line(lines: np.ndarray | None, row: int) -> int:
+    """The file line of a row: from read_table's line numbers, else counted (header on line 1)."""
+    return int(lines[row]) if lines is not None else row + 2
 
 
 def _shown_id(raw: str) -> str:
@@ -486,7 +491,7 @@ def coerce_numeric(name: str, frame: pd.DataFrame, column: str, delimiter: str) 
     lines = frame.attrs.get("line_numbers")
     raise CohortError(
         f"'{text.iloc[row]}' in column '{column}' is not a number",
-        f"{name} line {lines[row] if lines is not None else row + 2}, column '{column}'",
+        f"{name} line {_line(lines, row)}, column '{column}'",
         "correct the value, or leave the cell empty if it is missing (NA and . are read as missing too)",
     )
 

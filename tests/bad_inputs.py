@@ -335,10 +335,7 @@ def cases() -> list[Case]:
         "pickled",
         connectivity=("fc.npz", npz(matrices=vectorised_edges(N, 12), participant_id=np.array(ids, dtype=object))),
     )
-    relmat = {
-        f"sub-{i:02d}_task-rest_relmat.tsv": pd.DataFrame(symmetric_stack(1, 6, i)[0]).to_csv(sep="\t", index=False, header=False).encode()
-        for i in range(1, 7)
-    }
+    relmat = _relmats()
     refused(
         "a zip member path that escapes its folder",
         "outside",
