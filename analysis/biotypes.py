@@ -21,7 +21,7 @@ from analysis.clustering import (
     recut_biotypes,
 )
 from analysis.cohort import Cohort
-from analysis.config import RunConfig
+from analysis.config import AUTOMATIC_PARAMETERS, RunConfig
 from analysis.errors import Issue
 from analysis.features import build_blocks, harmonisation_choice
 from analysis.fusion import FusedFeatures, fuse_blocks
@@ -37,6 +37,8 @@ from analysis.importance import biotype_importance
 from analysis.parallel import parallel_workers
 from analysis.profiling import biotype_names, categorical_columns, categorical_profile, pairwise_profile, profile_table
 from analysis.stability import Stability, subsample_stability
+from analysis.structure import MAX_TESTED_PARTICIPANTS as STRUCTURE_MAX_TESTED
+from analysis.structure import Structure, structure_test
 
 ASSIGNMENT_COLUMNS = (
     "participant_id",
@@ -90,6 +92,8 @@ class RunResult:
         Each custom group against the other clustered participants; see :func:`analysis.groups.group_profile`.
     group_categorical : DataFrame
         The same on the categorical features; see :func:`analysis.groups.group_categorical_profile`.
+    structure : Structure or None
+        Whether the biotypes are distinct subgroups (:func:`with_structure`); None until tested.
     """
 
     config: RunConfig
@@ -109,10 +113,16 @@ class RunResult:
     groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["participant_id", "group"]))
     group_profile: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_PROFILE_COLUMNS)))
     group_categorical: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_CATEGORICAL_COLUMNS)))
+    structure: Structure | None = None
 
 
 def run_biotypes(
-    cohort: Cohort, config: RunConfig, progress: Callable[[float, str], None] | None = None, *, for_saving: bool = False
+    cohort: Cohort,
+    config: RunConfig,
+    progress: Callable[[float, str], None] | None = None,
+    *,
+    for_saving: bool = False,
+    structure: bool = True,
 ) -> RunResult:
     """Find biotypes in a cohort.
 
@@ -125,6 +135,9 @@ def run_biotypes(
     for_saving : bool
         The model will be saved (the command line): HDBSCAN's prediction data is built in a thread
         while the biotypes are profiled. The dashboard builds it only if a model is downloaded.
+    structure : bool
+        Also run the structure test (:func:`with_structure`; its own progress from 0 to 1). The
+        dashboard runs it separately, after drawing the map.
 
     Returns
     -------
@@ -158,7 +171,8 @@ def run_biotypes(
     }
     timings["embedding_and_clustering"] = time.perf_counter() - started
     with prediction_data_alongside(models["hdbscan"] if for_saving else None):
-        return finished_run(cohort, config, fused, clusters, models, timings, created, say)
+        result = finished_run(cohort, config, fused, clusters, models, timings, created, say)
+    return with_structure(result, say) if structure else result
 
 
 def finished_run(
@@ -218,7 +232,13 @@ def finished_run(
         )
     issues += split_caution(clusters)
     timings = {**timings, "profiling": time.perf_counter() - started}
-    resolved = config.with_(n_neighbors=clusters.n_neighbors, min_cluster_size=clusters.min_cluster_size, min_samples=clusters.min_samples)
+    chosen = tuple(n for n in AUTOMATIC_PARAMETERS if n in config.chosen_from_data or getattr(config, n) is None)
+    resolved = config.with_(
+        n_neighbors=clusters.n_neighbors,
+        min_cluster_size=clusters.min_cluster_size,
+        min_samples=clusters.min_samples,
+        chosen_from_data=chosen,
+    )
     excluded = int((fused.exclusion_reason != "").sum())
     if excluded:
         issues.append(
@@ -309,6 +329,7 @@ def recut(
         cluster_selection_epsilon=float(epsilon),
         stability_resamples=0,
         biotype_names=(),
+        chosen_from_data=tuple(n for n in result.config.chosen_from_data if n == "n_neighbors"),
     )
     created = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
@@ -370,6 +391,39 @@ def with_stability(
             )
     timings = {**result.timings, "stability": time.perf_counter() - started}
     return replace(result, config=config, stability=stability, issues=tuple(issues), timings=timings)
+
+
+def with_structure(result: RunResult, progress: Callable[[float, str], None] | None = None) -> RunResult:
+    """The same run with its structure test (are there biotypes at all?); the biotypes are not changed.
+
+    ``result.config.null_cohorts`` Gaussian null cohorts with the fused features' mean and covariance
+    and eight planted ones go through the run's pipeline (:func:`analysis.structure.structure_test`),
+    side by side where :func:`analysis.parallel.parallel_workers` allows. Seeded by the run's seed:
+    the run.json of the result reproduces the verdict.
+
+    Returns
+    -------
+    RunResult
+        ``structure`` set, a warning unless the verdict is distinct, and ``timings["structure"]``.
+    """
+    started = time.perf_counter()
+    x = result.fused.matrix.to_numpy()
+    n_tested = min(len(x), STRUCTURE_MAX_TESTED)
+    workers = parallel_workers(n_tested) if result.config.null_cohorts else 1
+    structure = structure_test(x, result.clusters.numbers, result.config, n_jobs=workers, progress=progress)
+    issues = [i for i in result.issues if i.where != "structure test"]
+    if structure.verdict != "distinct":
+        issues.append(Issue("warning", structure.explanation, "structure test", STRUCTURE_ADVICE[structure.verdict]))
+    timings = {**result.timings, "structure": time.perf_counter() - started}
+    return replace(result, structure=structure, issues=tuple(issues), timings=timings)
+
+
+#: What to do about each verdict other than distinct.
+STRUCTURE_ADVICE = {
+    "graded": "describe them as levels of one dimension (a severity score may serve as well), not as distinct types",
+    "not_distinct": "do not report these biotypes as subgroups; describe the continuum, or collect more participants if the cohort is too small to tell",
+    "untested": "set null_cohorts (for example 19) to test them",
+}
 
 
 def participant_stability(result: RunResult) -> pd.Series:

@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--config", type=Path, help="run.json (or a configuration JSON) whose parameters to use")
     cluster.add_argument("--seed", type=int, help="random seed (overrides the configuration's)")
     cluster.add_argument(
+        "--null-cohorts",
+        type=int,
+        help="null cohorts of the structure test: are the biotypes distinct subgroups? (default 19, 0 = not tested; "
+        "overrides the configuration's)",
+    )
+    cluster.add_argument(
         "--sweep", action="store_true", help="also write sweep.csv: biotypes, noise, DBCV, stability over n_neighbors x min_cluster_size"
     )
     cluster.add_argument(
@@ -134,6 +140,8 @@ def config_from_args(args: argparse.Namespace):
         config = config.with_(modalities=tuple(m.strip() for m in args.modalities.split(",") if m.strip()))
     if args.seed is not None:
         config = config.with_(seed=args.seed)
+    if args.null_cohorts is not None:
+        config = config.with_(null_cohorts=args.null_cohorts)
     return config
 
 
@@ -165,6 +173,7 @@ def run_cluster(args: argparse.Namespace) -> int:
         f"{result.clusters.n_biotypes} biotype(s) among {len(labels)} clustered participant(s) of {cohort.n_participants}; "
         f"noise {(labels < 0).mean():.1%}; min_cluster_size {result.config.min_cluster_size}, n_neighbors {result.config.n_neighbors}"
     )
+    print(f"structure: {result.structure.headline}")
     for issue in result.issues:
         if issue.severity == "warning":
             print(f"warning: {issue.message}")

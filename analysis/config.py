@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 from analysis import modalities as M
 from analysis.errors import CohortError
+from analysis.structure import DEFAULT_NULL_COHORTS, MIN_NULL_COHORTS
 
 IMPUTERS = ("median", "knn", "iterative")
 SCALERS = ("standard", "robust")
@@ -18,6 +19,8 @@ MAX_NAME_LENGTH = 80
 # Fewer participants than this per stability subsample and HDBSCAN's scaled parameters become meaningless.
 MIN_STABILITY_SUBSAMPLE = 50
 SELECTION_METHODS = ("eom", "leaf")
+#: Parameters a run can choose from the data (left as None).
+AUTOMATIC_PARAMETERS = ("n_neighbors", "min_cluster_size", "min_samples")
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,14 @@ class RunConfig:
         number (large cohorts) re-clusters that many participants per resample and places the others
         with the resample's UMAP ``transform`` and HDBSCAN ``approximate_predict``, so every
         participant is still compared.
+    null_cohorts : int
+        Null cohorts of the structure test (:mod:`analysis.structure`): Gaussian cohorts with the
+        fused features' mean and covariance, run through the same pipeline; 0 leaves the biotypes
+        untested; otherwise at least 19, with which the smallest p-value is 0.05.
+    chosen_from_data : tuple of str
+        Which of n_neighbors, min_cluster_size and min_samples the run chose from the data (filled
+        in when a run resolves them). The resolved values reproduce the run; the null cohorts choose
+        these again, as the run did.
     seed : int
         Seed of every random step; equal seeds give identical assignments.
     biotype_names : tuple of (int, str)
@@ -118,6 +129,8 @@ class RunConfig:
     neighbour_agreement: float = 0.5
     stability_resamples: int = 0
     stability_subsample: int = 0
+    null_cohorts: int = DEFAULT_NULL_COHORTS
+    chosen_from_data: tuple[str, ...] = ()
     seed: int = 0
     biotype_names: tuple[tuple[int, str], ...] = field(default=())
     custom_groups: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
@@ -145,6 +158,14 @@ class RunConfig:
         if self.seed > MAX_SEED:
             _bad("seed", f"an int from 0 to {MAX_SEED} (UMAP and NumPy take 32-bit seeds)", self.seed)
         _int_at_least("stability_resamples", self.stability_resamples, 0)
+        _int_at_least("null_cohorts", self.null_cohorts, 0)
+        if 0 < self.null_cohorts < MIN_NULL_COHORTS:
+            _bad(
+                "null_cohorts",
+                f"0 (not tested) or an int >= {MIN_NULL_COHORTS} (with n null cohorts the smallest p-value is 1/(n + 1))",
+                self.null_cohorts,
+            )
+        _one_of("chosen_from_data", self.chosen_from_data, AUTOMATIC_PARAMETERS, many=True)
         subsample = self.stability_subsample
         if isinstance(subsample, bool) or not isinstance(subsample, int) or 0 < subsample < MIN_STABILITY_SUBSAMPLE or subsample < 0:
             _bad("stability_subsample", f"0 (80% of the participants) or an int >= {MIN_STABILITY_SUBSAMPLE}", subsample)
@@ -208,7 +229,7 @@ class RunConfig:
         if unknown:
             raise CohortError(f"unknown parameter(s) {', '.join(unknown)}", where, f"use only {', '.join(sorted(known))}")
         values = dict(values)
-        for name in ("modalities", "exclude_columns", "one_hot_columns", "harmonise_protect"):
+        for name in ("modalities", "exclude_columns", "one_hot_columns", "harmonise_protect", "chosen_from_data"):
             if name in values:
                 values[name] = tuple(values[name])
         if "biotype_names" in values:

@@ -56,6 +56,7 @@ RECORDED_PACKAGES = (
     "pandas",
     "scipy",
     "scikit-learn",
+    "diptest",
     "umap-learn",
     "pynndescent",
     "hdbscan",
@@ -209,11 +210,24 @@ def run_record(result, cohort) -> dict:
             "others_placed_by_approximate_predict": result.stability.predicted,
             "seconds": round(result.stability.seconds, 1),
         },
+        "structure": structure_record(result.structure),
         "notes": [{"severity": i.severity, "message": i.message} for i in result.issues],
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
         "machine": machine_description(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
+
+
+def structure_record(structure) -> dict:
+    """run.json's ``structure`` object (:meth:`analysis.structure.Structure.to_dict`); untested when the test had not run."""
+    if structure is None:
+        return {
+            "verdict": "untested",
+            "explanation": "The structure test had not run when this record was written.",
+            "p_value": None,
+            "n_null": 0,
+        }
+    return structure.to_dict()
 
 
 def write_assignments(assignments, cohort, model_folder: str | Path, out: str | Path) -> list[Path]:

@@ -19,7 +19,7 @@ def methods_paragraphs(result, cohort) -> list[str]:
     -------
     list of str
         Cohort and inclusion; features and fusion; embedding and clustering; profiling and audits;
-        stability (when measured); reproducibility. docs/methods.md gives the references and defaults.
+        the structure test; stability (when measured); reproducibility. docs/methods.md gives the references and defaults.
     """
     config = result.config
     labels = result.clusters.labels
@@ -69,6 +69,7 @@ def methods_paragraphs(result, cohort) -> list[str]:
             else "; none was flagged."
         ),
     ]
+    paragraphs.append(structure_paragraph(result.structure))
     if result.stability is not None:
         summary = result.stability.summary()
         paragraphs.append(
@@ -82,3 +83,47 @@ def methods_paragraphs(result, cohort) -> list[str]:
         "processor; run.json lists every parameter, the SHA-256 of each input file, the package versions and the processor."
     )
     return paragraphs
+
+
+def structure_paragraph(structure) -> str:
+    """What the structure test did and found, with this run's numbers (see :mod:`analysis.structure`).
+
+    Parameters
+    ----------
+    structure : analysis.structure.Structure or None
+        None when the test had not run.
+    """
+    if structure is None or structure.verdict == "untested":
+        return (
+            "Whether the biotypes are distinct subgroups was not tested (no null cohorts): UMAP and HDBSCAN find clusters in "
+            "data that have none, so these biotypes are not evidence of subgroups."
+        )
+    if structure.gap_null is None:
+        return f"Structure: {structure.explanation}"
+    subsample = (
+        f" A seeded subsample of {structure.n_tested:,} clustered participants was re-clustered and tested, and every null cohort had "
+        f"{structure.n_tested:,} participants."
+        if structure.subsampled
+        else f" Every null cohort had the {structure.n_tested:,} clustered participants' number of rows."
+    )
+    power = structure.power
+    detected = (
+        f"from a separation of {power.smallest_detected:g} within-group SDs"
+        if power.smallest_detected is not None
+        else f"at none of the separations up to {max(power.separations):g} SDs"
+    )
+    return (
+        f"Whether the biotypes are distinct subgroups was tested against {structure.n_null} null cohorts drawn from one "
+        "multivariate Gaussian with the fused features' mean and covariance (the null of SigClust and M3C), each run through "
+        "the same pipeline (the same UMAP settings, HDBSCAN and automatic choices)." + subsample + " The statistic is the "
+        "largest Hartigan dip of every participant's projection on a Fisher discriminant axis (each pair of biotypes, and each against the rest); "
+        "the biotypes are called distinct when it exceeds every null cohort's (empirical p) and the dip test rejects unimodality "
+        "(Bonferroni over the axes), the p-value being the larger of the two (an intersection-union test); they are called graded "
+        "when, in addition, one axis carries at least 90% of the between-biotype variance of three or more biotypes. "
+        f"Verdict: {structure.verdict.replace('_', ' ')} (p = {structure.p_value:.2g}; largest dip {structure.gap_null.observed:.3f} "
+        f"against a null median of {structure.gap_null.summary()['median']:.3f}; dip test p = {structure.gap.p_value:.2g}; "
+        f"{structure.graded.axis_share:.0%} of the between-biotype variance on one axis). Mean silhouette in the fused features "
+        f"was {structure.separation.observed:.2f} (null median {structure.separation.summary()['median']:.2f}). Two planted "
+        f"Gaussian subgroups with the same mean and covariance and {structure.n_tested:,} participants were called distinct "
+        f"{detected}."
+    )

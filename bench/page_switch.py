@@ -46,6 +46,7 @@ def main() -> None:
     at.button(key=state.DATA_LOAD_SAMPLE).click().run()
     at.switch_page("pages/biotypes.py").run()
     started = time.perf_counter()
+    at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     print(f"compute (sample cohort, every modality): {time.perf_counter() - started:.1f} s")
     for page in PAGES:

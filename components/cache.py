@@ -16,7 +16,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from analysis.biotypes import RunResult, recut, renamed, run_biotypes, with_groups, with_stability
+from analysis.biotypes import RunResult, recut, renamed, run_biotypes, with_groups, with_stability, with_structure
 from analysis.clustering import compile_ahead
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.config import RunConfig
@@ -24,6 +24,7 @@ from analysis.export import synthetic_cohort_files, write_run
 from analysis.features import ShownConnectivity, shown_connectivity
 from analysis.validation import ValidationReport, validation_report
 from components import state
+from components.structure import render_verdict
 
 T = TypeVar("T")
 
@@ -114,6 +115,7 @@ def run_for(cohort: Cohort, config: RunConfig, progress=None) -> RunResult:
     Runs are kept in this session's state (never shared between sessions), keyed by the cohort
     fingerprint and the frozen configuration; the oldest is dropped beyond :data:`RUNS_PER_SESSION`.
     Not an ``st.cache_*`` function, because those replay the progress bar's updates on every hit.
+    The structure test is not run here: the page draws the map first, then calls :func:`add_structure`.
 
     Parameters
     ----------
@@ -138,7 +140,7 @@ def run_for(cohort: Cohort, config: RunConfig, progress=None) -> RunResult:
         # The run starts after the background compilation, never alongside it: one dashboard run made
         # alongside it (under heavy load) differed from the command line's; alone they are identical.
         compilation.join()
-    return _keep(key, run_biotypes(cohort, config, progress))
+    return _keep(key, run_biotypes(cohort, config, progress, structure=False))
 
 
 def _keep(key: tuple, result: RunResult) -> RunResult:
@@ -199,6 +201,25 @@ def add_stability(n_resamples: int, progress=None, subsample: int = 0) -> RunRes
     return _replace_current(lambda result: with_stability(result, n_resamples, progress, subsample))
 
 
+def add_structure(progress=None) -> RunResult:
+    """Run the current run's structure test (are there biotypes at all?); the tested run becomes current (biotypes unchanged).
+
+    Its configuration is unchanged (``null_cohorts`` was already in it), so run.json reproduces the verdict.
+    """
+    return _replace_current(lambda result: with_structure(result, progress))
+
+
+def tested_run(result: RunResult) -> RunResult:
+    """``result`` with its structure test, run now (with a progress bar) if it has not run yet."""
+    if result.structure is not None:
+        return result
+    bar = st.progress(0.0, text="Testing whether the biotypes are distinct subgroups (null cohorts)...")
+    try:
+        return add_structure(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
+    finally:
+        bar.empty()
+
+
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:
     """Store ``change(current run)`` under its own key and make it current, carrying over name-free summaries."""
     key = st.session_state[state.CURRENT_RUN]
@@ -239,13 +260,19 @@ def derived(name: str, compute: Callable[[], T]) -> T:
 
 
 def require_run(why: str = "") -> tuple[RunResult, Cohort]:
-    """The current run and its cohort; without them, say where to compute one and stop the page."""
+    """The current run and its cohort, with the structure verdict drawn as the page's header.
+
+    Without a run, say where to compute one and stop the page. A run whose structure test has not
+    run yet (the researcher left the Biotypes page while it ran) is tested here first.
+    """
     result = current_run()
     cohort = st.session_state.get(state.COHORT)
     if result is None or cohort is None:
         st.info("Compute biotypes on the **Biotypes** page first." + (f" {why}" if why else ""))
         st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
         st.stop()
+    result = tested_run(result)
+    render_verdict(result.structure, compact=True)
     return result, cohort
 
 

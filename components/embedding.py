@@ -316,11 +316,18 @@ def selection_table(result: RunResult) -> pd.DataFrame:
     return table.rename(columns=SELECTION_COLUMNS)
 
 
-def render_run_summary(result: RunResult) -> None:
-    """Headline figures and the run's notes."""
+def render_run_summary(result: RunResult):
+    """Headline figures and the run's notes, with a place for the structure verdict beside the number of biotypes.
+
+    Returns
+    -------
+    (metric slot, box slot)
+        Two ``st.empty`` placeholders: fill them with :func:`components.structure.render_verdict_slots`
+        once the structure test has run (the map is drawn before it).
+    """
     labels = result.clusters.labels
     a = result.assignments
-    cols = st.columns(5)
+    cols = st.columns(6)
     stability = result.clusters.chosen_split_stability
     unstable = bool(result.clusters.n_biotypes) and stability < SPLIT_STABILITY_CAUTION
     cols[0].metric(
@@ -336,10 +343,12 @@ def render_run_summary(result: RunResult) -> None:
     cols[2].metric("Noise", f"{(labels < 0).mean():.1%}" if len(labels) else "-")
     cols[3].metric("Not clustered", f"{int((~a['included']).sum()):,}")
     cols[4].metric("min_cluster_size", result.config.min_cluster_size)
+    slots = (cols[5].empty(), st.empty())
     for issue in result.issues:
-        if issue.severity == "warning":
+        if issue.severity == "warning" and issue.where != "structure test":
             st.warning(issue.message, icon=":material/warning:")
     notes = [i.message for i in result.issues if i.severity != "warning"]
     if notes:
         with st.expander(f"What the run chose or set aside ({len(notes)})"):
             st.markdown("\n".join(f"- {n}" for n in notes))
+    return slots

@@ -23,6 +23,7 @@ from components.profiles import (
     importance_figure,
     outcome_figure,
 )
+from components.structure import null_figure, power_figure
 from components.wearables import trajectory_figure
 
 #: Most wearable metrics and PRS drawn in the report (the dashboard shows them all).
@@ -60,9 +61,11 @@ def report_html(result, cohort) -> str:
         "<h2>Methods</h2>" + "".join(f"<p>{html.escape(p)}</p>" for p in methods_paragraphs(result, cohort)),
         "<p class='note'>Every step, default and reference: docs/methods.md of the tool.</p>",
         "<h2>Biotypes</h2>",
+        _structure_statement(result.structure),
         _table(_biotype_table(result)),
         _figure(embedding_figure(result.assignments)),
         _figure(sizes_figure(result.assignments)),
+        *_structure_figures(result.structure),
     ]
     warnings = [i for i in result.issues if i.severity == "warning"]
     if warnings:
@@ -98,6 +101,21 @@ def report_html(result, cohort) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Biotype run report</title>"
         f"<style>{_STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
     )
+
+
+def _structure_statement(structure) -> str:
+    """The structure verdict as the report's first statement about the biotypes (a warning unless distinct)."""
+    if structure is None:
+        return "<p class='warning'><b>Biotypes: not tested</b> — the structure test had not run when this report was written.</p>"
+    kind = "note" if structure.verdict == "distinct" else "warning"
+    return f"<p class='{kind}'><b>Biotypes: {html.escape(structure.headline)}.</b> {html.escape(structure.explanation)}</p>"
+
+
+def _structure_figures(structure) -> list[str]:
+    """The null distributions and the power curve of the structure test (none when it did not run)."""
+    if structure is None or structure.gap_null is None:
+        return []
+    return ["<h3>Are there biotypes at all?</h3>", _figure(null_figure(structure)), _figure(power_figure(structure))]
 
 
 def _modality_sections(result, cohort, biotypes: pd.Series) -> list[str]:

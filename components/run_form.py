@@ -95,7 +95,17 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
                 help="Share of a participant's nearest neighbours that must share their biotype; 0 turns the check off.",
             )
             resamples = d.number_input("stability resamples (0 = skip)", 0, 200, 0, key=state.BIOTYPES_STABILITY)
-        seed = st.number_input("Seed", 0, 2**31 - 1, defaults.seed, key=state.BIOTYPES_SEED)
+        left, right = st.columns(2)
+        seed = left.number_input("Seed", 0, 2**31 - 1, defaults.seed, key=state.BIOTYPES_SEED)
+        null_cohorts = right.number_input(
+            "Null cohorts of the structure test (0 = not tested)",
+            0,
+            999,
+            defaults.null_cohorts,
+            key=state.BIOTYPES_NULL_COHORTS,
+            help="Are the biotypes distinct subgroups? Cohorts with the fused features' mean and covariance but no subgroups go "
+            "through the same pipeline; 19 or more (the smallest p-value is 1 / (n + 1)). Runs after the map is drawn.",
+        )
         submitted = st.form_submit_button("Compute biotypes", type="primary", key=state.BIOTYPES_COMPUTE)
     if not submitted:
         return None
@@ -113,5 +123,6 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
         cluster_selection_epsilon=float(epsilon),
         neighbour_agreement=float(agreement),
         stability_resamples=int(resamples),
+        null_cohorts=int(null_cohorts),
         seed=int(seed),
     )

@@ -13,6 +13,7 @@ from components.run_form import render_run_form
 from components.run_tools import progress_bar, render_group_tools, render_recut_form, render_stability
 from components.selection import selected_customdata
 from components.splits import split_figure
+from components.structure import render_structure_details, render_verdict_slots
 from components.sweep import SWEEP_METRICS, adopt, cell_values, picked_cell, sweep_figure
 
 st.title("Biotypes")
@@ -35,7 +36,7 @@ if result is None:
     st.info("Set the run up above and click **Compute biotypes**. The first run in a new server takes longer (UMAP compiles).")
     st.stop()
 
-render_run_summary(result)
+verdict_slots = render_run_summary(result)
 given = render_naming_form(result.models["names"], result.models["automatic_names"], dict(result.config.biotype_names))
 if given is not None:
     try:
@@ -74,6 +75,12 @@ event = left.plotly_chart(
 selected = sorted(set(selected_customdata(event)))
 result = render_group_tools(result, selected, left)
 right.plotly_chart(sizes_figure(assignments), width="stretch")
+result = cache.tested_run(result)
+render_verdict_slots(result.structure, verdict_slots)
+st.subheader("Are there biotypes at all?")
+if result.structure.gap_null is None:
+    st.caption(result.structure.explanation)
+render_structure_details(result.structure)
 st.caption(
     "min_cluster_size candidates tried (score = DBCV + split stability, the median ARI of HDBSCAN re-fitted on 80% subsamples; "
     "the chosen one is marked). Biotypes and noise % are what the run gives with each size, after the neighbour-agreement "

@@ -1,12 +1,16 @@
 """Reproducibility: the same input, configuration and seed give byte-identical assignments.csv;
 the input's row order changes biotypes only as far as UMAP's approximate graph allows (measured)."""
 
+import json
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from analysis.biotypes import run_biotypes
 from analysis.cohort import CohortFiles, load_cohort
+from analysis.config import RunConfig
+from analysis.export import run_record, structure_record
 from analysis.inputs import InputFile
 from analysis.spreadsheet import csv_bytes
 
@@ -21,13 +25,21 @@ def test_a_rerun_in_this_process_after_the_other_tests_is_byte_identical(clinica
     assert csv_bytes(again.assignments) == csv_bytes(clinical_run.assignments)
 
 
+def test_run_json_reproduces_the_structure_verdict_byte_for_byte(clinical_cohort, clinical_run):
+    record = json.dumps(run_record(clinical_run, clinical_cohort))
+    assert clinical_run.structure is not None and clinical_run.structure.n_null == 19  # tested by default
+    again = run_biotypes(clinical_cohort, RunConfig.from_json(record))
+    assert json.dumps(structure_record(again.structure)) == json.dumps(structure_record(clinical_run.structure))
+    assert again.config == clinical_run.config
+
+
 def test_row_order_changes_no_biotype_beyond_what_umap_allows(clinical_cohort, clinical_run):
     raw = clinical_cohort.participants  # holds the ids as given in its participant_id column
     scores = []
     for seed in (1, 2):
         shuffled = raw.sample(frac=1.0, random_state=seed)
         cohort = load_cohort(CohortFiles(InputFile("participants.csv", shuffled.to_csv(index=False).encode())))
-        run = run_biotypes(cohort, clinical_run.config)
+        run = run_biotypes(cohort, clinical_run.config, structure=False)
         mine = pd.Series(run.clusters.labels, index=run.fused.included)
         reference = pd.Series(clinical_run.clusters.labels, index=clinical_run.fused.included)
         assert set(mine.index) == set(reference.index)  # nobody lost or added by the order

@@ -79,3 +79,109 @@ def test_two_biotypes_are_never_called_graded_and_noise_is_left_out():
     check = graded_check(x, labels)
     assert check.axis_share == pytest.approx(1.0) and not check.graded
     assert np.isnan(graded_check(x, np.where(labels == 2, 2, -1)).axis_share)
+
+
+def automatic():
+    from analysis.config import AUTOMATIC_PARAMETERS, RunConfig
+
+    return RunConfig(chosen_from_data=AUTOMATIC_PARAMETERS, seed=0)
+
+
+def structure_of(x: np.ndarray):
+    """The structure test of ``x`` clustered by the pipeline with every choice made from the data."""
+    from analysis.clustering import find_biotypes
+    from analysis.structure import structure_test
+
+    clusters, _ = find_biotypes(x, automatic(), with_display=False)
+    return structure_test(x, clusters.numbers, automatic())
+
+
+def test_a_planted_mixture_is_distinct_with_every_figure_behind_it(warm_umap):
+    x, _ = mixture(4 * np.eye(3, 6), 100, 10)
+    structure = structure_of(x)
+    assert structure.verdict == "distinct", structure.explanation
+    assert structure.p_value == pytest.approx(1 / 20)  # above all 19 null cohorts
+    assert structure.gap.p_value < 1e-3 and structure.gap_null.observed > max(structure.gap_null.null)
+    assert len(structure.gap_null.null) == len(structure.separation.null) == len(structure.null_biotypes) == 19
+    assert structure.n_tested == 300 and not structure.subsampled
+    assert "gap between B" in structure.explanation
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "uniform", "continuum"])
+def test_cohorts_without_subgroups_are_never_distinct(kind, warm_umap):
+    rng = np.random.default_rng(11)
+    if kind == "gaussian":
+        x = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6))
+    elif kind == "uniform":
+        x = rng.uniform(size=(300, 6))
+    else:  # one skewed severity factor behind six items
+        x = rng.gamma(2.0, size=(300, 1)) * rng.uniform(0.5, 1.5, 6) + 0.6 * rng.normal(size=(300, 6))
+    structure = structure_of((x - x.mean(axis=0)) / x.std(axis=0))
+    assert structure.verdict in ("not_distinct",), structure.explanation
+    assert structure.explanation.startswith("Not distinct")
+
+
+def test_a_ladder_of_separated_clusters_is_graded(warm_umap):
+    direction = np.array([1.0, 1.0, 0.5, 0.0, 0.0]) / 1.5
+    x, _ = mixture(np.outer([0, 7, 14, 21], direction), 75, 12)
+    structure = structure_of(x)
+    assert structure.verdict == "graded", structure.explanation
+    assert structure.graded.axis_share > 0.95 and "levels of one dimension" in structure.explanation
+
+
+def test_no_null_cohort_is_untested_and_one_biotype_is_not_distinct():
+    from analysis.structure import structure_test
+
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    assert structure_test(x, np.ones(50, dtype=int), automatic().with_(null_cohorts=0)).verdict == "untested"
+    lone = structure_test(x, np.where(np.arange(50) < 40, 1, -1), automatic())
+    assert lone.verdict == "not_distinct" and lone.p_value is None
+
+
+def test_too_few_null_cohorts_to_reach_005_are_refused():
+    from analysis.config import RunConfig
+    from analysis.errors import CohortError
+
+    with pytest.raises(CohortError, match="null_cohorts"):
+        RunConfig(null_cohorts=5)
+    assert RunConfig(null_cohorts=0).null_cohorts == 0
+
+
+def test_the_gap_is_found_across_a_gap_and_not_inside_one_gaussian():
+    from sklearn.cluster import KMeans
+
+    from analysis.structure import gap
+
+    rng = np.random.default_rng(13)
+    one = rng.normal(size=(600, 4))
+    halves = KMeans(2, n_init=3, random_state=0).fit_predict(one)  # two halves of one Gaussian
+    assert gap(one, halves).p_value > 0.2
+    two, labels = mixture(np.array([[0.0] * 4, [5.0, 0, 0, 0]]), 300, 14)
+    labels = labels.copy()
+    labels[280:320] = -1  # noise between them is projected too
+    found = gap(two, labels)
+    assert found.p_value < 1e-6 and found.pair == (1, 2)
+    assert gap(one, np.full(600, -1)).p_value == 1.0
+
+
+def test_planted_halves_keep_mean_and_covariance_and_lie_the_separation_apart():
+    from analysis.structure import planted_halves
+
+    rng = np.random.default_rng(15)
+    x = rng.normal(size=(400, 3)) @ np.diag([3.0, 1.0, 0.5]) + 2.0
+    planted = planted_halves(x, 100_000, 4.0, np.random.default_rng(16))
+    np.testing.assert_allclose(planted.mean(axis=0), x.mean(axis=0), atol=0.03)
+    np.testing.assert_allclose(np.cov(planted, rowvar=False), np.cov(x, rowvar=False), atol=0.06)
+    from sklearn.mixture import GaussianMixture
+
+    halves = GaussianMixture(2, random_state=0).fit(planted[:20_000, :1])  # the leading axis is the first here
+    distance = abs(float(np.diff(halves.means_.ravel())[0]))
+    assert distance / np.sqrt(halves.covariances_.ravel()).mean() == pytest.approx(4.0, rel=0.05)
+    np.testing.assert_allclose(halves.weights_, [0.5, 0.5], atol=0.01)
+
+
+def test_the_empirical_p_value_counts_the_observed_cohort():
+    from analysis.structure import empirical_p_value
+
+    assert empirical_p_value(2.0, np.array([1.0, 0.5, 1.9])) == pytest.approx(0.25)
+    assert empirical_p_value(1.0, np.array([1.0, 0.5, 1.9])) == pytest.approx(0.75)

@@ -42,6 +42,7 @@ def computed_session() -> AppTest:
     at.button(key=state.DATA_LOAD_SAMPLE).click().run()
     at.switch_page("pages/biotypes.py").run()
     at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert not at.exception and not at.error
     return at

@@ -15,6 +15,7 @@ from analysis.cohort import SAMPLE_DATA
 from analysis.config import RunConfig
 from analysis.export import write_run
 from components import state
+from tests.pages.conftest import metric
 
 
 @pytest.fixture
@@ -23,9 +24,9 @@ def counted_runs(monkeypatch):
     calls = []
     real = components.cache.run_biotypes
 
-    def counting(cohort, config, progress=None):
+    def counting(cohort, config, progress=None, **options):
         calls.append(config)
-        return real(cohort, config, progress)
+        return real(cohort, config, progress, **options)
 
     monkeypatch.setattr(components.cache, "run_biotypes", counting)
     return calls
@@ -38,6 +39,7 @@ def computed(app, counted_runs, warm_umap):
     app.switch_page("pages/biotypes.py").run()
     assert any("Compute biotypes" in i.value for i in app.info)
     app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    app.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
     app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
     assert not app.exception
     assert not app.error
@@ -185,3 +187,35 @@ def test_an_unstable_chosen_split_is_cautioned_beside_the_number_of_biotypes(com
     at.session_state[state.RUNS][at.session_state[state.CURRENT_RUN]] = result
     at.run()
     assert not any("tentative" in c.value for c in at.caption)
+
+
+def test_the_structure_verdict_is_drawn_beside_the_biotypes_and_heads_every_page(app, warm_umap):
+    from components.structure import verdict_word
+
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    app.switch_page("pages/biotypes.py").run()
+    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=600)  # the default 19 null cohorts
+    assert not app.exception and not app.error
+    structure = current(app).structure
+    assert structure is not None and structure.n_null == 19 and structure.verdict in ("distinct", "graded", "not_distinct")
+    assert metric(app, "Distinct?") == verdict_word(structure)
+    boxes = app.info if structure.verdict == "distinct" else app.warning
+    assert any(structure.explanation in box.value and structure.headline in box.value for box in boxes)
+    assert any("Are there biotypes at all?" in h.value for h in app.subheader)
+    for page in ("pages/profiles.py", "pages/genetics.py", "pages/brain.py", "pages/wearables.py", "pages/export.py", "pages/compare.py"):
+        app.switch_page(page).run()
+        assert not app.exception, page
+        headers = [b.value for b in (*app.info, *app.warning)]
+        assert any(f"Biotypes: {structure.headline}" in h for h in headers), page
+
+
+def test_a_run_with_no_null_cohorts_says_untested_beside_the_biotypes(app, warm_umap):
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    app.switch_page("pages/biotypes.py").run()
+    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    app.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)
+    app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
+    assert current(app).structure.verdict == "untested"
+    assert metric(app, "Distinct?") == "not tested"
+    assert any("Not tested (null_cohorts = 0)" in w.value for w in app.warning)

@@ -188,6 +188,7 @@ def test_the_demo_places_nearly_everyone_into_a_run_of_every_modality(warm_umap)
     at.run()
     at.button(key=state.DATA_LOAD_SAMPLE).click().run()
     at.switch_page("pages/biotypes.py").run()
+    at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     result, _ = run_and_cohort(at)
     assert set(result.config.modalities) == {"clinical", "prs", "connectivity", "wearables"}
@@ -446,6 +447,7 @@ def test_brain_page_of_a_harmonised_run_tests_the_harmonised_edges(warm_umap):
     at.button(key=state.DATA_LOAD_SAMPLE).click().run()
     at.switch_page("pages/biotypes.py").run()
     at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical", "connectivity"])
+    at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert not at.exception and not at.error
     result, cohort = run_and_cohort(at)

@@ -78,6 +78,7 @@ def test_two_sessions_never_see_each_others_cohort_or_results(warm_umap):
     alice.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("alice.csv", _cohort_csv("alice", 90, 1), "text/csv"))
     alice.run()
     alice.switch_page("pages/biotypes.py").run()
+    alice.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
     alice.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert not alice.exception and not alice.error
     alice_cohort = alice.session_state[state.COHORT]
@@ -129,6 +130,7 @@ def test_an_upload_and_its_run_write_no_file_holding_the_data(warm_umap):
     at.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("cohort.csv", _cohort_csv(marker, 90, 3), "text/csv"))
     at.run()
     at.switch_page("pages/biotypes.py").run()
+    at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     for page in ("pages/profiles.py", "pages/export.py"):
         at.switch_page(page).run()
