@@ -168,6 +168,7 @@ def run_biotypes(
         "fusion": fused.model,
         "input_issues": tuple(issues),
         "profiling": (features, feature_modality),
+        "clustered_features": clustered_features(blocks, config),
     }
     timings["embedding_and_clustering"] = time.perf_counter() - started
     with prediction_data_alongside(models["hdbscan"] if for_saving else None):
@@ -195,8 +196,9 @@ def finished_run(
     fused : FusedFeatures
     clusters : ClusterResult
     models : dict
-        Fitted models, plus ``input_issues`` (what building the features noted) and ``profiling``
-        (numeric features in natural units and every column's modality).
+        Fitted models, plus ``input_issues`` (what building the features noted), ``profiling``
+        (numeric features in natural units and every column's modality) and ``clustered_features``
+        (:func:`clustered_features`).
     timings : dict of str to float
         Seconds per step so far; profiling (and stability) are added.
     created : str
@@ -213,9 +215,10 @@ def finished_run(
     features, numeric_modality = models["profiling"]
     categories = profiling_categories(cohort, features)
     feature_modality = {**numeric_modality, **{c: cohort.modality[c] for c in categories.columns}}
-    profile = profile_table(features, feature_modality, labels)
-    category_profile = categorical_profile(categories, feature_modality, labels)
-    pairwise = pairwise_profile(features, feature_modality, labels, categories)
+    used = models["clustered_features"]
+    profile = profile_table(features, feature_modality, labels, used)
+    category_profile = categorical_profile(categories, feature_modality, labels, used)
+    pairwise = pairwise_profile(features, feature_modality, labels, categories, used)
     names, naming = given_names(biotype_names(profile), config.biotype_names)
     issues += naming
     audit = covariate_audit(labels, audit_covariates(cohort))
@@ -548,13 +551,25 @@ def profiling_features(cohort: Cohort, blocks: dict) -> tuple[pd.DataFrame, dict
         parts.append(block.raw)
         modality.update({c: name for c in block.raw.columns})
     frame = cohort.participants
-    for kind in (M.CLINICAL, M.PRS, M.OUTCOME, M.COVARIATE):
+    for kind in (M.CLINICAL, M.PRS, M.OUTCOME, M.VALIDATOR, M.COVARIATE):
         extra = [c for c in cohort.columns_of(kind) if frame[c].dtype == np.float64 and c not in modality]
         if extra:
             parts.append(frame[extra])
             modality.update({c: kind for c in extra})
     features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     return features.loc[:, ~features.columns.duplicated()], modality
+
+
+def clustered_features(blocks: dict, config: RunConfig) -> tuple[str, ...]:
+    """Profiled columns the biotypes were clustered on: every block's raw features, and the one-hot text columns of a clustered clinical block.
+
+    Their differences between biotypes are described (effect sizes), never tested: the clustering chose
+    the biotypes to differ on them.
+    """
+    columns = [c for block in blocks.values() for c in block.raw.columns]
+    if M.CLINICAL in blocks:
+        columns += list(config.one_hot_columns)
+    return tuple(dict.fromkeys(columns))
 
 
 def profiling_categories(cohort: Cohort, features: pd.DataFrame) -> pd.DataFrame:

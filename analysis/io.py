@@ -92,7 +92,7 @@ class ParticipantsTable:
 def load_dictionary(file: InputFile) -> DataDictionary:
     """Read a data dictionary CSV with columns ``column, modality, description, unit, min, max``.
 
-    ``modality`` must be one of clinical, prs, connectivity, wearables, outcome, covariate or
+    ``modality`` must be one of clinical, prs, connectivity, wearables, outcome, validator, covariate or
     ignore (blank leaves the prefix rules in charge); ``missing_codes`` may list cell texts that
     mean missing, separated by ``;``.
     """
@@ -337,7 +337,7 @@ def column_quality_issues(name: str, frame: pd.DataFrame, modality: dict[str, st
     """Warnings for feature and outcome columns that are constant, empty or often missing."""
     issues = []
     for column, kind in modality.items():
-        if kind not in (*M.FEATURE_MODALITIES, M.OUTCOME) or frame[column].dtype != np.float64:
+        if kind not in (*M.FEATURE_MODALITIES, M.OUTCOME, M.VALIDATOR) or frame[column].dtype != np.float64:
             continue
         values = frame[column]
         missing = float(values.isna().mean())
@@ -357,7 +357,7 @@ def column_quality_issues(name: str, frame: pd.DataFrame, modality: dict[str, st
         elif missing >= MISSING_WARNING_FRACTION:
             fix = (
                 "outcomes are compared where present"
-                if kind == M.OUTCOME
+                if kind in (M.OUTCOME, M.VALIDATOR)
                 else "missing values are imputed or the column dropped, as the run configuration says"
             )
             issues.append(Issue("warning", f"{missing:.0%} of '{column}' is missing", name, f"check the export; {fix}"))

@@ -58,10 +58,13 @@ def methods_paragraphs(result, cohort) -> list[str]:
         + f". Participants whose nearest neighbours mostly belonged to other biotypes (agreement below {config.neighbour_agreement:g}) "
         f"were labelled noise. The run found {result.clusters.n_biotypes} biotypes; {float((labels < 0).mean()) if n_included else 0:.1%} "
         "of clustered participants were noise.",
-        "Each biotype was compared with the other clustered participants on every numeric feature (Cohen's d; Kruskal-Wallis "
-        "across biotypes, Benjamini-Hochberg FDR) and every categorical one (share per level, Cramér's V; chi-square, "
-        "Benjamini-Hochberg), including features not used for clustering and outcomes; random-forest permutation importance "
-        "gave what defines each biotype; biotypes were audited against "
+        "Each biotype was compared with the other clustered participants on every numeric feature (Cohen's d) and every "
+        "categorical one (share per level, Cramér's V). On the features used for clustering these differences are descriptive "
+        "only: the clustering chose the biotypes to differ on them, so no test of them is reported. Features not used for "
+        "clustering (outcomes, validators, covariates and modalities left out of the run) were tested across biotypes "
+        "(Kruskal-Wallis or chi-square, Benjamini-Hochberg FDR over the tested features; Cohen's d with a 95% interval). "
+        "Automatic names list the largest effect sizes on clustering features; random-forest permutation importance "
+        "described what defines each biotype; biotypes were audited against "
         + (", ".join(result.audit["covariate"]) if len(result.audit) else "no covariate (none in the table)")
         + (
             f"; flagged: {', '.join(result.audit.loc[result.audit['flagged'], 'covariate'])}."

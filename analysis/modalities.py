@@ -15,6 +15,8 @@ PRS = "prs"
 CONNECTIVITY = "connectivity"
 WEARABLES = "wearables"
 OUTCOME = "outcome"
+#: Never clustered, always tested across biotypes: an external check that biotypes differ on what they should.
+VALIDATOR = "validator"
 COVARIATE = "covariate"
 TEXT = "text"
 IGNORE = "ignore"
@@ -22,7 +24,7 @@ IGNORE = "ignore"
 #: Modalities whose columns can be clustered.
 FEATURE_MODALITIES = (CLINICAL, PRS, CONNECTIVITY, WEARABLES)
 #: Values accepted in a data dictionary's ``modality`` column.
-DICTIONARY_MODALITIES = (*FEATURE_MODALITIES, OUTCOME, COVARIATE, IGNORE)
+DICTIONARY_MODALITIES = (*FEATURE_MODALITIES, OUTCOME, VALIDATOR, COVARIATE, IGNORE)
 
 PREFIXES = {"prs_": PRS, "fc_": CONNECTIVITY, "wear_": WEARABLES, "outcome_": OUTCOME}
 #: Identifier and row-number columns besides the participant id (never features; compared ignoring case).
@@ -47,7 +49,7 @@ def modality_from_name(column: str, is_numeric: bool) -> str:
     Returns
     -------
     str
-        One of clinical, prs, connectivity, wearables, outcome, covariate, text, or ignore for a
+        One of clinical, prs, connectivity, wearables, outcome, validator, covariate, text, or ignore for a
         second identifier or a row number (``IID`` beside ``participant_id``, ``index``).
     """
     if is_identifier_name(column):

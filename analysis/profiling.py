@@ -7,12 +7,21 @@ import pandas as pd
 from scipy import stats
 from scipy.stats.contingency import association
 
+#: ``evidence`` of a feature the biotypes were clustered on: its differences between biotypes are
+#: what the clustering maximised, so a test of them is circular; effect sizes are shown, no p-value.
+DESCRIPTIVE = "descriptive"
+#: ``evidence`` of a feature not used for clustering (outcomes, validators, covariates, modalities
+#: left out of the run): tested, with Benjamini-Hochberg FDR over the tested features.
+TESTED = "tested"
+#: Two-sided normal quantile of the 95% interval of Cohen's d.
+Z_95 = 1.959963984540054
+
 #: Most levels a text column may have to be profiled as a category (more is free text or an identifier).
 MAX_CATEGORY_LEVELS = 20
 
 
-def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.Series) -> pd.DataFrame:
-    """Per biotype and feature: mean, median, Cohen's d against the rest, and the Kruskal-Wallis test.
+def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.Series, clustered=()) -> pd.DataFrame:
+    """Per biotype and feature: mean, median, Cohen's d against the rest, and (features not clustered on) the Kruskal-Wallis test.
 
     Parameters
     ----------
@@ -23,19 +32,24 @@ def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.S
     labels : Series of int indexed by participant
         Biotype number per clustered participant (1-based, :func:`analysis.clustering.biotype_numbers`;
         noise, -1, is not a biotype and is left out).
+    clustered : collection of str
+        Features the biotypes were clustered on: :data:`DESCRIPTIVE`, never tested.
 
     Returns
     -------
     DataFrame
-        One row per (biotype, feature): ``biotype`` (as in ``labels``), ``feature``, ``modality``, ``n``, ``mean``,
-        ``median``, ``mean_rest``, ``cohens_d`` (biotype minus rest over the pooled SD),
-        ``kruskal_p`` (across all biotypes, one value per feature) and ``kruskal_q``
-        (Benjamini-Hochberg over features).
+        One row per (biotype, feature): ``biotype`` (as in ``labels``), ``feature``, ``modality``,
+        ``evidence`` (:data:`DESCRIPTIVE` or :data:`TESTED`), ``n``, ``mean``, ``median``,
+        ``mean_rest``, ``cohens_d`` (biotype minus rest over the pooled SD), ``cohens_d_low`` and
+        ``cohens_d_high`` (its 95% interval, tested features only), ``kruskal_p`` (across all
+        biotypes, one value per feature; tested features only) and ``kruskal_q``
+        (Benjamini-Hochberg over the tested features).
     """
+    used = set(clustered)
     clustered = labels[labels >= 0]
     data = features.reindex(clustered.index)
     biotypes = sorted(clustered.unique())
-    p_values = {column: _kruskal(data[column], clustered, biotypes) for column in data.columns}
+    p_values = {column: np.nan if column in used else _kruskal(data[column], clustered, biotypes) for column in data.columns}
     tested = [c for c, p in p_values.items() if np.isfinite(p)]
     q_values = dict(zip(tested, stats.false_discovery_control([p_values[c] for c in tested], method="bh"), strict=True)) if tested else {}
     rows = []
@@ -43,17 +57,31 @@ def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.S
         inside = (clustered == biotype).to_numpy()
         for column in data.columns:
             values = data[column].to_numpy(dtype=np.float64)
+            effect = contrast(values[inside], values[~inside])
+            n_rest = effect.pop("n_rest")
+            low, high = (np.nan, np.nan) if column in used else cohens_d_interval(effect["cohens_d"], effect["n"], n_rest)
             rows.append(
                 {
                     "biotype": int(biotype),
                     "feature": column,
                     "modality": modality.get(column, ""),
-                    **contrast(values[inside], values[~inside]),
+                    "evidence": DESCRIPTIVE if column in used else TESTED,
+                    **effect,
+                    "cohens_d_low": low,
+                    "cohens_d_high": high,
                     "kruskal_p": p_values[column],
                     "kruskal_q": q_values.get(column, np.nan),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def cohens_d_interval(d: float, n_a: int, n_b: int) -> tuple[float, float]:
+    """Approximate 95% interval of Cohen's d: ``d ± 1.96 sqrt((n_a + n_b) / (n_a n_b) + d² / (2 (n_a + n_b)))`` (Hedges & Olkin 1985)."""
+    if not np.isfinite(d) or n_a < 2 or n_b < 2:
+        return float("nan"), float("nan")
+    se = np.sqrt((n_a + n_b) / (n_a * n_b) + d**2 / (2 * (n_a + n_b)))
+    return float(d - Z_95 * se), float(d + Z_95 * se)
 
 
 def contrast(inside: np.ndarray, rest: np.ndarray) -> dict:
@@ -62,7 +90,7 @@ def contrast(inside: np.ndarray, rest: np.ndarray) -> dict:
     Returns
     -------
     dict
-        ``n`` (finite values inside), ``mean``, ``median``, ``mean_rest`` and ``cohens_d`` (inside minus rest).
+        ``n`` (finite values inside), ``mean``, ``median``, ``mean_rest``, ``n_rest`` and ``cohens_d`` (inside minus rest).
     """
     a, b = inside[np.isfinite(inside)], rest[np.isfinite(rest)]
     return {
@@ -70,6 +98,7 @@ def contrast(inside: np.ndarray, rest: np.ndarray) -> dict:
         "mean": float(a.mean()) if len(a) else np.nan,
         "median": float(np.median(a)) if len(a) else np.nan,
         "mean_rest": float(b.mean()) if len(b) else np.nan,
+        "n_rest": int(len(b)),
         "cohens_d": cohens_d(a, b),
     }
 
@@ -120,13 +149,17 @@ def _mann_whitney_columns(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def biotype_names(profile: pd.DataFrame, n_features: int = 2) -> dict[int, str]:
-    """Short automatic names from the largest significant effects, e.g. ``"B1 · high pain_distress · low hrv_rmssd_ms_mean"``.
+    """Short automatic names from effect sizes, e.g. ``"B1 · high pain_distress · low hrv_rmssd_ms_mean"``.
 
+    The biotype's largest effects (|Cohen's d| >= 0.5) on the features it was clustered on (on every
+    feature when none is marked): a description of what the clustering separated, not a test.
     Keyed by the profile's biotype numbers (1-based).
     """
     names = {}
     for biotype, rows in profile.groupby("biotype"):
-        strong = rows[(rows["kruskal_q"] < 0.05) & rows["cohens_d"].abs().ge(0.5)]
+        if "evidence" in rows and (rows["evidence"] == DESCRIPTIVE).any():
+            rows = rows[rows["evidence"] == DESCRIPTIVE]
+        strong = rows[rows["cohens_d"].abs().ge(0.5)]
         top = strong.reindex(strong["cohens_d"].abs().sort_values(ascending=False).index).head(n_features)
         words = [f"{'high' if d > 0 else 'low'} {feature}" for feature, d in zip(top["feature"], top["cohens_d"], strict=True)]
         names[int(biotype)] = " · ".join([f"B{int(biotype)}", *words])
@@ -134,7 +167,7 @@ def biotype_names(profile: pd.DataFrame, n_features: int = 2) -> dict[int, str]:
 
 
 def pairwise_profile(
-    features: pd.DataFrame, modality: dict[str, str], labels: pd.Series, categories: pd.DataFrame | None = None
+    features: pd.DataFrame, modality: dict[str, str], labels: pd.Series, categories: pd.DataFrame | None = None, clustered=()
 ) -> pd.DataFrame:
     """Every pair of biotypes compared on every feature: Cohen's d, Mann-Whitney U test, BH FDR.
 
@@ -148,15 +181,19 @@ def pairwise_profile(
         Biotype numbers (1-based; noise, -1, left out).
     categories : DataFrame indexed by participant, optional
         Categorical columns (text); compared with the chi-square test and Cramér's V.
+    clustered : collection of str
+        Features (numeric or categorical) the biotypes were clustered on: effect sizes only.
 
     Returns
     -------
     DataFrame
-        ``biotype_a``, ``biotype_b`` (biotype numbers as in ``labels``, a < b), ``feature``, ``modality``, ``test``
-        (``mann-whitney`` or ``chi-square``), ``mean_a``, ``mean_b``, ``cohens_d`` (a minus b;
-        numeric features), ``cramers_v`` (categorical features), ``p_value`` and ``q_value``
-        (Benjamini-Hochberg over all pairs and features).
+        ``biotype_a``, ``biotype_b`` (biotype numbers as in ``labels``, a < b), ``feature``, ``modality``,
+        ``evidence`` (:data:`DESCRIPTIVE` or :data:`TESTED`), ``test`` (``mann-whitney`` or
+        ``chi-square``; ``none`` for descriptive features), ``mean_a``, ``mean_b``, ``cohens_d`` (a
+        minus b; numeric features), ``cramers_v`` (categorical features), ``p_value`` and ``q_value``
+        (Benjamini-Hochberg over all pairs and tested features; NaN for descriptive ones).
     """
+    used = set(clustered)
     clustered = labels[labels >= 0]
     data = features.reindex(clustered.index)
     values_all = data.to_numpy(dtype=np.float64)
@@ -169,14 +206,15 @@ def pairwise_profile(
             for k, column in enumerate(data.columns):
                 x, y = values_all[in_a, k], values_all[in_b, k]
                 x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-                p = p_values[k]
+                p = np.nan if column in used else p_values[k]
                 rows.append(
                     {
                         "biotype_a": int(a),
                         "biotype_b": int(b),
                         "feature": column,
                         "modality": modality.get(column, ""),
-                        "test": "mann-whitney",
+                        "evidence": DESCRIPTIVE if column in used else TESTED,
+                        "test": "none" if column in used else "mann-whitney",
                         "mean_a": float(x.mean()) if len(x) else np.nan,
                         "mean_b": float(y.mean()) if len(y) else np.nan,
                         "cohens_d": cohens_d(x, y),
@@ -196,15 +234,16 @@ def pairwise_profile(
                         "biotype_b": int(b),
                         "feature": column,
                         "modality": modality.get(column, ""),
-                        "test": "chi-square",
+                        "evidence": DESCRIPTIVE if column in used else TESTED,
+                        "test": "none" if column in used else "chi-square",
                         "mean_a": np.nan,
                         "mean_b": np.nan,
                         "cohens_d": np.nan,
                         "cramers_v": v,
-                        "p_value": p,
+                        "p_value": np.nan if column in used else p,
                     }
                 )
-    columns = ["biotype_a", "biotype_b", "feature", "modality", "test", "mean_a", "mean_b", "cohens_d", "cramers_v", "p_value"]
+    columns = ["biotype_a", "biotype_b", "feature", "modality", "evidence", "test", "mean_a", "mean_b", "cohens_d", "cramers_v", "p_value"]
     table = pd.DataFrame(rows, columns=columns)
     table["q_value"] = _bh(table["p_value"].to_numpy(dtype=np.float64))
     return table
@@ -215,6 +254,7 @@ CATEGORICAL_PROFILE_COLUMNS = (
     "biotype",
     "feature",
     "modality",
+    "evidence",
     "level",
     "n",
     "count",
@@ -226,7 +266,7 @@ CATEGORICAL_PROFILE_COLUMNS = (
 )
 
 
-def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labels: pd.Series) -> pd.DataFrame:
+def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labels: pd.Series, clustered=()) -> pd.DataFrame:
     """Per biotype, categorical feature and level: share of the biotype against the rest, chi-square, Cramér's V.
 
     Parameters
@@ -237,17 +277,21 @@ def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labe
         Column → modality.
     labels : Series of int indexed by participant
         Biotype number per clustered participant (1-based; noise, -1, is left out).
+    clustered : collection of str
+        Columns the biotypes were clustered on (one-hot): shares and Cramér's V only, no test.
 
     Returns
     -------
     DataFrame
-        One row per (biotype, feature, level): ``biotype`` (as in ``labels``), ``feature``, ``modality``, ``level``,
+        One row per (biotype, feature, level): ``biotype`` (as in ``labels``), ``feature``, ``modality``,
+        ``evidence`` (:data:`DESCRIPTIVE` or :data:`TESTED`), ``level``,
         ``n`` (biotype members with a value), ``count`` (of them with this level), ``proportion``,
         ``proportion_rest`` (among the other biotypes' members), ``cramers_v`` (biotype against the
         rest, the 2 × levels table), ``chi2_p`` (chi-square across all biotypes, one value per
         feature) and ``chi2_q`` (Benjamini-Hochberg over the categorical features).
     """
     columns = list(CATEGORICAL_PROFILE_COLUMNS)
+    used = set(clustered)
     clustered = labels[labels >= 0]
     biotypes = sorted(clustered.unique())
     rows, p_values = [], {}
@@ -255,7 +299,7 @@ def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labe
         values = categories[column].reindex(clustered.index)
         present = values.notna().to_numpy()
         text, members = values[present].astype(str), clustered[present]
-        _, p_values[column] = _chi_square(text, members)
+        p_values[column] = np.nan if column in used else _chi_square(text, members)[1]
         levels = sorted(text.unique())
         for biotype in biotypes:
             inside = (members == biotype).to_numpy()
@@ -268,6 +312,7 @@ def categorical_profile(categories: pd.DataFrame, modality: dict[str, str], labe
                         "biotype": int(biotype),
                         "feature": column,
                         "modality": modality.get(column, ""),
+                        "evidence": DESCRIPTIVE if column in used else TESTED,
                         "level": level,
                         "n": n,
                         "count": int((is_level & inside).sum()),

@@ -17,6 +17,7 @@ MODALITY_TITLES = {
     M.CONNECTIVITY: "Brain connectivity",
     M.WEARABLES: "Wearables",
     M.OUTCOME: "Outcomes (not clustered)",
+    M.VALIDATOR: "Validators (never clustered, always tested)",
 }
 
 
@@ -173,7 +174,7 @@ def _column_missingness(cohort: Cohort) -> pd.DataFrame:
     rows = [
         (column, kind, float(cohort.participants[column].isna().mean()))
         for column, kind in cohort.modality.items()
-        if kind in (*M.FEATURE_MODALITIES, M.OUTCOME) and cohort.participants[column].dtype == np.float64
+        if kind in (*M.FEATURE_MODALITIES, M.OUTCOME, M.VALIDATOR) and cohort.participants[column].dtype == np.float64
     ]
     return pd.DataFrame(rows, columns=["column", "modality", "missing_fraction"])
 

@@ -11,6 +11,7 @@ from plotly.offline import get_plotlyjs
 from analysis import modalities as M
 from analysis.features import prs_features, shown_connectivity
 from analysis.methods import methods_paragraphs
+from analysis.profiling import DESCRIPTIVE
 from analysis.summaries import binary_outcome_by_biotype, biotype_connectivity, is_binary, network_matrix, wearable_trajectories
 from components.brain import network_figure
 from components.embedding import embedding_figure, sizes_figure
@@ -71,14 +72,7 @@ def report_html(result, cohort) -> str:
     if warnings:
         parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li class='warning'>{html.escape(i.message)}</li>" for i in warnings) + "</ul>")
     parts += ["<h2>Profiles</h2>", _figure(effect_heatmap_figure(result.profile, names))]
-    top = result.profile[result.profile["kruskal_q"] < 0.05]
-    top = top.reindex(top["cohens_d"].abs().sort_values(ascending=False).index).groupby("biotype").head(8)
-    if len(top):
-        shown = top.assign(biotype=top["biotype"].map(lambda b: biotype_label(b, names)))
-        parts += [
-            "<p>Largest effects per biotype (FDR q &lt; 0.05):</p>",
-            _table(shown[["biotype", "feature", "modality", "mean", "mean_rest", "cohens_d", "kruskal_q"]]),
-        ]
+    parts += _largest_effects(result.profile, names)
     for feature in dict.fromkeys(result.categorical_profile["feature"]):
         parts.append(_figure(category_figure(result.categorical_profile, feature, names)))
     for biotype in sorted(result.importance["biotype"].unique()):
@@ -101,6 +95,26 @@ def report_html(result, cohort) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Biotype run report</title>"
         f"<style>{_STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
     )
+
+
+def _largest_effects(profile: pd.DataFrame, names: dict[int, str]) -> list[str]:
+    """Two tables: the largest effects on clustered-on features (descriptive, no test) and on tested features with q < 0.05."""
+    parts = []
+    descriptive = profile["evidence"].eq(DESCRIPTIVE)
+    sets = (
+        (profile[descriptive], "Largest effects per biotype on the features it was clustered on (descriptive: Cohen's d, no test):", []),
+        (
+            profile[~descriptive & (profile["kruskal_q"] < 0.05)],
+            "Features not used for clustering that differ between biotypes (tested: Kruskal-Wallis, FDR q &lt; 0.05):",
+            ["cohens_d_low", "cohens_d_high", "kruskal_q"],
+        ),
+    )
+    for rows, title, extra in sets:
+        top = rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).groupby("biotype").head(8)
+        if len(top):
+            shown = top.assign(biotype=top["biotype"].map(lambda b: biotype_label(b, names)))
+            parts += [f"<p>{title}</p>", _table(shown[["biotype", "feature", "modality", "mean", "mean_rest", "cohens_d", *extra]])]
+    return parts
 
 
 def _structure_statement(structure) -> str:

@@ -8,11 +8,20 @@ import plotly.graph_objects as go
 
 from analysis import modalities as M
 from analysis.groups import GROUP_LABEL_OFFSET
+from analysis.profiling import DESCRIPTIVE
 from analysis.validation import MODALITY_TITLES
 from components.embedding import biotype_colour
 
 #: Short names of the modalities, drawn under heat-map groups too narrow for the full title.
-MODALITY_CODES = {M.CLINICAL: "clin", M.PRS: "PRS", M.CONNECTIVITY: "conn", M.WEARABLES: "wear", M.OUTCOME: "out", M.COVARIATE: "cov"}
+MODALITY_CODES = {
+    M.CLINICAL: "clin",
+    M.PRS: "PRS",
+    M.CONNECTIVITY: "conn",
+    M.WEARABLES: "wear",
+    M.OUTCOME: "out",
+    M.VALIDATOR: "val",
+    M.COVARIATE: "cov",
+}
 #: Most title characters per heat-map column for the full title to fit under its group (at the page's
 #: usual width a column is ~11 px and a character ~6.5 px; plotly draws group labels horizontally).
 TITLE_CHARACTERS_PER_COLUMN = 1.6
@@ -80,7 +89,11 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str], labels: 
     group = modality_of.map(modality_group_labels(modality_of))
     codes = dict(zip(group[group != modality], modality[group != modality], strict=True))  # in column order
     legend = "<br><sup>" + " · ".join(f"{code}: {title}" for code, title in codes.items()) + "</sup>" if codes else ""
-    hover = np.array([[f"{biotype_label(b, names)}<br>{modality[f]}: {f}" for f in grid.columns] for b in grid.index], dtype=object)
+    evidence = evidence_notes(profile).reindex(index=grid.index, columns=grid.columns).fillna("")
+    hover = np.array(
+        [[f"{biotype_label(b, names)}<br>{modality[f]}: {f}<br>{evidence.at[b, f]}" for f in grid.columns] for b in grid.index],
+        dtype=object,
+    )
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
@@ -104,16 +117,45 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str], labels: 
     return fig
 
 
+def evidence_notes(profile: pd.DataFrame) -> pd.DataFrame:
+    """Per (biotype, feature), what the d rests on: "clustered on: descriptive, no test", or the tested feature's q.
+
+    Returns
+    -------
+    DataFrame of str, indexed by biotype, one column per feature
+    """
+    descriptive = profile["evidence"].eq(DESCRIPTIVE) if "evidence" in profile else pd.Series(False, index=profile.index)
+    note = np.where(descriptive, "clustered on: descriptive, no test", "tested: FDR q = " + profile["kruskal_q"].map(lambda q: f"{q:.2g}"))
+    return profile.assign(note=note).pivot(index="biotype", columns="feature", values="note")
+
+
 #: Column order of the effect table: what is read first (who, what, how large, how sure) before the means.
-EFFECT_TABLE_COLUMNS = ("biotype", "feature", "modality", "cohens_d", "kruskal_q", "n", "mean", "mean_rest", "median", "kruskal_p")
+EFFECT_TABLE_COLUMNS = (
+    "biotype",
+    "feature",
+    "modality",
+    "evidence",
+    "cohens_d",
+    "cohens_d_low",
+    "cohens_d_high",
+    "kruskal_q",
+    "n",
+    "mean",
+    "mean_rest",
+    "median",
+    "kruskal_p",
+)
 
 
 def effect_table(profile: pd.DataFrame, names: dict[int, str], modalities: list[str], max_q: float) -> pd.DataFrame:
-    """The profile rows of the chosen modalities with Kruskal-Wallis q at most ``max_q``, largest |d| first.
+    """The profile rows of the chosen modalities, largest |d| first: every clustered-on feature, and tested ones with q at most ``max_q``.
 
-    Columns in :data:`EFFECT_TABLE_COLUMNS` order, so that Cohen's d is in view on a narrow page.
+    Features the biotypes were clustered on are described (``evidence`` descriptive: d without a test
+    or interval); the q filter applies to the tested ones. Columns in :data:`EFFECT_TABLE_COLUMNS`
+    order, so that Cohen's d is in view on a narrow page.
     """
-    rows = profile[profile["modality"].isin(modalities) & (profile["kruskal_q"] <= max_q)]
+    descriptive = profile["evidence"].eq(DESCRIPTIVE) if "evidence" in profile else pd.Series(False, index=profile.index)
+    rows = profile[profile["modality"].isin(modalities) & (descriptive | (profile["kruskal_q"] <= max_q))]
     rows = rows.assign(biotype=rows["biotype"].map(lambda b: biotype_label(b, names)))
     rows = rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).reset_index(drop=True)
     return rows[[c for c in EFFECT_TABLE_COLUMNS if c in rows.columns] + [c for c in rows.columns if c not in EFFECT_TABLE_COLUMNS]]
@@ -151,15 +193,22 @@ def category_figure(categories: pd.DataFrame, feature: str, names: dict[int, str
             )
         )
     q = rows["chi2_q"].iloc[0] if len(rows) else np.nan
+    described = len(rows) and "evidence" in rows and rows["evidence"].iloc[0] == DESCRIPTIVE
     fig.update_layout(
         barmode="stack",
-        title=f"{feature} (chi-square q = {q:.2g})",
+        title=f"{feature} (clustered on: descriptive)" if described else f"{feature} (chi-square q = {q:.2g})",
         yaxis=dict(title="share of the biotype", tickformat=".0%", range=[0, 1]),
         legend=dict(orientation="h", y=-0.2),
         height=340,
         margin=dict(l=10, r=10, t=40, b=10),
     )
     return fig
+
+
+def _pair_notes(rows: pd.DataFrame) -> list[str]:
+    """Per pairwise row: "descriptive (clustered on)" or the tested feature's q."""
+    descriptive = rows["evidence"].eq(DESCRIPTIVE) if "evidence" in rows else pd.Series(False, index=rows.index)
+    return ["descriptive (clustered on)" if d else f"q = {q:.2g}" for d, q in zip(descriptive, rows["q_value"], strict=True)]
 
 
 def pairwise_effects_figure(
@@ -179,13 +228,15 @@ def pairwise_effects_figure(
     Returns
     -------
     go.Figure
-        One horizontal Bar trace of the ``top`` largest |d| with FDR q < 0.05 (largest first); bars
-        coloured by the biotype that is higher.
+        One horizontal Bar trace of the ``top`` largest |d| (largest first) among the features the
+        biotypes were clustered on (descriptive) and the tested ones with FDR q < 0.05; bars coloured
+        by the biotype that is higher.
     """
     named = labels or {}
     first, second = sorted((a, b))
-    rows = pairwise[(pairwise["biotype_a"] == first) & (pairwise["biotype_b"] == second) & (pairwise["test"] == "mann-whitney")]
-    rows = rows[rows["q_value"] < 0.05]
+    rows = pairwise[(pairwise["biotype_a"] == first) & (pairwise["biotype_b"] == second) & pairwise["cohens_d"].notna()]
+    descriptive = rows["evidence"].eq(DESCRIPTIVE) if "evidence" in rows else pd.Series(False, index=rows.index)
+    rows = rows[descriptive | (rows["q_value"] < 0.05)]
     rows = rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).head(top)
     sign = 1 if a == first else -1
     d = sign * rows["cohens_d"]
@@ -195,12 +246,12 @@ def pairwise_effects_figure(
             y=rows["feature"],
             orientation="h",
             marker_color=[biotype_colour(a) if v > 0 else biotype_colour(b) for v in d],
-            customdata=np.stack([rows["modality"], rows["q_value"]], axis=1) if len(rows) else None,
-            hovertemplate="%{y} (%{customdata[0]}): d = %{x:.2f}, q = %{customdata[1]:.2g}<extra></extra>",
+            customdata=np.stack([rows["modality"], _pair_notes(rows)], axis=1) if len(rows) else None,
+            hovertemplate="%{y} (%{customdata[0]}): d = %{x:.2f}, %{customdata[1]}<extra></extra>",
         )
     )
     fig.update_layout(
-        title=f"Largest differences, {named.get(a, short_label(a))} minus {named.get(b, short_label(b))} (Cohen's d, FDR q < 0.05)",
+        title=f"Largest differences, {named.get(a, short_label(a))} minus {named.get(b, short_label(b))} (Cohen's d; clustered-on features descriptive, others FDR q < 0.05)",
         xaxis_title=f"Cohen's d (positive: higher in {short_label(a)})",
         yaxis=dict(autorange="reversed"),
         height=140 + 24 * max(len(rows), 1),
@@ -272,7 +323,9 @@ def _effect_fallback_figure(profile: pd.DataFrame, biotype: int, n_features: int
 
     Outcomes and covariates are left out: they did not define the biotypes.
     """
-    rows = profile[(profile["biotype"] == biotype) & profile["cohens_d"].notna() & ~profile["modality"].isin([M.OUTCOME, M.COVARIATE])]
+    rows = profile[
+        (profile["biotype"] == biotype) & profile["cohens_d"].notna() & ~profile["modality"].isin([M.OUTCOME, M.VALIDATOR, M.COVARIATE])
+    ]
     rows = rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index).head(top)
     why = (
         f"held-out AUC {auc:.2f}: separable on many features at once, so shuffling any one costs the forest nothing"

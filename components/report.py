@@ -7,7 +7,14 @@ import streamlit as st
 
 from analysis.validation import MODALITY_TITLES, ValidationReport
 
-MODALITY_COLOURS = {"clinical": "#4C78A8", "prs": "#F58518", "connectivity": "#54A24B", "wearables": "#B279A2", "outcome": "#9D755D"}
+MODALITY_COLOURS = {
+    "clinical": "#4C78A8",
+    "prs": "#F58518",
+    "connectivity": "#54A24B",
+    "wearables": "#B279A2",
+    "outcome": "#9D755D",
+    "validator": "#E45756",
+}
 
 
 def availability_figure(report: ValidationReport) -> go.Figure:

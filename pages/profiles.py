@@ -25,9 +25,17 @@ st.subheader("Effect sizes")
 modalities = sorted(result.profile["modality"].unique())
 left, right = st.columns([3, 1])
 chosen = left.multiselect("Modalities", modalities, default=modalities, key=state.PROFILES_MODALITIES)
-max_q = right.select_slider("Kruskal-Wallis FDR q at most", [0.001, 0.01, 0.05, 0.1, 1.0], value=1.0, key=state.PROFILES_MAX_Q)
+max_q = right.select_slider(
+    "Tested features: Kruskal-Wallis FDR q at most", [0.001, 0.01, 0.05, 0.1, 1.0], value=1.0, key=state.PROFILES_MAX_Q
+)
 render_table(effect_table(result.profile, names, chosen, max_q))
-st.caption("Cohen's d: biotype minus the other clustered participants, over the pooled SD. q: Benjamini-Hochberg over features.")
+st.caption(
+    "Cohen's d: biotype minus the other clustered participants, over the pooled SD. Features the biotypes were clustered on are "
+    "**descriptive**: the clustering chose the biotypes to differ on them, so a test of that difference is circular and none is "
+    "shown. Features not clustered on (outcomes, validators, covariates, modalities left out of the run) are **tested**: "
+    "Kruskal-Wallis across biotypes, Benjamini-Hochberg q over the tested features, d with its 95% interval. Automatic names "
+    "come from the largest effect sizes on clustered-on features (descriptive)."
+)
 
 categories = result.categorical_profile
 if len(categories):

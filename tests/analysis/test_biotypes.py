@@ -236,3 +236,28 @@ def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir
 
     model = load_model(tmp_path / "model")
     assert model.names == name.to_dict()
+
+
+def test_a_run_tests_its_validators_and_only_describes_what_it_clustered_on(tmp_path, warm_umap):
+    folder = tmp_path / "cohort"
+    write_synthetic_cohort(generate_cohort(300, seed=5), folder)
+    table = pd.read_csv(folder / "participants.csv")
+    table["crp_mg_l"] = np.random.default_rng(0).gamma(2.0, size=len(table)).round(2)
+    dictionary = "column,modality\ncrp_mg_l,validator\n"
+    files = CohortFiles(
+        participants=InputFile("participants.csv", table.to_csv(index=False).encode()),
+        dictionary=InputFile("data_dictionary.csv", dictionary.encode()),
+    )
+    cohort = load_cohort(files)
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0))
+    clustered = set(result.models["clustered_features"])
+    assert "crp_mg_l" not in clustered and "crp_mg_l" not in result.fused.matrix.columns  # never clustered
+    assert {f"clinical:{c}" for c in clustered} == set(result.fused.blocks["clinical"])  # the fused names carry their block
+    profile = result.profile
+    described = profile[profile["feature"].isin(clustered)]
+    assert len(described) and (described["evidence"] == "descriptive").all() and described["kruskal_q"].isna().all()
+    crp = profile[profile["feature"] == "crp_mg_l"]
+    assert (crp["modality"] == "validator").all() and (crp["evidence"] == "tested").all() and crp["kruskal_q"].notna().all()
+    pairs = result.pairwise
+    assert pairs.loc[pairs["feature"].isin(clustered), "p_value"].isna().all()
+    assert pairs.loc[pairs["feature"] == "crp_mg_l", "q_value"].notna().all()

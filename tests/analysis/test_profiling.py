@@ -129,3 +129,40 @@ def test_pairwise_p_values_equal_scipy_column_by_column(n_a, n_b):
         a, b = x[:, k][np.isfinite(x[:, k])], y[:, k][np.isfinite(y[:, k])]
         expected.append(stats.mannwhitneyu(a, b).pvalue if len(a) and len(b) and np.ptp(np.r_[a, b]) > 0 else np.nan)
     np.testing.assert_array_equal(_mann_whitney_columns(x, y), np.array(expected, dtype=float))
+
+
+def test_clustered_features_are_described_never_tested_and_the_others_are_tested_with_fdr_among_themselves():
+    rng = np.random.default_rng(3)
+    labels = pd.Series(np.repeat([1, 2, -1], [50, 50, 10]), index=[f"p{i}" for i in range(110)])
+    shift = np.r_[np.full(50, 2.0), np.zeros(50), np.ones(10)]
+    features = pd.DataFrame(
+        {"pain": shift + rng.normal(size=110), "sleep": -shift + rng.normal(size=110), "crp": 3 * shift + rng.normal(size=110)},
+        index=labels.index,
+    )
+    modality = {"pain": "clinical", "sleep": "clinical", "crp": "validator"}
+    table = profile_table(features, modality, labels, clustered=("pain", "sleep"))
+    described = table[table["feature"].isin(["pain", "sleep"])]
+    assert (described["evidence"] == "descriptive").all()
+    assert described[["kruskal_p", "kruskal_q", "cohens_d_low", "cohens_d_high"]].isna().all().all()
+    assert described["cohens_d"].abs().min() > 1  # the effect size is still shown
+    crp = table[table["feature"] == "crp"].set_index("biotype")
+    assert (crp["evidence"] == "tested").all()
+    p = stats.kruskal(features["crp"].iloc[:50], features["crp"].iloc[50:100]).pvalue
+    assert crp.loc[1, "kruskal_p"] == pytest.approx(p) and crp.loc[1, "kruskal_q"] == pytest.approx(p)  # the only tested feature
+    d, n = crp.loc[1, "cohens_d"], 50
+    half = 1.959964 * np.sqrt(2 / n + d**2 / (4 * n))
+    assert crp.loc[1, "cohens_d_low"] == pytest.approx(d - half, rel=1e-4) and crp.loc[1, "cohens_d_high"] == pytest.approx(
+        d + half, rel=1e-4
+    )
+    names = biotype_names(table)  # from d on clustered features only: crp, larger, is not in them
+    assert set(names[1].split(" · ")) == {"B1", "high pain", "low sleep"} and set(names[2].split(" · ")) == {"B2", "low pain", "high sleep"}
+
+    pairs = pairwise_profile(features, modality, labels, clustered=("pain", "sleep"))
+    assert pairs.loc[pairs["feature"] != "crp", ["p_value", "q_value"]].isna().all().all()
+    assert (pairs.loc[pairs["feature"] != "crp", "test"] == "none").all()
+    assert pairs.loc[pairs["feature"] == "crp", "q_value"].notna().all()
+
+    sex = pd.DataFrame({"sex": np.r_[["F"] * 50, ["M"] * 50, ["F"] * 10]}, index=labels.index)
+    shares = categorical_profile(sex, {"sex": "clinical"}, labels, clustered=("sex",))
+    assert (shares["evidence"] == "descriptive").all() and shares[["chi2_p", "chi2_q"]].isna().all().all()
+    assert shares["cramers_v"].notna().all()
