@@ -118,6 +118,10 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
         "stability.csv",
     ):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    again = json.loads((tmp_path / "two" / "run.json").read_text())
+    assert record["structure"]["n_null"] == 19 and record["structure"]["verdict"] in ("distinct", "graded", "not_distinct")
+    assert json.dumps(again["structure"]) == json.dumps(record["structure"])  # the verdict, byte for byte
+    assert f"structure: {record['structure']['verdict'].replace('_', ' ')}" in out
     assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
     assert len(assignments) == 400
     assert np.isfinite(assignments.loc[assignments["included"], "umap_1"]).all()
