@@ -491,9 +491,10 @@ def with_groups(result: RunResult, cohort: Cohort, groups: tuple[tuple[str, tupl
     ids = cohort.participants["participant_id"]
     members, issues = group_members(ids, groups)
     features, modality = result.models["profiling"]
-    profile = group_profile(features, modality, result.fused.included, members)
+    used = result.models["clustered_features"]
+    profile = group_profile(features, modality, result.fused.included, members, used)
     categories = profiling_categories(cohort, features)
-    categorical = group_categorical_profile(categories, modality, result.fused.included, members)
+    categorical = group_categorical_profile(categories, modality, result.fused.included, members, used)
     old = [i for i in result.issues if i.where != "custom_groups"]
     return replace(
         result,

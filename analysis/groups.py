@@ -7,12 +7,13 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import CohortError, Issue
-from analysis.profiling import CATEGORICAL_PROFILE_COLUMNS, categorical_profile, contrast
+from analysis.profiling import CATEGORICAL_PROFILE_COLUMNS, DESCRIPTIVE, TESTED, categorical_profile, contrast
 
 GROUP_PROFILE_COLUMNS = (
     "group",
     "feature",
     "modality",
+    "evidence",
     "n",
     "mean",
     "median",
@@ -62,7 +63,9 @@ def group_table(participant_ids: pd.Series, members: dict[str, pd.Index]) -> pd.
     return pd.DataFrame(rows, columns=["participant_id", "group"])
 
 
-def group_profile(features: pd.DataFrame, modality: dict[str, str], clustered: pd.Index, members: dict[str, pd.Index]) -> pd.DataFrame:
+def group_profile(
+    features: pd.DataFrame, modality: dict[str, str], clustered: pd.Index, members: dict[str, pd.Index], used=()
+) -> pd.DataFrame:
     """Each group against the other clustered participants on every numeric feature.
 
     Parameters
@@ -74,6 +77,9 @@ def group_profile(features: pd.DataFrame, modality: dict[str, str], clustered: p
         The run's clustered participants (noise included); "the rest" is those outside the group.
     members : dict of str to Index
         From :func:`group_members`.
+    used : collection of str
+        Features the biotypes were clustered on (a group drawn on the map was chosen on them too):
+        ``evidence`` descriptive, no test.
 
     Returns
     -------
@@ -90,8 +96,19 @@ def group_profile(features: pd.DataFrame, modality: dict[str, str], clustered: p
             values = features[column].to_numpy(dtype=np.float64)
             a, b = values[inside], values[rest]
             a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-            p = float(stats.mannwhitneyu(a, b).pvalue) if len(a) and len(b) and np.ptp(np.r_[a, b]) > 0 else np.nan
-            part.append({"group": name, "feature": column, "modality": modality.get(column, ""), **contrast(a, b), "mannwhitney_p": p})
+            testable = column not in used and len(a) and len(b) and np.ptp(np.r_[a, b]) > 0
+            p = float(stats.mannwhitneyu(a, b).pvalue) if testable else np.nan
+            evidence = DESCRIPTIVE if column in used else TESTED
+            part.append(
+                {
+                    "group": name,
+                    "feature": column,
+                    "modality": modality.get(column, ""),
+                    "evidence": evidence,
+                    **contrast(a, b),
+                    "mannwhitney_p": p,
+                }
+            )
         p_values = np.array([r["mannwhitney_p"] for r in part], dtype=np.float64)
         q = np.full(len(part), np.nan)
         finite = np.isfinite(p_values)
@@ -110,7 +127,7 @@ GROUP_CATEGORICAL_COLUMNS = ("group", *CATEGORICAL_PROFILE_COLUMNS[1:])
 
 
 def group_categorical_profile(
-    categories: pd.DataFrame, modality: dict[str, str], clustered: pd.Index, members: dict[str, pd.Index]
+    categories: pd.DataFrame, modality: dict[str, str], clustered: pd.Index, members: dict[str, pd.Index], used=()
 ) -> pd.DataFrame:
     """Each group against the other clustered participants on every categorical feature (sex, site, ...).
 
@@ -134,7 +151,7 @@ def group_categorical_profile(
     parts = []
     for name, index in members.items():
         inside = pd.Series(np.where(clustered.isin(index), 0, 1), index=clustered)
-        table = categorical_profile(categories, modality, inside)
+        table = categorical_profile(categories, modality, inside, used)
         parts.append(table[table["biotype"] == 0].drop(columns="biotype").assign(group=name))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return frame.reindex(columns=list(GROUP_CATEGORICAL_COLUMNS))

@@ -7,6 +7,7 @@ distinct; cohorts whose subgroups separate should be. Figures go in docs/methods
 
     python bench/structure.py            # the whole panel (about 20 minutes on 2 cores)
     python bench/structure.py --quick    # one cohort of each kind at N = 300
+    python bench/structure.py --large 100000   # the test alone on 100,000 participants (subsampled)
 """
 
 from __future__ import annotations
@@ -104,10 +105,30 @@ def panel(quick: bool) -> list[tuple[str, bool, object]]:
     return rows
 
 
+def large(n: int) -> None:
+    """Time the structure test alone on ``n`` participants of planted clusters (their true labels as the run's)."""
+    from analysis.config import AUTOMATIC_PARAMETERS
+    from analysis.structure import structure_test
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(4, 10)) * 1.6
+    truth = rng.integers(0, 4, n)
+    x = centres[truth] + rng.normal(size=(n, 10))
+    started = time.perf_counter()
+    s = structure_test(x, truth + 1, RunConfig(chosen_from_data=AUTOMATIC_PARAMETERS))
+    print(
+        f"N={n:,}: {s.verdict}, p = {s.p_value}, tested on {s.n_tested:,} (subsampled: {s.subsampled}): {time.perf_counter() - started:.0f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one cohort of each kind at N = 300")
+    parser.add_argument("--large", type=int, help="only time the test on this many participants")
     args = parser.parse_args()
+    if args.large:
+        large(args.large)
+        return
     print(
         "cohort | subgroups | biotypes | verdict | p | largest dip (null median) | graded share | power: % called distinct at 3/4/5/6 SD | structure s | run s"
     )

@@ -83,18 +83,27 @@ if len(tested) < 2:
     st.info(f"Fewer than two of the chosen sets have {MIN_COMPARE_N} or more participants, so no statistics are shown.")
 elif not groups and len(tested) == 2:
     st.plotly_chart(pairwise_effects_figure(result.pairwise, tested[0], tested[1], names, labels=shown), width="stretch")
-    st.caption("Mann-Whitney U between the two biotypes, Benjamini-Hochberg over every pair and feature (profile_pairwise.csv).")
+    st.caption(
+        "Features the biotypes were clustered on: Cohen's d, descriptive (no test: the clustering chose the biotypes to differ "
+        "on them). Other features: Mann-Whitney U, Benjamini-Hochberg over every pair and tested feature (profile_pairwise.csv)."
+    )
 elif not groups:
     st.plotly_chart(effect_heatmap_figure(result.profile[result.profile["biotype"].isin(tested)], names, shown), width="stretch")
     st.caption("Each biotype against all other clustered participants (Cohen's d, profile.csv).")
 elif len(tested) == 2:
     features, modality = result.models["profiling"]
-    pair = cache.derived(f"pairwise{key}:{tested}", lambda: pairwise_profile(features, modality, labels[labels.isin(tested)]))
+    used = result.models["clustered_features"]
+    pair = cache.derived(
+        f"pairwise{key}:{tested}", lambda: pairwise_profile(features, modality, labels[labels.isin(tested)], clustered=used)
+    )
     st.plotly_chart(pairwise_effects_figure(pair, tested[0], tested[1], names, labels=shown), width="stretch")
-    st.caption("Mann-Whitney U between the two, Benjamini-Hochberg over their features.")
+    st.caption(
+        "Features the biotypes were clustered on: Cohen's d, descriptive (groups drawn on the map were chosen on them too). "
+        "Other features: Mann-Whitney U, Benjamini-Hochberg over the tested features."
+    )
 else:
     features, modality = result.models["profiling"]
-    profile = cache.derived(f"profile{key}", lambda: profile_table(features, modality, labels))
+    profile = cache.derived(f"profile{key}", lambda: profile_table(features, modality, labels, result.models["clustered_features"]))
     st.plotly_chart(effect_heatmap_figure(profile[profile["biotype"].isin(tested)], names, shown), width="stretch")
     st.caption("Each against all other clustered participants (Cohen's d).")
 

@@ -53,7 +53,10 @@ if len(result.group_profile):
     group = st.selectbox("Group", groups, key=state.PROFILES_GROUP)
     rows = result.group_profile[result.group_profile["group"] == group]
     render_table(rows.reindex(rows["cohens_d"].abs().sort_values(ascending=False).index))
-    st.caption("The group against the other clustered participants: Cohen's d, Mann-Whitney U, Benjamini-Hochberg over features.")
+    st.caption(
+        "The group against the other clustered participants: Cohen's d; Mann-Whitney U with Benjamini-Hochberg q only for features "
+        "not clustered on (a group drawn on the map was chosen on the clustered ones, so they are descriptive)."
+    )
     shares = result.group_categorical[result.group_categorical["group"] == group]
     if len(shares):
         render_table(shares.sort_values(["chi2_q", "feature", "level"]))

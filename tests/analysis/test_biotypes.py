@@ -46,7 +46,7 @@ def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir)
             participants=InputFile.from_path(cohort_dir / "participants.csv"), wearables=InputFile.from_path(cohort_dir / "wearables.csv")
         )
     )
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=3))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=3, null_cohorts=0))
     a = result.assignments
     assert tuple(a.columns) == ASSIGNMENT_COLUMNS
     assert len(a) == cohort.n_participants
@@ -77,7 +77,7 @@ def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir)
 
 def test_clinical_biotypes_match_the_planted_ones(warm_umap, cohort_dir):
     cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0))
     truth = pd.read_csv(cohort_dir / "truth.csv", dtype={"participant_id": str})
     planted = truth["true_biotype"].to_numpy() >= 0
     found = result.assignments["biotype"].to_numpy(dtype=float)
@@ -150,8 +150,8 @@ def test_site_harmonisation_removes_the_planted_scanner_confound(warm_umap, tmp_
             participants=InputFile.from_path(folder / "participants.csv"), connectivity=InputFile.from_path(folder / "connectivity.npz")
         )
     )
-    plain = run_biotypes(cohort, RunConfig(modalities=("connectivity",), harmonise_sites=False, seed=1))
-    harmonised = run_biotypes(cohort, RunConfig(modalities=("connectivity",), seed=1))  # automatic: four sites, so on
+    plain = run_biotypes(cohort, RunConfig(modalities=("connectivity",), harmonise_sites=False, seed=1, null_cohorts=0))
+    harmonised = run_biotypes(cohort, RunConfig(modalities=("connectivity",), seed=1, null_cohorts=0))  # automatic: four sites, so on
     assert harmonised.config.harmonise_sites is True and plain.config.harmonise_sites is False
     site_v = {name: r.audit.set_index("covariate").loc["site", "value"] for name, r in (("plain", plain), ("harmonised", harmonised))}
     assert site_v["plain"] > 0.5
@@ -164,7 +164,7 @@ def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, coh
     from analysis.biotypes import renamed
 
     cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0))
     named = renamed(result, {1: "high distress", 2: "B2 low sleep", 99: "absent"})
     assert named.models["names"][1] == "B1 · high distress" and named.models["names"][2] == "B2 low sleep"
     assert named.config.biotype_names == ((1, "high distress"), (2, "B2 low sleep"), (99, "absent"))
@@ -191,7 +191,7 @@ def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir
     cohort = load_cohort(
         CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv"), prs=InputFile.from_path(cohort_dir / "prs.sscore"))
     )
-    result = with_stability(run_biotypes(cohort, RunConfig(modalities=("clinical", "prs"), seed=2)), 2)
+    result = with_stability(run_biotypes(cohort, RunConfig(modalities=("clinical", "prs"), seed=2, null_cohorts=0)), 2)
     result = renamed(result, {2: "second"})
     assert result.clusters.n_biotypes >= 2
     write_run(result, cohort, tmp_path)

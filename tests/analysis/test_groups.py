@@ -53,7 +53,7 @@ def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
     from analysis.export import run_files
 
     cohort = load_cohort(sample_cohort_files())
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=1))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=1, null_cohorts=0))
     chosen = tuple(result.assignments.loc[result.assignments["biotype"].fillna(0) == 1, "participant_id"][:30])
     grouped = with_groups(result, cohort, (("my group", chosen),))
     assert grouped.clusters is result.clusters
@@ -61,6 +61,11 @@ def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
     files = run_files(grouped, cohort)
     assert {"groups.csv", "profile_groups.csv", "profile_groups_categorical.csv"} <= set(files)
     assert {"sex", "site", "ancestry"} <= set(grouped.group_categorical["feature"])
+    profile = grouped.group_profile.set_index("feature")
+    used = list(result.models["clustered_features"])
+    assert (profile.loc[used, "evidence"] == "descriptive").all() and profile.loc[used, "mannwhitney_p"].isna().all()
+    tested = profile[profile["evidence"] == "tested"]
+    assert len(tested) and tested["mannwhitney_p"].notna().any()  # PRS, outcomes: not clustered here, tested
     again = run_biotypes(cohort, RunConfig.from_json(files["run.json"].decode()))
     assert run_files(again, cohort)["profile_groups.csv"] == files["profile_groups.csv"]
     assert run_files(again, cohort)["profile_groups_categorical.csv"] == files["profile_groups_categorical.csv"]

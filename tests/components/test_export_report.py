@@ -60,3 +60,18 @@ def test_report_is_self_contained_and_shows_the_run(run):
         assert name in page
     assert "Brain connectivity" in page and "Genetics (PRS)" in page and "Wearables" in page
     assert html.escape(result.config.to_json()) in page
+
+
+def test_the_report_and_methods_state_the_structure_verdict_and_describe_clustered_features(run):
+    result, cohort = run
+    structure = result.structure
+    assert structure is not None and structure.n_null == 19
+    page = report_html(result, cohort)
+    assert html.escape(f"Biotypes: {structure.headline}.") in page and html.escape(structure.explanation) in page
+    assert "Are there biotypes at all?" in page and "Gaussian null cohorts" in page
+    text = " ".join(methods_paragraphs(result, cohort))
+    assert f"tested against {structure.n_null} null cohorts drawn from one multivariate Gaussian" in text
+    assert f"Verdict: {structure.verdict.replace('_', ' ')} (p = {structure.p_value:.2g}" in text
+    assert "descriptive only" in text
+    # the clustered features' table in the report carries no q column; the tested one does
+    assert "on the features it was clustered on (descriptive: Cohen&#x27;s d, no test)" in page or "descriptive: Cohen's d, no test" in page
