@@ -47,6 +47,12 @@ st.caption(
     + f"); they are compared with the other {clustered_with_matrix - summary.n} clustered participants with a matrix "
     "(Welch t test per edge, Benjamini-Hochberg over edges). Values are the matrices' own units (e.g. correlation)."
 )
+if "connectivity" in result.config.modalities:
+    st.warning(
+        "Connectivity was clustered on in this run: the biotypes were chosen to differ on it, so these edge-wise tests are "
+        "circular. The q threshold only picks which edges to draw; it is not evidence that the biotypes differ.",
+        icon=":material/info:",
+    )
 significant = significant_edges(summary, max_q)
 n_significant = int((significant != 0).sum())
 

@@ -99,7 +99,9 @@ def test_profiles_page_shows_the_run(computed):
     table = at.dataframe[0].value
     assert len(table) == len(result.profile)
     at.select_slider(key=state.PROFILES_MAX_Q).set_value(0.001).run()
-    assert len(at.dataframe[0].value) == int((result.profile["kruskal_q"] <= 0.001).sum())
+    described = result.profile["evidence"] == "descriptive"  # clustered-on features: always listed, never filtered by a q
+    assert len(at.dataframe[0].value) == int((described | (result.profile["kruskal_q"] <= 0.001)).sum())
+    assert result.profile.loc[described, "kruskal_q"].isna().all() and described.any() and (~described).any()
     bars = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     stacked = [f for f in bars if f["layout"].get("barmode") == "stack"]
     assert {f["layout"]["title"]["text"].split(" (")[0] for f in stacked} == set(result.categorical_profile["feature"])

@@ -132,10 +132,8 @@ def test_compare_page_shows_each_modality_for_the_chosen_biotypes(computed):
     result, cohort = run_and_cohort(at)
     shown = figures(at)
     bars = shown[0]["data"][0]
-    pair = result.pairwise[
-        (result.pairwise["biotype_a"] == 1) & (result.pairwise["biotype_b"] == 2) & (result.pairwise["test"] == "mann-whitney")
-    ]
-    pair = pair[pair["q_value"] < 0.05]
+    pair = result.pairwise[(result.pairwise["biotype_a"] == 1) & (result.pairwise["biotype_b"] == 2) & result.pairwise["cohens_d"].notna()]
+    pair = pair[(pair["evidence"] == "descriptive") | (pair["q_value"] < 0.05)]  # clustered-on: described, not tested
     top = pair.reindex(pair["cohens_d"].abs().sort_values(ascending=False).index).head(15)
     assert list(bars["y"]) == top["feature"].tolist()
     assert np.allclose(plotly_array(bars["x"]), top["cohens_d"])
@@ -313,8 +311,8 @@ def test_groups_are_renamed_removed_and_compared_with_biotypes(computed):
     members, _ = group_members(cohort.participants["participant_id"], renamed.config.custom_groups)
     compared, moved = comparison_labels(labels_of(renamed), members, ["late thirty"])
     features, modality = renamed.models["profiling"]
-    pair = pairwise_profile(features, modality, compared[compared.isin([1, label])])
-    pair = pair[(pair["test"] == "mann-whitney") & (pair["q_value"] < 0.05)]
+    pair = pairwise_profile(features, modality, compared[compared.isin([1, label])], clustered=renamed.models["clustered_features"])
+    pair = pair[pair["cohens_d"].notna() & ((pair["evidence"] == "descriptive") | (pair["q_value"] < 0.05))]
     top = pair.reindex(pair["cohens_d"].abs().sort_values(ascending=False).index).head(15)
     bars = figures(at)[0]["data"][0]
     assert list(bars["y"]) == top["feature"].tolist()
