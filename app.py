@@ -4,6 +4,7 @@ import streamlit as st
 
 from components import cache, state
 from components.guard import page_guard
+from components.structure import verdict_word
 
 st.set_page_config(page_title="Pain Biotype Explorer", page_icon=":material/neurology:", layout="wide")
 cache.compiling_in_background()
@@ -36,4 +37,7 @@ with st.sidebar:
         st.caption(f"Cohort: {cohort.n_participants:,} participants from the {source}; fingerprint `{cohort.fingerprint[:12]}`")
     run = cache.current_run()
     if run is not None:
-        st.caption(f"Run: {run.clusters.n_biotypes} biotypes, seed {run.config.seed}, min_cluster_size {run.config.min_cluster_size}")
+        st.caption(
+            f"Run: {run.clusters.n_biotypes} biotypes ({verdict_word(run.structure)}), seed {run.config.seed}, "
+            f"min_cluster_size {run.config.min_cluster_size}"
+        )

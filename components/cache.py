@@ -210,14 +210,18 @@ def add_structure(progress=None) -> RunResult:
 
 
 def tested_run(result: RunResult) -> RunResult:
-    """``result`` with its structure test, run now (with a progress bar) if it has not run yet."""
+    """``result`` once its structure test has run: returned as it is, or tested now (with a progress bar) and the page rerun.
+
+    The rerun draws the verdict wherever it appears, the sidebar's run line included (drawn before the page).
+    """
     if result.structure is not None:
         return result
     bar = st.progress(0.0, text="Testing whether the biotypes are distinct subgroups (null cohorts)...")
     try:
-        return add_structure(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
+        add_structure(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
     finally:
         bar.empty()
+    st.rerun()
 
 
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
@@ -84,7 +85,7 @@ def null_figure(structure: Structure) -> go.Figure:
                 mode="markers+text",
                 marker=dict(color=OBSERVED_COLOUR, size=14, symbol="diamond"),
                 text=[f"this cohort {comparison.observed:.3f} (p = {comparison.p_value:.2g})"],
-                textposition="top center",
+                textposition="top left" if comparison.observed >= float(np.median(comparison.null)) else "top right",
                 name="this cohort",
                 showlegend=row == 1,
                 hovertemplate="this cohort: %{x:.3f}<extra></extra>",
@@ -92,11 +93,16 @@ def null_figure(structure: Structure) -> go.Figure:
             row=row,
             col=1,
         )
+        values = [*comparison.null, comparison.observed]
+        pad = 0.08 * (max(values) - min(values) or 1.0)
+        fig.update_xaxes(range=[min(values) - pad, max(values) + pad], row=row, col=1)
         fig.update_yaxes(visible=False, range=[-1, 1.5], row=row, col=1)
     fig.update_layout(
-        title=f"This cohort against {structure.n_null} Gaussian null cohorts (same means and covariance, no subgroups)",
-        height=330,
-        margin=dict(l=10, r=10, t=70, b=30),
+        title=dict(
+            text=f"This cohort against {structure.n_null} null cohorts<br><sup>Gaussian, same means and covariance, no subgroups</sup>"
+        ),
+        height=340,
+        margin=dict(l=10, r=10, t=80, b=30),
         legend=dict(orientation="h", y=-0.15),
     )
     return fig
@@ -122,11 +128,11 @@ def power_figure(structure: Structure) -> go.Figure:
         )
     )
     fig.update_layout(
-        title=f"Planted subgroups called distinct at N = {structure.n_tested:,} (p ≤ {ALPHA:g})",
-        xaxis_title="separation of two planted subgroups (Mahalanobis, within-group SDs)",
+        title=dict(text=f"What N = {structure.n_tested:,} can detect<br><sup>planted subgroups called distinct (p ≤ {ALPHA:g})</sup>"),
+        xaxis_title="separation of the planted subgroups (within-group SDs)",
         yaxis=dict(title="% called distinct", range=[0, 105]),
-        height=300,
-        margin=dict(l=10, r=10, t=50, b=10),
+        height=340,
+        margin=dict(l=10, r=10, t=80, b=10),
     )
     return fig
 

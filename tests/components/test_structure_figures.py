@@ -30,7 +30,7 @@ def test_the_null_figure_draws_every_null_cohort_and_the_cohort_on_each_statisti
     np.testing.assert_allclose(nulls[0].x, structure.gap_null.null)
     np.testing.assert_allclose(nulls[1].x, structure.separation.null)
     assert [t.x[0] for t in cohort] == [0.021, 0.12]
-    assert "p = 0.4" in cohort[0].text[0] and "19 Gaussian null cohorts" in fig.layout.title.text
+    assert "p = 0.4" in cohort[0].text[0] and "19 null cohorts" in fig.layout.title.text and "Gaussian" in fig.layout.title.text
 
 
 def test_the_power_figure_draws_the_share_called_distinct_per_separation():
