@@ -210,18 +210,14 @@ def add_structure(progress=None) -> RunResult:
 
 
 def tested_run(result: RunResult) -> RunResult:
-    """``result`` once its structure test has run: returned as it is, or tested now (with a progress bar) and the page rerun.
-
-    The rerun draws the verdict wherever it appears, the sidebar's run line included (drawn before the page).
-    """
+    """``result`` with its structure test, run now (with a progress bar) if it has not run yet."""
     if result.structure is not None:
         return result
     bar = st.progress(0.0, text="Testing whether the biotypes are distinct subgroups (null cohorts)...")
     try:
-        add_structure(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
+        return add_structure(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
     finally:
         bar.empty()
-    st.rerun()
 
 
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:

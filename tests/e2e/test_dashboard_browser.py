@@ -88,6 +88,9 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
         page.get_by_role("button", name="Compute biotypes").click()
         page.get_by_text("min_cluster_size candidates").wait_for(timeout=480_000)
         assert page.locator('[data-testid="stException"]').count() == 0
+        page.get_by_text("Are there biotypes at all?", exact=True).wait_for(timeout=60_000)
+        verdict = page.locator('[data-testid="stAlert"]').filter(has_text="Biotypes: ").first.inner_text()  # the verdict box
+        assert "null cohorts" in verdict
         page.screenshot(path=str(tmp_path / "biotypes.png"))
         select_upper_left_of_the_map(page)
         page.get_by_text("participants selected").wait_for(timeout=60_000)
@@ -143,6 +146,10 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
     assert done.returncode == 0, done.stderr[-2000:]
     assert network_log.read_text() == ""  # neither the server (a whole session) nor the command line asked for the network
     assert (tmp_path / "cli" / "assignments.csv").read_bytes() == downloaded["assignments.csv"]
+    # the structure verdict the page showed is the one in run.json, and the command line reproduces it
+    structure = json.loads(downloaded["run.json"])["structure"]
+    assert structure["n_null"] == 19 and structure["explanation"].split(":")[0] in verdict
+    assert json.loads((tmp_path / "cli" / "run.json").read_text())["structure"] == structure
     config = json.loads(downloaded["run.json"])["config"]
     assert config["harmonise_sites"] is True  # automatic: imaging from four sites
     # The lasso group travels into run.json and groups.csv, and the command line writes the same groups.csv.

@@ -205,7 +205,6 @@ def test_the_structure_verdict_is_drawn_beside_the_biotypes_and_heads_every_page
     boxes = app.info if structure.verdict == "distinct" else app.warning
     assert any(structure.explanation in box.value and structure.headline in box.value for box in boxes)
     assert any("Are there biotypes at all?" in h.value for h in app.subheader)
-    assert any(f"biotypes ({verdict_word(structure)})" in c.value for c in app.sidebar.caption)
     for page in ("pages/profiles.py", "pages/genetics.py", "pages/brain.py", "pages/wearables.py", "pages/export.py", "pages/compare.py"):
         app.switch_page(page).run()
         assert not app.exception, page
