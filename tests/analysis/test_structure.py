@@ -185,3 +185,30 @@ def test_the_empirical_p_value_counts_the_observed_cohort():
 
     assert empirical_p_value(2.0, np.array([1.0, 0.5, 1.9])) == pytest.approx(0.25)
     assert empirical_p_value(1.0, np.array([1.0, 0.5, 1.9])) == pytest.approx(0.75)
+
+
+def test_a_not_distinct_verdict_says_too_small_to_tell_when_planted_subgroups_are_missed():
+    from analysis.structure import GradedCheck, Power, explanation_of
+
+    comparison = null_comparison_of(0.02, [0.02] * 19)
+    missed = Power((3.0, 4.0, 5.0, 6.0), (0.0, 0.0, 0.5, 1.0), 6.0)
+    found = Power((3.0, 4.0, 5.0, 6.0), (0.5, 1.0, 1.0, 1.0), 4.0)
+    flat = GradedCheck(0.5, (1, 2), np.ones(2), False)
+    gap = gap_of(1.0)
+    text = explanation_of("not_distinct", comparison, gap, flat, missed, 19, 120, False)
+    assert "Too small to tell: at N = 120, two planted subgroups were called distinct only from a separation of 6 SD" in text
+    assert "Too small" not in explanation_of("not_distinct", comparison, gap, flat, found, 19, 120, False)
+    never = Power((3.0, 4.0, 5.0, 6.0), (0.0, 0.0, 0.0, 0.5), None)
+    assert "not even 6 SD apart" in explanation_of("not_distinct", comparison, gap, flat, never, 19, 120, False)
+
+
+def null_comparison_of(observed, null):
+    from analysis.structure import NullComparison, empirical_p_value
+
+    return NullComparison(observed, tuple(null), empirical_p_value(observed, np.array(null)))
+
+
+def gap_of(p):
+    from analysis.structure import Gap
+
+    return Gap(p, (1, 2), 0.02)
