@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.structure import p_text
 from analysis.validation import MODALITY_TITLES
 
 
@@ -124,7 +125,7 @@ def structure_paragraph(structure) -> str:
         "(Bonferroni over the axes), the p-value being the larger of the two (an intersection-union test); they are called graded "
         "when, in addition, one axis carries at least 90% of the between-biotype variance of three or more biotypes. "
         f"Verdict: {structure.verdict.replace('_', ' ')} (p = {structure.p_value:.2g}; largest dip {structure.gap_null.observed:.3f} "
-        f"against a null median of {structure.gap_null.summary()['median']:.3f}; dip test p = {structure.gap.p_value:.2g}; "
+        f"against a null median of {structure.gap_null.summary()['median']:.3f}; dip test p {p_text(structure.gap.p_value)}; "
         f"{structure.graded.axis_share:.0%} of the between-biotype variance on one axis). Mean silhouette in the fused features "
         f"was {structure.separation.observed:.2f} (null median {structure.separation.summary()['median']:.2f}). Two planted "
         f"Gaussian subgroups with the same mean and covariance and {structure.n_tested:,} participants were called distinct "

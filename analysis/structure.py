@@ -33,7 +33,7 @@ NULL_MODEL = "multivariate Gaussian with the fused features' mean and covariance
 GRADED_AXIS_SHARE = 0.9
 
 
-def gaussian_null(x: np.ndarray, n_rows: int, rng: np.random.Generator) -> np.ndarray:
+def gaussian_null(x: np.ndarray, n_rows: int, rng: np.random.Generator, parts: tuple | None = None) -> np.ndarray:
     """Rows drawn from the multivariate Gaussian with the mean and covariance of ``x``.
 
     Drawn through the thin SVD of the centred data, so that it also holds when features outnumber
@@ -47,6 +47,8 @@ def gaussian_null(x: np.ndarray, n_rows: int, rng: np.random.Generator) -> np.nd
     n_rows : int
         Rows of the null cohort.
     rng : numpy Generator
+    parts : tuple, optional
+        :func:`gaussian_parts` of ``x``, when already computed (the structure test draws many cohorts).
 
     Returns
     -------
@@ -54,13 +56,26 @@ def gaussian_null(x: np.ndarray, n_rows: int, rng: np.random.Generator) -> np.nd
         Expected mean ``x.mean(axis=0)`` and expected covariance ``np.cov(x, rowvar=False)``
         (ddof 1); no other property of ``x`` is kept.
     """
+    mean, scale, axes = parts if parts is not None else gaussian_parts(x)
+    return mean + (rng.standard_normal((n_rows, len(scale))) * scale) @ axes
+
+
+def gaussian_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, principal SDs and principal axes of ``x`` (its thin SVD), from which null and planted cohorts are drawn.
+
+    Returns
+    -------
+    mean : ndarray of shape (p,)
+    scale : ndarray of shape (r,)
+        SD along each principal axis (ddof 1), r = min(n, p), largest first.
+    axes : ndarray of shape (r, p)
+    """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or len(x) < 2:
         raise ValueError(f"x must be (n >= 2, p), got shape {x.shape}")
     mean = x.mean(axis=0)
     _, singular, axes = np.linalg.svd(x - mean, full_matrices=False)
-    scale = singular / np.sqrt(len(x) - 1)
-    return mean + (rng.standard_normal((n_rows, len(scale))) * scale) @ axes
+    return mean, singular / np.sqrt(len(x) - 1), axes
 
 
 @dataclass(frozen=True)
@@ -233,6 +248,11 @@ def discriminant_axis(x: np.ndarray, labels: np.ndarray, first: tuple[int, ...],
     return axis if np.any(axis) else None
 
 
+def p_text(p: float) -> str:
+    """A p-value as text after "p": "= 0.074", or "< 0.001" (the dip test's table gives 0 for a very clear gap)."""
+    return "< 0.001" if p < 0.001 else f"= {p:.2g}"
+
+
 def empirical_p_value(observed: float, null: np.ndarray) -> float:
     """Share of null cohorts at least as extreme, counting the observed one: ``(1 + #{null >= observed}) / (1 + n)``.
 
@@ -253,7 +273,7 @@ POWER_REPLICATES = 2
 TOO_SMALL_SEPARATION = 4.0
 
 
-def planted_halves(x: np.ndarray, n_rows: int, separation: float, rng: np.random.Generator) -> np.ndarray:
+def planted_halves(x: np.ndarray, n_rows: int, separation: float, rng: np.random.Generator, parts: tuple | None = None) -> np.ndarray:
     """Two equal halves ``separation`` apart, with the same mean and covariance as ``x`` (so the same null).
 
     Drawn like :func:`gaussian_null`, except that along the leading principal axis each half is
@@ -268,15 +288,14 @@ def planted_halves(x: np.ndarray, n_rows: int, separation: float, rng: np.random
     separation : float
         ``s`` >= 0.
     rng : numpy Generator
+    parts : tuple, optional
+        :func:`gaussian_parts` of ``x``, when already computed.
 
     Returns
     -------
     ndarray of shape (n_rows, p)
     """
-    x = np.asarray(x, dtype=np.float64)
-    mean = x.mean(axis=0)
-    _, singular, axes = np.linalg.svd(x - mean, full_matrices=False)
-    scale = singular / np.sqrt(len(x) - 1)
+    mean, scale, axes = parts if parts is not None else gaussian_parts(x)
     z = rng.standard_normal((n_rows, len(scale)))
     shift = separation / np.sqrt(separation**2 + 4)
     side = np.where(rng.permutation(n_rows) < n_rows // 2, -1.0, 1.0)
@@ -533,12 +552,13 @@ def structure_test(
     n_tested = min(n, MAX_TESTED_PARTICIPANTS)
     subsampled = n_tested < n
     pipeline = null_pipeline_config(config, n_tested / n)
+    parts = gaussian_parts(x)  # one SVD serves every null and planted cohort
     planted = [
-        planted_halves(x, n_tested, s, np.random.default_rng([config.seed, 2, j, r]))
+        planted_halves(x, n_tested, s, np.random.default_rng([config.seed, 2, j, r]), parts)
         for j, s in enumerate(POWER_SEPARATIONS)
         for r in range(POWER_REPLICATES)
     ]
-    cohorts = [gaussian_null(x, n_tested, np.random.default_rng([config.seed, 1, j])) for j in range(n_null)] + planted
+    cohorts = [gaussian_null(x, n_tested, np.random.default_rng([config.seed, 1, j]), parts) for j in range(n_null)] + planted
     if subsampled:
         rows = np.sort(np.random.default_rng([config.seed, 3]).choice(n, n_tested, replace=False))
         cohorts.append(x[rows])
@@ -602,7 +622,7 @@ def explanation_of(
         text = (
             f"The cohort{where} has a gap between {pair}: along the discriminant axis between them the participants are more multimodal "
             f"than in any null cohort ({against}; p = {gapped.p_value:.2g}) and than any unimodal distribution "
-            f"(dip test p = {found.p_value:.2g})"
+            f"(dip test p {p_text(found.p_value)})"
         )
         if verdict == "graded":
             order = " < ".join(f"B{b}" for b in graded.order)
@@ -619,7 +639,7 @@ def explanation_of(
     else:
         text = (
             f"Not distinct{where}: more multimodal than the Gaussian null cohorts ({against}; p = {gapped.p_value:.2g}) but "
-            f"not significantly multimodal (dip test p = {found.p_value:.2g}): a continuum that is not Gaussian, not separate subgroups"
+            f"not significantly multimodal (dip test p {p_text(found.p_value)}): a continuum that is not Gaussian, not separate subgroups"
         )
     if graded.graded:
         text += f"; {graded.axis_share:.0%} of the differences between the biotypes lie along one axis, as levels of one severity would"
