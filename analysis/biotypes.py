@@ -12,6 +12,7 @@ import pandas as pd
 
 from analysis import modalities as M
 from analysis.audits import covariate_audit
+from analysis.clinical_value import ClinicalValue, clinical_value
 from analysis.clustering import (
     SPLIT_STABILITY_CAUTION,
     ClusterResult,
@@ -22,7 +23,7 @@ from analysis.clustering import (
 )
 from analysis.cohort import Cohort
 from analysis.config import AUTOMATIC_PARAMETERS, RunConfig
-from analysis.errors import Issue
+from analysis.errors import CohortError, Issue
 from analysis.features import build_blocks, harmonisation_choice
 from analysis.fusion import FusedFeatures, fuse_blocks
 from analysis.groups import (
@@ -36,6 +37,7 @@ from analysis.groups import (
 from analysis.importance import biotype_importance
 from analysis.parallel import parallel_workers
 from analysis.profiling import biotype_names, categorical_columns, categorical_profile, pairwise_profile, profile_table
+from analysis.replication import SplitHalf, site_column, split_half_replication
 from analysis.stability import Stability, subsample_stability
 from analysis.structure import MAX_TESTED_PARTICIPANTS as STRUCTURE_MAX_TESTED
 from analysis.structure import Structure, structure_test
@@ -94,6 +96,18 @@ class RunResult:
         The same on the categorical features; see :func:`analysis.groups.group_categorical_profile`.
     structure : Structure or None
         Whether the biotypes are distinct subgroups (:func:`with_structure`); None until tested.
+    split_half : SplitHalf or None
+        Split-half replication (:func:`with_replication`); None until measured, or when it was off or
+        the cohort too small (then ``replication_note`` says which).
+    replication_note : str
+        Why there is no split-half replication ("" when there is one or it has not been asked for).
+    sites : tuple of SiteReplication
+        Leave-one-site-out replication (:func:`analysis.external.leave_one_site_out`), one per site;
+        empty when not run (``sites_note`` says why when it was asked for).
+    sites_note : str
+    clinical_value : ClinicalValue or None
+        What the biotypes add to each outcome beyond covariates and a dimensional summary
+        (:func:`run_clinical_value`); None without biotypes or outcomes.
     """
 
     config: RunConfig
@@ -114,6 +128,11 @@ class RunResult:
     group_profile: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_PROFILE_COLUMNS)))
     group_categorical: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_CATEGORICAL_COLUMNS)))
     structure: Structure | None = None
+    split_half: SplitHalf | None = None
+    replication_note: str = ""
+    sites: tuple = ()
+    sites_note: str = ""
+    clinical_value: ClinicalValue | None = None
 
 
 def run_biotypes(
@@ -123,6 +142,7 @@ def run_biotypes(
     *,
     for_saving: bool = False,
     structure: bool = True,
+    replication: bool = True,
 ) -> RunResult:
     """Find biotypes in a cohort.
 
@@ -138,6 +158,8 @@ def run_biotypes(
     structure : bool
         Also run the structure test (:func:`with_structure`; its own progress from 0 to 1). The
         dashboard runs it separately, after drawing the map.
+    replication : bool
+        Also measure split-half replication (:func:`with_replication`; its own progress), likewise.
 
     Returns
     -------
@@ -148,6 +170,7 @@ def run_biotypes(
     timings = {}
     started = time.perf_counter()
     say(0.0, "building features")
+    check_severity_score(cohort, config.severity_score)
     available = cohort.availability().any()
     modalities = tuple(m for m in config.modalities if available[m])
     issues = [Issue("info", f"{m} not in the cohort; left out of the run", m, "") for m in config.modalities if m not in modalities]
@@ -169,11 +192,63 @@ def run_biotypes(
         "input_issues": tuple(issues),
         "profiling": (features, feature_modality),
         "clustered_features": clustered_features(blocks, config),
+        "strata": clustered_sites(cohort, fused),
     }
     timings["embedding_and_clustering"] = time.perf_counter() - started
     with prediction_data_alongside(models["hdbscan"] if for_saving else None):
         result = finished_run(cohort, config, fused, clusters, models, timings, created, say)
-    return with_structure(result, say) if structure else result
+    result = with_structure(result, say) if structure else result
+    return with_replication(result, cohort, say) if replication else result
+
+
+def check_severity_score(cohort: Cohort, column: str) -> None:
+    """Refuse a ``severity_score`` that is not a numeric column of the participants table (CohortError)."""
+    if not column:
+        return
+    frame = cohort.participants
+    if column not in frame.columns:
+        raise CohortError(
+            f"severity_score {column!r} is not a column",
+            "the participants table",
+            "name a numeric column (a composite severity score), or leave it empty for principal components",
+        )
+    if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
+        raise CohortError(
+            f"severity_score {column!r} is not numeric",
+            "the participants table",
+            "name a numeric column, or leave it empty for principal components",
+        )
+
+
+def run_clinical_value(
+    cohort: Cohort, config: RunConfig, fused: FusedFeatures, clusters: ClusterResult, sites: np.ndarray | None
+) -> ClinicalValue | None:
+    """What the biotypes add to each outcome and validator column (:func:`analysis.clinical_value.clinical_value`).
+
+    The baseline holds the covariate columns other than the site (folds are grouped by site instead)
+    and the severity score, plus the dimensional summary.
+
+    Returns
+    -------
+    ClinicalValue or None
+        None when the run found no biotype or the cohort has no outcome or validator column.
+    """
+    outcomes = cohort.columns_of(M.OUTCOME) + cohort.columns_of(M.VALIDATOR)
+    if not clusters.n_biotypes or not outcomes:
+        return None
+    site = site_column(cohort.participants)
+    covariates = [c for c in cohort.columns_of(M.COVARIATE) if c not in (site, config.severity_score)]
+    frame = cohort.participants.loc[fused.included]
+    return clinical_value(frame, outcomes, covariates, fused.matrix.to_numpy(), clusters.numbers, sites, config.seed, config.severity_score)
+
+
+def clustered_sites(cohort: Cohort, fused: FusedFeatures) -> tuple[str, np.ndarray | None]:
+    """The site column's name and each clustered participant's site (as text, "missing" where empty), or ("", None) without one."""
+    column = site_column(cohort.participants)
+    if not column:
+        return "", None
+    values = cohort.participants.loc[fused.included, column]
+    return column, values.astype("string").fillna("missing").to_numpy(dtype=object)
 
 
 def finished_run(
@@ -224,6 +299,7 @@ def finished_run(
     audit = covariate_audit(labels, audit_covariates(cohort))
     say(0.94, "what defines each biotype (permutation importance)")
     importance = biotype_importance(fused.matrix, labels, seed=config.seed)
+    value = run_clinical_value(cohort, config, fused, clusters, models.get("strata", ("", None))[1])
     for row in audit[audit["flagged"]].itertuples():
         issues.append(
             Issue(
@@ -269,6 +345,7 @@ def finished_run(
         tuple(issues),
         timings,
         created,
+        clinical_value=value,
     )
     if config.stability_resamples:
         result = with_stability(result, config.stability_resamples, lambda f, m: say(0.95 + 0.05 * f, m))
@@ -419,6 +496,87 @@ def with_structure(result: RunResult, progress: Callable[[float, str], None] | N
         issues.append(Issue("warning", structure.explanation, "structure test", STRUCTURE_ADVICE[structure.verdict]))
     timings = {**result.timings, "structure": time.perf_counter() - started}
     return replace(result, structure=structure, issues=tuple(issues), timings=timings)
+
+
+def with_replication(result: RunResult, cohort: Cohort, progress: Callable[[float, str], None] | None = None) -> RunResult:
+    """The same run with its split-half and leave-one-site-out replication measured (the biotypes are not changed).
+
+    ``result.config.replication_splits`` random splits of the clustered participants (balanced by
+    site when the cohort has one) are each clustered with the run's pipeline and placed into each
+    other's biotypes (:func:`analysis.replication.split_half_replication`), side by side where
+    :func:`analysis.parallel.parallel_workers` allows. With ``site_replication`` and two or more
+    sites, each site is then held out in turn (:func:`analysis.external.leave_one_site_out`).
+    Seeded by the run's seed: the run.json of the result reproduces the figures.
+
+    Returns
+    -------
+    RunResult
+        ``split_half`` and ``sites`` set (or ``replication_note`` and ``sites_note`` saying why
+        not), a warning for each biotype that does not replicate or is missing at a site, and
+        ``timings["replication"]``.
+    """
+    from analysis.replication import MIN_REPLICATION_PARTICIPANTS
+
+    say = progress or (lambda fraction, message: None)
+    started = time.perf_counter()
+    x = result.fused.matrix.to_numpy()
+    issues = [i for i in result.issues if i.where not in ("replication", "leave-one-site-out")]
+    splits = result.config.replication_splits
+    split_half, note = None, ""
+    if not result.clusters.n_biotypes:
+        note = "no biotypes to replicate"
+    elif not splits:
+        note = "split-half replication off (replication_splits 0)"
+    elif len(x) < MIN_REPLICATION_PARTICIPANTS:
+        note = f"split-half replication needs at least {MIN_REPLICATION_PARTICIPANTS} clustered participants ({len(x)} here)"
+        issues.append(Issue("info", note, "replication", "collect more participants, or replicate in an external cohort"))
+    else:
+        column, strata = result.models.get("strata", ("", None))
+        workers = parallel_workers(min(len(x), 4000) // 2) if splits > 1 else 1
+        split_half = split_half_replication(x, result.clusters.labels, result.config, strata, column, workers, lambda f, m: say(0.5 * f, m))
+        for b in split_half.biotypes:
+            if not b.replicates:
+                issues.append(
+                    Issue(
+                        "warning",
+                        f"biotype B{b.biotype} does not replicate across halves (prediction strength {b.prediction_strength:.2f}, "
+                        f"in-group proportion {b.in_group_proportion:.2f}, p = {b.p_value:.2g})",
+                        "replication",
+                        "treat it as tentative: it may be found only with every participant, or only by chance; replicate it in an external cohort",
+                    )
+                )
+    sites, sites_note = site_replication(result, cohort, lambda f, m: say(0.5 + 0.5 * f, m))
+    for b in sorted({b for s in sites for b in s.found}):
+        missing = [s.site for s in sites if not s.note and s.found.get(b, "").startswith("not found")]
+        if missing:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"biotype B{b} is not found at {', '.join(missing)} when that site is left out of the fit and clustered alone",
+                    "leave-one-site-out",
+                    "a site clustered alone may be too small to separate it; otherwise check whether it is specific to some sites "
+                    "(recruitment, scanner) rather than a biotype of the population",
+                )
+            )
+    timings = {**result.timings, "replication": time.perf_counter() - started}
+    say(1.0, "replication: done")
+    return replace(
+        result, split_half=split_half, replication_note=note, sites=sites, sites_note=sites_note, issues=tuple(issues), timings=timings
+    )
+
+
+def site_replication(result: RunResult, cohort: Cohort, progress: Callable[[float, str], None]) -> tuple[tuple, str]:
+    """Leave-one-site-out replication when configured and the clustered participants come from two or more sites; else ((), why not)."""
+    from analysis.external import leave_one_site_out
+
+    column, strata = result.models.get("strata", ("", None))
+    if not result.config.site_replication:
+        return (), "leave-one-site-out off (site_replication false)"
+    if not result.clusters.n_biotypes:
+        return (), "no biotypes to replicate"
+    if strata is None or len(set(strata.tolist())) < 2:
+        return (), "one site or none: no site to leave out"
+    return leave_one_site_out(result, cohort, progress), ""
 
 
 #: What to do about each verdict other than distinct.

@@ -46,6 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
         "overrides the configuration's)",
     )
     cluster.add_argument(
+        "--replication-splits",
+        type=int,
+        help="random splits of the split-half replication: are the biotypes found again in other people? (default 5, 0 = off; "
+        "overrides the configuration's)",
+    )
+    cluster.add_argument(
+        "--severity-score",
+        help="a numeric column (a composite severity score) that clinical value compares the biotypes with "
+        "(default: the first principal components of the clustered features)",
+    )
+    cluster.add_argument(
         "--sweep", action="store_true", help="also write sweep.csv: biotypes, noise, DBCV, stability over n_neighbors x min_cluster_size"
     )
     cluster.add_argument(
@@ -59,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     assign.add_argument("--model", required=True, type=Path, help="the model/ folder an earlier 'cluster' wrote")
     add_cohort_arguments(assign)
     assign.add_argument("--out", required=True, type=Path, help="folder to write assignments.csv into")
+    replicate = commands.add_parser(
+        "replicate", help="are an earlier run's biotypes found again in another cohort? (replication.json, replication.csv)"
+    )
+    replicate.add_argument("--model", required=True, type=Path, help="the model/ folder an earlier 'cluster' wrote")
+    add_cohort_arguments(replicate)
+    replicate.add_argument("--seed", type=int, help="seed of the new cohort's own run (default: the reference run's)")
+    replicate.add_argument("--out", required=True, type=Path, help="folder to write replication.json and replication.csv into")
     return parser
 
 
@@ -142,6 +160,10 @@ def config_from_args(args: argparse.Namespace):
         config = config.with_(seed=args.seed)
     if args.null_cohorts is not None:
         config = config.with_(null_cohorts=args.null_cohorts)
+    if args.replication_splits is not None:
+        config = config.with_(replication_splits=args.replication_splits)
+    if args.severity_score is not None:
+        config = config.with_(severity_score=args.severity_score)
     return config
 
 
@@ -174,6 +196,9 @@ def run_cluster(args: argparse.Namespace) -> int:
         f"noise {(labels < 0).mean():.1%}; min_cluster_size {result.config.min_cluster_size}, n_neighbors {result.config.n_neighbors}"
     )
     print(f"structure: {result.structure.headline}")
+    print(f"replication: {result.split_half.headline() if result.split_half else result.replication_note}")
+    for outcome in result.clinical_value.outcomes if result.clinical_value else ():
+        print(f"clinical value of {outcome.outcome}: {outcome.reading()}")
     for issue in result.issues:
         if issue.severity == "warning":
             print(f"warning: {issue.message}")
@@ -206,11 +231,42 @@ def run_assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_replicate(args: argparse.Namespace) -> int:
+    """Load a model and a new cohort, cluster it alone and place it, write replication.json and replication.csv."""
+    from analysis.cohort import load_cohort
+    from analysis.export import write_replication
+    from analysis.external import replicate_in_cohort
+    from analysis.model import load_model
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"[{fraction:4.0%}] {message}", flush=True)
+
+    model = load_model(args.model)
+    cohort = load_cohort(cohort_files_from_args(args))
+    print(f"replicating {len(model.label_order)} reference biotype(s) in {cohort.n_participants} participant(s)", flush=True)
+    replication = replicate_in_cohort(model, cohort, args.seed, progress)
+    print(f"replication: {replication.headline()}")
+    for b in replication.biotypes:
+        print(
+            f"  B{b.biotype}: {b.reading}; {b.n_placed} placed, prediction strength {b.prediction_strength:.2f}, "
+            f"in-group proportion {b.in_group_proportion:.2f} (p = {b.p_value:.2g})"
+        )
+    for path in write_replication(replication, cohort, args.model, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        commands = {"generate": run_generate, "validate": run_validate, "cluster": run_cluster, "assign": run_assign}
+        commands = {
+            "generate": run_generate,
+            "validate": run_validate,
+            "cluster": run_cluster,
+            "assign": run_assign,
+            "replicate": run_replicate,
+        }
         return commands[args.command](args)
     except CohortError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -279,6 +279,40 @@ def _restrict_wearables(wearables: Wearables, index: pd.Index, issues: list[Issu
     return Wearables(
         days, wearables.metrics, wearables.wear_column, wearables.name, wearables.issues, wearables.file_columns, wearables.written_ids
     )
+
+
+def cohort_subset(cohort: Cohort, rows: pd.Index, label: str) -> Cohort:
+    """The cohort restricted to some of its participants (in their table order), with every modality restricted alike.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    rows : Index
+        Participant ids (the table's normalised index) to keep.
+    label : str
+        Names the subset in its fingerprint (e.g. "site site-A"), so that cached runs of
+        different subsets never collide.
+
+    Returns
+    -------
+    Cohort
+        Same columns, roles, provenance and issues; connectivity rows and wearable days of the kept
+        participants only.
+    """
+    import hashlib
+
+    keep = ids_in(cohort.participants.index, rows)
+    participants = cohort.participants[keep]
+    connectivity = cohort.connectivity
+    if connectivity is not None:
+        kept = ids_in(connectivity.ids, participants.index)
+        connectivity = replace(connectivity, ids=connectivity.ids[kept], edges=connectivity.edges[kept])
+    wearables = cohort.wearables
+    if wearables is not None:
+        days = wearables.days[ids_in(wearables.days["participant"], participants.index)].reset_index(drop=True)
+        wearables = replace(wearables, days=days)
+    fingerprint = hashlib.sha256(f"{cohort.fingerprint}|{label}|{len(participants)}".encode()).hexdigest()
+    return replace(cohort, participants=participants, connectivity=connectivity, wearables=wearables, fingerprint=fingerprint)
 
 
 #: Folder of the bundled synthetic cohort.

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 from analysis import modalities as M
 from analysis.errors import CohortError
+from analysis.replication import DEFAULT_REPLICATION_SPLITS
 from analysis.structure import DEFAULT_NULL_COHORTS, MIN_NULL_COHORTS
 
 IMPUTERS = ("median", "knn", "iterative")
@@ -90,6 +91,17 @@ class RunConfig:
         Null cohorts of the structure test (:mod:`analysis.structure`): Gaussian cohorts with the
         fused features' mean and covariance, run through the same pipeline; 0 leaves the biotypes
         untested; otherwise at least 19, with which the smallest p-value is 0.05.
+    replication_splits : int
+        Random splits of the split-half replication (:mod:`analysis.replication`): each half is
+        clustered with the run's pipeline and placed into the other half's biotypes; 0 skips it (it is
+        skipped anyway below 100 clustered participants).
+    site_replication : bool
+        Leave-one-site-out replication (:mod:`analysis.external`) when the cohort has two or more
+        sites: the pipeline, harmonisation included, is fitted on the other sites and each site is
+        placed into those biotypes and clustered alone.
+    severity_score : str
+        A column (a composite severity score) that clinical value compares the biotypes with; ""
+        compares them with the first principal components of the clustered features.
     chosen_from_data : tuple of str
         Which of n_neighbors, min_cluster_size and min_samples the run chose from the data (filled
         in when a run resolves them). The resolved values reproduce the run; the null cohorts choose
@@ -130,6 +142,9 @@ class RunConfig:
     stability_resamples: int = 0
     stability_subsample: int = 0
     null_cohorts: int = DEFAULT_NULL_COHORTS
+    replication_splits: int = DEFAULT_REPLICATION_SPLITS
+    site_replication: bool = True
+    severity_score: str = ""
     chosen_from_data: tuple[str, ...] = ()
     seed: int = 0
     biotype_names: tuple[tuple[int, str], ...] = field(default=())
@@ -165,6 +180,11 @@ class RunConfig:
                 f"0 (not tested) or an int >= {MIN_NULL_COHORTS} (with n null cohorts the smallest p-value is 1/(n + 1))",
                 self.null_cohorts,
             )
+        _int_at_least("replication_splits", self.replication_splits, 0)
+        if not isinstance(self.site_replication, bool):
+            _bad("site_replication", "true or false", self.site_replication)
+        if not isinstance(self.severity_score, str):
+            _bad("severity_score", 'a column name, or "" for principal components', self.severity_score)
         _one_of("chosen_from_data", self.chosen_from_data, AUTOMATIC_PARAMETERS, many=True)
         subsample = self.stability_subsample
         if isinstance(subsample, bool) or not isinstance(subsample, int) or 0 < subsample < MIN_STABILITY_SUBSAMPLE or subsample < 0:

@@ -211,11 +211,48 @@ def run_record(result, cohort) -> dict:
             "seconds": round(result.stability.seconds, 1),
         },
         "structure": structure_record(result.structure),
+        "replication": replication_record(result),
+        "clinical_value": None if result.clinical_value is None else result.clinical_value.to_dict(),
         "notes": [{"severity": i.severity, "message": i.message} for i in result.issues],
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
         "machine": machine_description(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
+
+
+def replication_record(result) -> dict:
+    """run.json's ``replication`` object.
+
+    ``split_half`` (:meth:`analysis.replication.SplitHalf.to_dict`, or None with ``note`` saying
+    why); with two or more sites, ``sites`` (one :meth:`analysis.external.SiteReplication.to_dict`
+    per held-out site) and ``found_at_every_site`` (per biotype number); else ``sites_note``.
+    """
+    split_half = result.split_half
+    record = {
+        "split_half": None if split_half is None else split_half.to_dict(),
+        "note": ""
+        if split_half is not None
+        else (result.replication_note or "split-half replication had not run when this record was written"),
+    }
+    if result.sites:
+        record["sites"] = [s.to_dict() for s in result.sites]
+        assessed = [s for s in result.sites if not s.note]
+        biotypes = sorted({b for s in assessed for b in s.found})
+        record["found_at_every_site"] = {str(b): site_reading(assessed, b) for b in biotypes}
+    else:
+        record["sites_note"] = result.sites_note or "leave-one-site-out had not run when this record was written"
+    return record
+
+
+def site_reading(sites, biotype: int) -> str:
+    """Whether a biotype is found at every held-out site: "found at every site", or which sites miss it or are too small to tell."""
+    readings = {s.site: s.found.get(biotype, "not found") for s in sites}
+    missing = [site for site, r in readings.items() if r.startswith("not found")]
+    few = [site for site, r in readings.items() if r == "too few to tell"]
+    if not missing and not few:
+        return "found at every site"
+    parts = ([f"not found at {', '.join(missing)}"] if missing else []) + ([f"too few at {', '.join(few)} to tell"] if few else [])
+    return "; ".join(parts)
 
 
 def structure_record(structure) -> dict:
@@ -246,6 +283,42 @@ def write_assignments(assignments, cohort, model_folder: str | Path, out: str | 
         "machine": machine_description(),
     }
     paths[1].write_text(json.dumps(record, indent=2, default=_json_default))
+    return paths
+
+
+def replication_files(replication, cohort, model_label: str) -> dict[str, bytes]:
+    """An external replication's files as bytes: replication.json (the figures, inputs, versions) and replication.csv (one row per new participant).
+
+    Parameters
+    ----------
+    replication : analysis.external.CohortReplication
+    cohort : analysis.cohort.Cohort
+        The new cohort.
+    model_label : str
+        The reference model it was placed into (its folder, or the run it came from), recorded.
+    """
+    record = {
+        "tool": "Pain Biotype Explorer",
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": model_label,
+        "inputs": [{"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256} for r in cohort.provenance],
+        **replication.to_dict(),
+        "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
+        "machine": machine_description(),
+    }
+    return {
+        "replication.json": json.dumps(record, indent=2, default=_json_default).encode(),
+        "replication.csv": csv_bytes(replication.assignments),
+    }
+
+
+def write_replication(replication, cohort, model_folder: str | Path, out: str | Path) -> list[Path]:
+    """Write :func:`replication_files` into ``out`` (created if missing); returns their paths."""
+    folder = _folder(out)
+    paths = []
+    for name, content in replication_files(replication, cohort, str(model_folder)).items():
+        paths.append(folder / name)
+        paths[-1].write_bytes(content)
     return paths
 
 

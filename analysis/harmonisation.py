@@ -18,6 +18,9 @@ import pandas as pd
 
 from analysis.errors import CohortError
 
+#: A site new to the reference needs this many participants for its effects to be estimated.
+MIN_UNSEEN_SITE = 10
+
 
 @dataclass(frozen=True)
 class ComBatModel:
@@ -42,6 +45,10 @@ class ComBatModel:
         (the first is the reference), None marks a continuous one.
     beta : ndarray, shape (n_design_columns, p)
         Effects of the protected covariates' design columns on each feature.
+    unseen_sites : {"refuse", "estimate"}
+        What :func:`apply_combat` does with a site the reference cohort did not have: refuse it
+        (placing new participants), or estimate its effects from its own participants (replication
+        in a held-out site or an external cohort, where every site is new).
     """
 
     features: tuple[str, ...]
@@ -52,6 +59,7 @@ class ComBatModel:
     delta: np.ndarray
     covariates: tuple[tuple[str, tuple[str, ...] | None], ...]
     beta: np.ndarray
+    unseen_sites: str = "refuse"
 
 
 def combat(features: pd.DataFrame, site: pd.Series, protect: pd.DataFrame) -> tuple[pd.DataFrame, ComBatModel | None]:
@@ -149,7 +157,11 @@ def apply_combat(model: ComBatModel, features: pd.DataFrame, site: pd.Series, pr
     model : ComBatModel
     features : DataFrame indexed by participant, with ``model.features`` among its columns
     site : Series of str indexed by participant
-        Every participant's site must be one of ``model.batches``.
+        Every participant's site must be one of ``model.batches``, unless ``model.unseen_sites`` is
+        "estimate": then a new site's additive and multiplicative effects are estimated from its own
+        participants (ComBat's location-scale step, without the empirical-Bayes shrinkage), relative
+        to the reference's grand mean, pooled variance and covariate effects; it needs at least
+        :data:`MIN_UNSEEN_SITE` participants.
     protect : DataFrame indexed by participant
         The protected covariates (``model.covariates``), for each participant's own covariate effect.
 
@@ -167,7 +179,7 @@ def apply_combat(model: ComBatModel, features: pd.DataFrame, site: pd.Series, pr
         )
     batch = batch.astype(str)
     unknown = sorted(set(batch) - set(model.batches))
-    if unknown:
+    if unknown and model.unseen_sites != "estimate":
         raise CohortError(
             f"site(s) {', '.join(unknown)} were not in the reference run, so their site effect is unknown",
             "the site column of the new cohort",
@@ -191,10 +203,22 @@ def apply_combat(model: ComBatModel, features: pd.DataFrame, site: pd.Series, pr
             )
         covars[column] = text.to_numpy()
     covariate_effect = _covariate_design(covars, model.covariates) @ model.beta
-    which = np.searchsorted(np.array(model.batches), batch.to_numpy())
     scale = np.sqrt(model.var_pooled)
     standardised = (data - model.stand_mean - covariate_effect) / scale
-    adjusted = (standardised - model.gamma[which]) / np.sqrt(model.delta[which])
+    batches, gamma, delta = list(model.batches), model.gamma, model.delta
+    for site_name in unknown:
+        rows = standardised[(batch == site_name).to_numpy()]
+        if len(rows) < MIN_UNSEEN_SITE:
+            raise CohortError(
+                f"site {site_name} has {len(rows)} participant(s) with imaging, too few to estimate its site effect",
+                "the site column",
+                f"harmonise only sites with at least {MIN_UNSEEN_SITE} participants, or turn site harmonisation off",
+            )
+        batches.append(site_name)
+        gamma = np.vstack([gamma, rows.mean(axis=0)])
+        delta = np.vstack([delta, np.maximum(rows.var(axis=0, ddof=1), np.finfo(float).eps)])
+    which = pd.Index(batches).get_indexer(batch.to_numpy())
+    adjusted = (standardised - gamma[which]) / np.sqrt(delta[which])
     return pd.DataFrame(adjusted * scale + model.stand_mean + covariate_effect, index=features.index, columns=list(model.features))
 
 

@@ -25,7 +25,8 @@ from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.errors import CohortError, Issue
 from analysis.features import BlockModel, build_blocks
-from analysis.fusion import FusionModel, fuse_blocks
+from analysis.fusion import FusedFeatures, FusionModel, fuse_blocks
+from analysis.replication import neighbour_share
 
 MODEL_FILE = "model.joblib"
 FORMAT_VERSION = 4
@@ -137,22 +138,32 @@ def load_model(folder: str | Path) -> BiotypeModel:
     return model
 
 
-def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFrame, list[Issue]]:
-    """Place a new cohort's participants into the model's biotypes.
+@dataclass(frozen=True)
+class Placement:
+    """New participants placed into a model's biotypes.
 
-    Parameters
+    Attributes
     ----------
-    model : BiotypeModel
-    cohort : Cohort
-        The new participants, loaded like any cohort.
+    fused : FusedFeatures
+        The new participants' fused features, computed with the reference run's fitted blocks and
+        fusion (so in the reference's feature space).
+    clusters : ClusterResult
+        Their 0-based biotypes of the reference (-1 none), HDBSCAN's prediction strength, outlier
+        scores, neighbour agreement and both embeddings.
+    issues : tuple of Issue
+    """
 
-    Returns
-    -------
-    assignments : DataFrame
-        The columns of ``assignments.csv``: one row per new participant; ``biotype`` -1 when the
-        participant falls outside every biotype; ``membership_probability`` is HDBSCAN's prediction
-        strength; ``umap_1``/``umap_2`` place them on the reference's 2-D map.
-    issues : list of Issue
+    fused: FusedFeatures
+    clusters: ClusterResult
+    issues: tuple[Issue, ...]
+
+
+def place_participants(model: BiotypeModel, cohort: Cohort) -> Placement:
+    """Transform a new cohort exactly as the reference, embed it with UMAP ``transform`` and assign it with ``approximate_predict``.
+
+    A participant keeps the predicted biotype only if at least ``neighbour_agreement`` of its
+    nearest reference participants belong to it. Raises CohortError when the new cohort lacks a
+    modality the reference run clustered on.
     """
     import hdbscan
 
@@ -176,7 +187,7 @@ def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFra
     labels = np.array([model.label_order.get(int(c), -1) for c in raw_labels], dtype=np.int64)
     agreement = reference_agreement(model, x, labels)
     labels = np.where(agreement < model.config.neighbour_agreement, -1, labels)
-    result = ClusterResult(
+    clusters = ClusterResult(
         labels,
         np.where(labels >= 0, np.asarray(strengths, dtype=np.float64), 0.0),
         np.nan_to_num(np.asarray(outlier, dtype=np.float64)),
@@ -188,7 +199,43 @@ def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFra
         model.config.min_samples,
         (),
     )
-    return assignment_table(cohort, fused, result, model.names), issues
+    return Placement(fused, clusters, tuple(issues))
+
+
+def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFrame, list[Issue]]:
+    """Place a new cohort's participants into the model's biotypes (:func:`place_participants`).
+
+    Parameters
+    ----------
+    model : BiotypeModel
+    cohort : Cohort
+        The new participants, loaded like any cohort.
+
+    Returns
+    -------
+    assignments : DataFrame
+        The columns of ``assignments.csv``: one row per new participant; ``biotype`` -1 when the
+        participant falls outside every biotype; ``membership_probability`` is HDBSCAN's prediction
+        strength; ``umap_1``/``umap_2`` place them on the reference's 2-D map.
+    issues : list of Issue
+    """
+    placement = place_participants(model, cohort)
+    return assignment_table(cohort, placement.fused, placement.clusters, model.names), list(placement.issues)
+
+
+def with_unseen_sites_estimated(model: BiotypeModel) -> BiotypeModel:
+    """The model with its ComBat estimates set to estimate a site it has not seen from that site's own participants.
+
+    For replication in a held-out site or another cohort, whose sites are new to the reference by
+    design (:func:`analysis.harmonisation.apply_combat`). Placing new participants keeps refusing them.
+    """
+    blocks = {}
+    for modality, block in model.blocks.items():
+        combat = block.params.get("combat") if isinstance(block.params, dict) else None
+        if combat is not None:
+            block = replace(block, params={**block.params, "combat": replace(combat, unseen_sites="estimate")})
+        blocks[modality] = block
+    return replace(model, blocks=blocks)
 
 
 def placement_summary(assigned: pd.DataFrame) -> pd.DataFrame:
@@ -233,11 +280,4 @@ def reference_agreement(model: BiotypeModel, x: np.ndarray, labels: np.ndarray) 
     ndarray of float, shape (n_new,)
         NaN where the prediction is -1.
     """
-    from sklearn.neighbors import NearestNeighbors
-
-    if len(x) == 0:
-        return np.zeros(0)
-    k = min(model.config.n_neighbors, len(model.reference_labels))
-    neighbours = NearestNeighbors(n_neighbors=k).fit(model.reference_features).kneighbors(x, return_distance=False)
-    share = (model.reference_labels[neighbours] == labels[:, None]).mean(axis=1)
-    return np.where(labels >= 0, share, np.nan)
+    return neighbour_share(model.reference_features, model.reference_labels, x, labels, model.config.n_neighbors)

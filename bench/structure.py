@@ -105,15 +105,20 @@ def panel(quick: bool) -> list[tuple[str, bool, object]]:
     return rows
 
 
+def large_planted_clusters(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` participants of four Gaussian clusters in 10 features (seed 7), and their 0-based clusters."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(4, 10)) * 1.6
+    truth = rng.integers(0, 4, n)
+    return centres[truth] + rng.normal(size=(n, 10)), truth
+
+
 def large(n: int) -> None:
     """Time the structure test alone on ``n`` participants of planted clusters (their true labels as the run's)."""
     from analysis.config import AUTOMATIC_PARAMETERS
     from analysis.structure import structure_test
 
-    rng = np.random.default_rng(7)
-    centres = rng.normal(size=(4, 10)) * 1.6
-    truth = rng.integers(0, 4, n)
-    x = centres[truth] + rng.normal(size=(n, 10))
+    x, truth = large_planted_clusters(n)
     started = time.perf_counter()
     s = structure_test(x, truth + 1, RunConfig(chosen_from_data=AUTOMATIC_PARAMETERS))
     print(

@@ -16,7 +16,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from analysis.biotypes import RunResult, recut, renamed, run_biotypes, with_groups, with_stability, with_structure
+from analysis.biotypes import RunResult, recut, renamed, run_biotypes, with_groups, with_replication, with_stability, with_structure
 from analysis.clustering import compile_ahead
 from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.config import RunConfig
@@ -140,7 +140,7 @@ def run_for(cohort: Cohort, config: RunConfig, progress=None) -> RunResult:
         # The run starts after the background compilation, never alongside it: one dashboard run made
         # alongside it (under heavy load) differed from the command line's; alone they are identical.
         compilation.join()
-    return _keep(key, run_biotypes(cohort, config, progress, structure=False))
+    return _keep(key, run_biotypes(cohort, config, progress, structure=False, replication=False))
 
 
 def _keep(key: tuple, result: RunResult) -> RunResult:
@@ -209,15 +209,30 @@ def add_structure(progress=None) -> RunResult:
     return _replace_current(lambda result: with_structure(result, progress))
 
 
+def add_replication(progress=None) -> RunResult:
+    """Measure the current run's split-half replication; the measured run becomes current (biotypes unchanged).
+
+    Its configuration is unchanged (``replication_splits`` was already in it), so run.json reproduces the figures.
+    """
+    cohort = st.session_state[state.COHORT]
+    return _replace_current(lambda result: with_replication(result, cohort, progress))
+
+
 def tested_run(result: RunResult) -> RunResult:
-    """``result`` with its structure test, run now (with a progress bar) if it has not run yet."""
-    if result.structure is not None:
-        return result
-    bar = st.progress(0.0, text="Testing whether the biotypes are distinct subgroups (null cohorts)...")
-    try:
-        return add_structure(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
-    finally:
-        bar.empty()
+    """``result`` with its structure test and split-half replication, run now (with progress bars) where they have not run yet."""
+    if result.structure is None:
+        bar = st.progress(0.0, text="Testing whether the biotypes are distinct subgroups (null cohorts)...")
+        try:
+            result = add_structure(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
+        finally:
+            bar.empty()
+    if result.split_half is None and not result.replication_note:
+        bar = st.progress(0.0, text="Checking whether the biotypes are found again in each half of the cohort...")
+        try:
+            result = add_replication(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
+        finally:
+            bar.empty()
+    return result
 
 
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:

@@ -24,6 +24,7 @@ from components.profiles import (
     importance_figure,
     outcome_figure,
 )
+from components.replication import clinical_value_figure, replication_figure, replication_table, site_table
 from components.structure import null_figure, power_figure
 from components.wearables import trajectory_figure
 
@@ -67,6 +68,7 @@ def report_html(result, cohort) -> str:
         _figure(embedding_figure(result.assignments)),
         _figure(sizes_figure(result.assignments)),
         *_structure_figures(result.structure),
+        *_replication_section(result),
     ]
     warnings = [i for i in result.issues if i.severity == "warning"]
     if warnings:
@@ -88,6 +90,7 @@ def report_html(result, cohort) -> str:
                 parts.append(_figure(binary_outcome_figure(binary_outcome_by_biotype(values, biotypes), outcome, names)))
             else:
                 parts.append(_figure(outcome_figure(values, biotypes, names)))
+    parts += _clinical_value_section(result.clinical_value)
     parts += _modality_sections(result, cohort, biotypes)
     parts.append("<h2>Run configuration</h2><pre>" + html.escape(result.config.to_json()) + "</pre>")
     body = "\n".join(parts)
@@ -130,6 +133,53 @@ def _structure_figures(structure) -> list[str]:
     if structure is None or structure.gap_null is None:
         return []
     return ["<h3>Are there biotypes at all?</h3>", _figure(null_figure(structure)), _figure(power_figure(structure))]
+
+
+def _replication_section(result) -> list[str]:
+    """Split-half replication: its headline (or why there is none), the prediction-strength figure and the table."""
+    split_half = result.split_half
+    if split_half is None:
+        note = result.replication_note or "it had not run when this report was written"
+        return [
+            "<h3>Do they replicate?</h3>",
+            f"<p class='warning'>Split-half replication: {html.escape(note)}.</p>",
+            *_site_section(result),
+        ]
+    names = result.models["names"]
+    kind = "note" if all(b.replicates for b in split_half.biotypes) else "warning"
+    return [
+        "<h3>Do they replicate?</h3>",
+        f"<p class='{kind}'><b>{html.escape(split_half.headline())}.</b> A consistent cut of a continuum can replicate too: "
+        "read this beside the structure verdict.</p>",
+        _figure(replication_figure(split_half, names)),
+        _table(replication_table(split_half, names)),
+        *_site_section(result),
+    ]
+
+
+def _site_section(result) -> list[str]:
+    """Leave-one-site-out: the per-site table, or why it did not run."""
+    if not result.sites:
+        note = result.sites_note or "it had not run when this report was written"
+        return [f"<p class='note'>Leave-one-site-out: {html.escape(note)}.</p>"]
+    return [
+        "<p>Leave-one-site-out (each site left out of the fit, placed into the other sites' biotypes and clustered alone):</p>",
+        _table(site_table(result.sites)),
+    ]
+
+
+def _clinical_value_section(value) -> list[str]:
+    """Clinical value: the gain per outcome with its interval, each outcome's reading and the table."""
+    if value is None:
+        return []
+    parts = ["<h2>Clinical value beyond severity</h2>"]
+    if any(not o.note for o in value.outcomes):
+        parts.append(_figure(clinical_value_figure(value)))
+    parts.append(
+        "<ul>" + "".join(f"<li><b>{html.escape(o.outcome)}</b>: {html.escape(o.reading())}</li>" for o in value.outcomes) + "</ul>"
+    )
+    parts.append(_table(value.table().drop(columns=["baseline", "folds"])))
+    return parts
 
 
 def _modality_sections(result, cohort, biotypes: pd.Series) -> list[str]:

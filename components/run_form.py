@@ -7,6 +7,7 @@ import streamlit as st
 from analysis import modalities as M
 from analysis.cohort import Cohort
 from analysis.config import IMPUTERS, MISSING_MODALITY_POLICIES, SELECTION_METHODS, RunConfig
+from analysis.replication import MIN_REPLICATION_PARTICIPANTS
 from analysis.validation import MODALITY_TITLES
 from components import state
 
@@ -95,9 +96,9 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
                 help="Share of a participant's nearest neighbours that must share their biotype; 0 turns the check off.",
             )
             resamples = d.number_input("stability resamples (0 = skip)", 0, 200, 0, key=state.BIOTYPES_STABILITY)
-        left, right = st.columns(2)
+        left, middle, right, last = st.columns(4)
         seed = left.number_input("Seed", 0, 2**31 - 1, defaults.seed, key=state.BIOTYPES_SEED)
-        null_cohorts = right.number_input(
+        null_cohorts = middle.number_input(
             "Null cohorts of the structure test (0 = not tested)",
             0,
             999,
@@ -105,6 +106,32 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
             key=state.BIOTYPES_NULL_COHORTS,
             help="Are the biotypes distinct subgroups? Cohorts with the fused features' mean and covariance but no subgroups go "
             "through the same pipeline; 19 or more (the smallest p-value is 1 / (n + 1)). Runs after the map is drawn.",
+        )
+        replication_splits = right.number_input(
+            "Split-half replications (0 = off)",
+            0,
+            50,
+            defaults.replication_splits,
+            key=state.BIOTYPES_REPLICATION_SPLITS,
+            help="Are the biotypes found again in other people? Each split clusters two halves of the cohort on their own and "
+            "places each into the other's biotypes (prediction strength per biotype). Runs after the structure test; "
+            f"skipped below {MIN_REPLICATION_PARTICIPANTS} clustered participants.",
+        )
+        site_replication = right.checkbox(
+            "Leave each site out in turn",
+            defaults.site_replication,
+            key=state.BIOTYPES_SITE_REPLICATION,
+            help="With two or more sites: fit everything (harmonisation included) on the other sites, place the site into those "
+            "biotypes and cluster it alone, for each site. Runs after the split halves.",
+        )
+        severity_columns = [c for c in cohort.participants.columns if c != "participant_id" and _numeric(cohort.participants[c])]
+        severity = last.selectbox(
+            "Clinical value: compare the biotypes with",
+            ["", *severity_columns],
+            format_func=lambda c: c or "principal components",
+            key=state.BIOTYPES_SEVERITY_SCORE,
+            help="What each outcome is predicted from without the biotypes (beside the covariates): the clustered features' "
+            "first principal components (as many as the biotype indicators), or a composite severity score you name.",
         )
         submitted = st.form_submit_button("Compute biotypes", type="primary", key=state.BIOTYPES_COMPUTE)
     if not submitted:
@@ -124,5 +151,15 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
         neighbour_agreement=float(agreement),
         stability_resamples=int(resamples),
         null_cohorts=int(null_cohorts),
+        replication_splits=int(replication_splits),
+        site_replication=bool(site_replication),
+        severity_score=str(severity),
         seed=int(seed),
     )
+
+
+def _numeric(values) -> bool:
+    """A numeric, non-boolean column (what a severity score can be)."""
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)

@@ -38,10 +38,17 @@ def main() -> None:
         page.get_by_text("Are there biotypes at all?", exact=True).scroll_into_view_if_needed()
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out / "biotypes_structure.png"))
+        page.get_by_text("biotypes replicate across halves").first.wait_for(timeout=900_000)
+        page.get_by_text("Do they replicate?", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(out / "biotypes_replication.png"))
         page.get_by_role("link", name="Biotype profiles", exact=True).click()
         page.get_by_text("What defines each biotype").wait_for(timeout=60_000)
         page.wait_for_timeout(4000)
         page.screenshot(path=str(out / "profiles_page.png"))
+        page.get_by_text("Do the biotypes matter beyond severity?", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(out / "profiles_clinical_value.png"))
         for link, marker, name in (
             ("Brain connectivity", "Glass brain", "brain_page"),
             ("Genetics (PRS)", "Deciles", "genetics_page"),

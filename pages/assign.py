@@ -3,10 +3,14 @@
 import streamlit as st
 
 from analysis.errors import CohortError
+from analysis.export import replication_files
+from analysis.external import replicate_in_cohort
 from analysis.model import assign_participants, biotype_model, placement_summary
 from analysis.spreadsheet import csv_bytes
 from components import cache, state
 from components.embedding import assigned_figure
+from components.replication import render_cohort_replication
+from components.run_tools import progress_bar
 from components.tables import render_table
 from components.uploads import render_upload_form
 
@@ -34,6 +38,7 @@ if files is not None:
         with st.spinner(f"Placing {new_cohort.n_participants:,} participants..."):
             assigned, issues = assign_participants(biotype_model(result, cohort), new_cohort)
         st.session_state[state.ASSIGNED] = (run_key, new_cohort.fingerprint, assigned, issues)
+        st.session_state[state.ASSIGNED_COHORT] = new_cohort
     except CohortError as error:
         st.error(str(error), icon=":material/error:")
 
@@ -77,3 +82,28 @@ st.caption(
     "The same table as `python -m analysis assign --model model/ --participants new.csv ... --out DIR` writes with the "
     f"model from the Export page's zip (new cohort fingerprint `{fingerprint[:12]}`)."
 )
+
+st.subheader("Do the reference biotypes replicate in this cohort?")
+st.caption(
+    "Clusters the new cohort on its own with this run's configuration and compares its biotypes with those it is placed "
+    "into: per reference biotype, whether it is found, its prediction strength and in-group proportion; and which of the "
+    "new cohort's own biotypes match none (`python -m analysis replicate` writes the same files)."
+)
+new_cohort = st.session_state.get(state.ASSIGNED_COHORT)
+key = f"replication:{fingerprint}"
+replication = st.session_state.get(state.DERIVED, {}).get((st.session_state[state.CURRENT_RUN], key))
+if replication is None and new_cohort is not None and new_cohort.fingerprint == fingerprint:
+    if st.button("Cluster the new cohort alone and compare", key=state.ASSIGN_REPLICATE, icon=":material/compare_arrows:"):
+        try:
+            with progress_bar("Replicating...") as progress:
+                replication = cache.derived(key, lambda: replicate_in_cohort(biotype_model(result, cohort), new_cohort, progress=progress))
+        except CohortError as error:
+            st.error(str(error), icon=":material/error:")
+if replication is not None:
+    render_cohort_replication(replication, result.models["names"])
+    files = replication_files(replication, new_cohort, f"run of cohort {cohort.fingerprint[:12]} (seed {result.config.seed})")
+    left, right = st.columns(2)
+    for column, (name, content) in zip((left, right), files.items(), strict=True):
+        column.download_button(
+            name, content, file_name=name, on_click="ignore", icon=":material/download:", key=f"{state.ASSIGN_REPLICATE}:{name}"
+        )

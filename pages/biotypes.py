@@ -9,6 +9,7 @@ from analysis.sweep import run_sweep
 from components import cache, state
 from components.embedding import embedding_figure, render_run_summary, sample_points_control, selection_table, sizes_figure
 from components.naming import render_naming_form
+from components.replication import render_replication
 from components.run_form import render_run_form
 from components.run_tools import progress_bar, render_group_tools, render_recut_form, render_stability
 from components.selection import selected_customdata
@@ -87,6 +88,9 @@ st.caption(
     "check; HDBSCAN's own counts before that check follow."
 )
 st.dataframe(selection_table(result), hide_index=True, width="stretch")
+
+st.subheader("Do they replicate?")
+render_replication(result.split_half, result.replication_note, result.models["names"], result.sites, result.sites_note)
 
 st.subheader("Stability under resampling")
 render_stability(result)

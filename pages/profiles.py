@@ -12,6 +12,7 @@ from components.profiles import (
     importance_figure,
     outcome_figure,
 )
+from components.replication import render_clinical_value
 from components.tables import render_table
 
 st.title("Biotype profiles")
@@ -92,3 +93,6 @@ if len(outcomes):
         else:
             figure = outcome_figure(values, biotype_of, names)
         columns[k % len(columns)].plotly_chart(figure, width="stretch")
+
+st.subheader("Do the biotypes matter beyond severity?")
+render_clinical_value(result.clinical_value)

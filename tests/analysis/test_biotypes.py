@@ -46,7 +46,7 @@ def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir)
             participants=InputFile.from_path(cohort_dir / "participants.csv"), wearables=InputFile.from_path(cohort_dir / "wearables.csv")
         )
     )
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=3, null_cohorts=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=3, null_cohorts=0, replication_splits=0))
     a = result.assignments
     assert tuple(a.columns) == ASSIGNMENT_COLUMNS
     assert len(a) == cohort.n_participants
@@ -77,7 +77,7 @@ def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir)
 
 def test_clinical_biotypes_match_the_planted_ones(warm_umap, cohort_dir):
     cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0, replication_splits=0))
     truth = pd.read_csv(cohort_dir / "truth.csv", dtype={"participant_id": str})
     planted = truth["true_biotype"].to_numpy() >= 0
     found = result.assignments["biotype"].to_numpy(dtype=float)
@@ -87,7 +87,7 @@ def test_clinical_biotypes_match_the_planted_ones(warm_umap, cohort_dir):
 def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp_path, capsys):
     config = tmp_path / "config.json"
     config.write_text('{"stability_resamples": 2}')
-    args = ["--modalities", "clinical,prs", "--seed", "5", "--config", str(config)]
+    args = ["--modalities", "clinical,prs", "--seed", "5", "--config", str(config), "--replication-splits", "2"]
     assert main(["cluster", *inputs(cohort_dir), *args, "--sweep", "--out", str(tmp_path / "one")]) == 0
     out = capsys.readouterr().out
     sweep = pd.read_csv(tmp_path / "one" / "sweep.csv")
@@ -122,6 +122,15 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     assert record["structure"]["n_null"] == 19 and record["structure"]["verdict"] in ("distinct", "graded", "not_distinct")
     assert json.dumps(again["structure"]) == json.dumps(record["structure"])  # the verdict, byte for byte
     assert f"structure: {record['structure']['verdict'].replace('_', ' ')}" in out
+    split_half = record["replication"]["split_half"]
+    assert record["config"]["replication_splits"] == 2 and split_half["n_splits"] == 2
+    assert [b["biotype"] for b in split_half["biotypes"]] == list(range(1, record["n_biotypes"] + 1))
+    assert "replication: " in out and "biotypes replicate across halves" in out
+    for part in (split_half, again["replication"]["split_half"]):
+        part.pop("seconds")
+    assert json.dumps(again["replication"]) == json.dumps(record["replication"])
+    assert [o["outcome"] for o in record["clinical_value"]["outcomes"]] == ["outcome_pain_12m", "outcome_opioid_use"]
+    assert "clinical value of outcome_pain_12m: " in out
     assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
     assert len(assignments) == 400
     assert np.isfinite(assignments.loc[assignments["included"], "umap_1"]).all()
@@ -140,6 +149,9 @@ def test_cluster_user_errors_exit_2_without_traceback(cohort_dir, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"config": {"min_cluster_size": 1}}')
     assert main(["cluster", *inputs(cohort_dir), "--config", str(bad), "--out", str(tmp_path)]) == 2
+    assert main(["cluster", *inputs(cohort_dir), "--replication-splits", "-1", "--out", str(tmp_path)]) == 2
+    assert main(["cluster", *inputs(cohort_dir), "--severity-score", "no_such_column", "--out", str(tmp_path)]) == 2
+    assert main(["cluster", *inputs(cohort_dir), "--severity-score", "sex", "--out", str(tmp_path)]) == 2
 
 
 def test_site_harmonisation_removes_the_planted_scanner_confound(warm_umap, tmp_path_factory):
@@ -150,8 +162,12 @@ def test_site_harmonisation_removes_the_planted_scanner_confound(warm_umap, tmp_
             participants=InputFile.from_path(folder / "participants.csv"), connectivity=InputFile.from_path(folder / "connectivity.npz")
         )
     )
-    plain = run_biotypes(cohort, RunConfig(modalities=("connectivity",), harmonise_sites=False, seed=1, null_cohorts=0))
-    harmonised = run_biotypes(cohort, RunConfig(modalities=("connectivity",), seed=1, null_cohorts=0))  # automatic: four sites, so on
+    plain = run_biotypes(
+        cohort, RunConfig(modalities=("connectivity",), harmonise_sites=False, seed=1, null_cohorts=0, replication_splits=0)
+    )
+    harmonised = run_biotypes(
+        cohort, RunConfig(modalities=("connectivity",), seed=1, null_cohorts=0, replication_splits=0)
+    )  # automatic: four sites, so on
     assert harmonised.config.harmonise_sites is True and plain.config.harmonise_sites is False
     site_v = {name: r.audit.set_index("covariate").loc["site", "value"] for name, r in (("plain", plain), ("harmonised", harmonised))}
     assert site_v["plain"] > 0.5
@@ -164,7 +180,7 @@ def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, coh
     from analysis.biotypes import renamed
 
     cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0, replication_splits=0))
     named = renamed(result, {1: "high distress", 2: "B2 low sleep", 99: "absent"})
     assert named.models["names"][1] == "B1 · high distress" and named.models["names"][2] == "B2 low sleep"
     assert named.config.biotype_names == ((1, "high distress"), (2, "B2 low sleep"), (99, "absent"))
@@ -191,7 +207,9 @@ def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir
     cohort = load_cohort(
         CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv"), prs=InputFile.from_path(cohort_dir / "prs.sscore"))
     )
-    result = with_stability(run_biotypes(cohort, RunConfig(modalities=("clinical", "prs"), seed=2, null_cohorts=0)), 2)
+    result = with_stability(
+        run_biotypes(cohort, RunConfig(modalities=("clinical", "prs"), seed=2, null_cohorts=0, replication_splits=0)), 2
+    )
     result = renamed(result, {2: "second"})
     assert result.clusters.n_biotypes >= 2
     write_run(result, cohort, tmp_path)
@@ -253,7 +271,7 @@ def test_a_run_tests_its_validators_and_only_describes_what_it_clustered_on(tmp_
         dictionary=InputFile("data_dictionary.csv", dictionary.encode()),
     )
     cohort = load_cohort(files)
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0, replication_splits=0))
     clustered = set(result.models["clustered_features"])
     assert "crp_mg_l" not in clustered and "crp_mg_l" not in result.fused.matrix.columns  # never clustered
     assert {f"clinical:{c}" for c in clustered} == set(result.fused.blocks["clinical"])  # the fused names carry their block

@@ -36,7 +36,7 @@ def cohort_in(folder, wearables=True):
 @pytest.fixture(scope="module")
 def reference(warm_umap, folders, tmp_path_factory):
     cohort = cohort_in(folders["reference"])
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=4, null_cohorts=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=4, null_cohorts=0, replication_splits=0))
     folder = tmp_path_factory.mktemp("model")
     save_model(biotype_model(result, cohort), folder)
     return cohort, result, folder
@@ -124,7 +124,9 @@ def test_a_harmonised_run_places_new_participants_with_the_reference_estimates(w
         )
 
     reference, new = imaging(folders["reference"]), imaging(folders["new"])
-    result = run_biotypes(reference, RunConfig(modalities=("clinical", "connectivity"), harmonise_sites=True, seed=3, null_cohorts=0))
+    result = run_biotypes(
+        reference, RunConfig(modalities=("clinical", "connectivity"), harmonise_sites=True, seed=3, null_cohorts=0, replication_splits=0)
+    )
     model = biotype_model(result, reference)
     again, issues = assign_participants(model, reference)
     same = again["included"] & result.assignments["included"]

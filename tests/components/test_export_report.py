@@ -75,3 +75,21 @@ def test_the_report_and_methods_state_the_structure_verdict_and_describe_cluster
     assert "descriptive only" in text
     # the clustered features' table in the report carries no q column; the tested one does
     assert "on the features it was clustered on (descriptive: Cohen&#x27;s d, no test)" in page or "descriptive: Cohen's d, no test" in page
+
+
+def test_the_report_and_methods_give_replication_per_biotype_and_clinical_value_per_outcome(run):
+    result, cohort = run
+    split_half, value = result.split_half, result.clinical_value
+    assert split_half is not None and split_half.n_splits == 5 and value is not None
+    page = report_html(result, cohort)
+    assert "Do they replicate?" in page and html.escape(split_half.headline()) in page
+    assert "Found again in the other half?" in page and "A consistent cut of a continuum can replicate too" in page
+    assert "Clinical value beyond severity" in page and "What the biotypes add to each outcome" in page
+    for o in value.outcomes:
+        assert html.escape(o.reading()) in page
+    text = " ".join(methods_paragraphs(result, cohort))
+    for b in split_half.biotypes:
+        assert f"B{b.biotype} prediction strength {b.prediction_strength:.2f}" in text
+    assert f"{split_half.n_splits} random splits of the clustered participants into halves of {split_half.n_per_half:,}" in text
+    assert "read beside the structure verdict" in text
+    assert f"{value.outcomes[0].outcome}: {value.outcomes[0].reading()}" in text

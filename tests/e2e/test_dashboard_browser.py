@@ -91,6 +91,8 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
         page.get_by_text("Are there biotypes at all?", exact=True).wait_for(timeout=60_000)
         verdict = page.locator('[data-testid="stAlert"]').filter(has_text="Biotypes: ").first.inner_text()  # the verdict box
         assert "null cohorts" in verdict
+        page.get_by_text("Do they replicate?", exact=True).wait_for(timeout=60_000)
+        page.get_by_text("biotypes replicate across halves").first.wait_for(timeout=300_000)
         page.screenshot(path=str(tmp_path / "biotypes.png"))
         select_upper_left_of_the_map(page)
         page.get_by_text("participants selected").wait_for(timeout=60_000)
@@ -150,6 +152,13 @@ def test_compute_open_every_page_and_download(tmp_path, warm_umap):
     structure = json.loads(downloaded["run.json"])["structure"]
     assert structure["n_null"] == 19 and structure["explanation"].split(":")[0] in verdict
     assert json.loads((tmp_path / "cli" / "run.json").read_text())["structure"] == structure
+    # so are the split-half replication and the clinical value
+    shown, again = json.loads(downloaded["run.json"]), json.loads((tmp_path / "cli" / "run.json").read_text())
+    for record in (shown, again):
+        record["replication"]["split_half"].pop("seconds")
+        record["clinical_value"].pop("seconds")
+    assert shown["replication"]["split_half"]["n_splits"] == 5
+    assert again["replication"] == shown["replication"] and again["clinical_value"] == shown["clinical_value"]
     config = json.loads(downloaded["run.json"])["config"]
     assert config["harmonise_sites"] is True  # automatic: imaging from four sites
     # The lasso group travels into run.json and groups.csv, and the command line writes the same groups.csv.

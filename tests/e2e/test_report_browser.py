@@ -63,7 +63,7 @@ def hues(png: bytes) -> list[int]:
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory, warm_umap):
     cohort = load_cohort(sample_cohort_files())
-    result = run_biotypes(cohort, RunConfig(seed=0, null_cohorts=0))
+    result = run_biotypes(cohort, RunConfig(seed=0, null_cohorts=0, replication_splits=0))
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(report_html(result, cohort), encoding="utf-8")
     return path

@@ -43,6 +43,8 @@ def computed_session() -> AppTest:
     at.switch_page("pages/biotypes.py").run()
     at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
     at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
+    at.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    at.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert not at.exception and not at.error
     return at

@@ -40,6 +40,8 @@ def computed(app, counted_runs, warm_umap):
     assert any("Compute biotypes" in i.value for i in app.info)
     app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
     app.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
+    app.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    app.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
     assert not app.exception
     assert not app.error
@@ -217,7 +219,41 @@ def test_a_run_with_no_null_cohorts_says_untested_beside_the_biotypes(app, warm_
     app.switch_page("pages/biotypes.py").run()
     app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
     app.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)
+    app.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    app.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
     assert current(app).structure.verdict == "untested"
     assert metric(app, "Distinct?") == "not tested"
     assert any("Not tested (null_cohorts = 0)" in w.value for w in app.warning)
+
+
+def test_replication_shows_beside_the_verdict_and_clinical_value_on_the_profiles_page(app, warm_umap):
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    app.switch_page("pages/biotypes.py").run()
+    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    app.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)
+    app.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(2)
+    app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=600)
+    assert not app.exception and not app.error
+    split_half = current(app).split_half
+    assert split_half is not None and split_half.n_splits == 2
+    assert any("Do they replicate?" in h.value for h in app.subheader)
+    table = next(d.value for d in app.dataframe if "in_group_proportion" in d.value.columns)
+    assert table["biotype"].tolist() == [b.biotype for b in split_half.biotypes]
+    np.testing.assert_allclose(table["prediction_strength"], [round(b.prediction_strength, 4) for b in split_half.biotypes])
+    assert table["replicates"].tolist() == [b.replicates for b in split_half.biotypes]
+    assert any(split_half.headline() in c.value for c in app.caption)
+    sites = current(app).sites
+    assert [s.site for s in sites] == ["site-A", "site-B", "site-C", "site-D"]  # every site of the sample cohort, left out in turn
+    per_site = next(d.value for d in app.dataframe if "fitted on" in d.value.columns)
+    assert per_site["site"].tolist() == [s.site for s in sites]
+    np.testing.assert_allclose(per_site["ARI"], [s.ari for s in sites])
+    for s, (_, row) in zip(sites, per_site.iterrows(), strict=True):
+        assert [row[c] for c in per_site.columns if c.startswith("B")] == list(s.found.values())
+    value = current(app).clinical_value
+    app.switch_page("pages/profiles.py").run()
+    assert not app.exception
+    assert any("Do the biotypes matter beyond severity?" in h.value for h in app.subheader)
+    shown = " ".join(m.value for m in app.markdown)
+    for o in value.outcomes:
+        assert f"**{o.outcome}**: {o.reading()}" in shown

@@ -180,6 +180,29 @@ def test_assign_page_places_new_participants_like_the_command_line(computed):
     assert sum(len(plotly_array(t["x"])) for t in traces[1:]) == int(expected["included"].sum())
 
 
+def test_assign_page_replicates_the_run_in_the_new_cohort_as_the_command_line_does(computed):
+    from analysis.cohort import load_cohort
+    from analysis.export import synthetic_cohort_files
+    from analysis.external import replicate_in_cohort
+    from analysis.model import biotype_model
+
+    at = computed
+    at.switch_page("pages/assign.py").run()
+    at.button(key=state.ASSIGN_DEMO).click().run()
+    at.button(key=state.ASSIGN_REPLICATE).click().run(timeout=300)
+    assert not at.exception and not at.error
+    result, cohort = run_and_cohort(at)
+    expected = replicate_in_cohort(biotype_model(result, cohort), load_cohort(synthetic_cohort_files(200, seed=7, id_prefix="sub-new")))
+    boxes = [b.value for b in (*at.info, *at.warning)]
+    assert any(expected.headline() in b for b in boxes)
+    table = next(d.value for d in at.dataframe if "reading" in d.value.columns)
+    assert table["biotype"].tolist() == [b.biotype for b in expected.biotypes]
+    assert table["reading"].tolist() == [b.reading for b in expected.biotypes]
+    np.testing.assert_allclose(table["prediction_strength"], [round(b.prediction_strength, 4) for b in expected.biotypes])
+    names = [b.proto.label for b in at.get("download_button")]
+    assert "replication.json" in names and "replication.csv" in names
+
+
 def test_the_demo_places_nearly_everyone_into_a_run_of_every_modality(warm_umap):
     """The demo's participants have every modality, so a default run (all four) places them, not a fifth of them."""
     at = AppTest.from_file(APP, default_timeout=300)
@@ -187,6 +210,8 @@ def test_the_demo_places_nearly_everyone_into_a_run_of_every_modality(warm_umap)
     at.button(key=state.DATA_LOAD_SAMPLE).click().run()
     at.switch_page("pages/biotypes.py").run()
     at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
+    at.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    at.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     result, _ = run_and_cohort(at)
     assert set(result.config.modalities) == {"clinical", "prs", "connectivity", "wearables"}
@@ -446,6 +471,8 @@ def test_brain_page_of_a_harmonised_run_tests_the_harmonised_edges(warm_umap):
     at.switch_page("pages/biotypes.py").run()
     at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical", "connectivity"])
     at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
+    at.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    at.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert not at.exception and not at.error
     result, cohort = run_and_cohort(at)

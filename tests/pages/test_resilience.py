@@ -95,6 +95,8 @@ def test_a_run_stopped_midway_leaves_the_session_as_it_was_and_can_be_run_again(
     monkeypatch.setattr(components.cache, "run_biotypes", stopping)
     at.number_input(key=state.BIOTYPES_SEED).set_value(before[1].seed + 1)
     at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
+    at.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    at.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert len(seen) == 3  # the run really started and was stopped inside the analysis
     assert not at.exception and not at.error
@@ -106,6 +108,8 @@ def test_a_run_stopped_midway_leaves_the_session_as_it_was_and_can_be_run_again(
 
     monkeypatch.undo()
     at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
+    at.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    at.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert not at.exception and not at.error
     after = at.session_state[state.CURRENT_RUN]

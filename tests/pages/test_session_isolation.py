@@ -79,6 +79,8 @@ def test_two_sessions_never_see_each_others_cohort_or_results(warm_umap):
     alice.run()
     alice.switch_page("pages/biotypes.py").run()
     alice.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
+    alice.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    alice.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     alice.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert not alice.exception and not alice.error
     alice_cohort = alice.session_state[state.COHORT]
@@ -131,6 +133,8 @@ def test_an_upload_and_its_run_write_no_file_holding_the_data(warm_umap):
     at.run()
     at.switch_page("pages/biotypes.py").run()
     at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
+    at.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    at.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     for page in ("pages/profiles.py", "pages/export.py"):
         at.switch_page(page).run()
