@@ -223,23 +223,33 @@ def check_severity_score(cohort: Cohort, column: str) -> None:
 def run_clinical_value(
     cohort: Cohort, config: RunConfig, fused: FusedFeatures, clusters: ClusterResult, sites: np.ndarray | None
 ) -> ClinicalValue | None:
-    """What the biotypes add to each outcome and validator column (:func:`analysis.clinical_value.clinical_value`).
+    """What the biotypes add to each outcome, validator and time-to-event outcome (:func:`analysis.clinical_value.clinical_value`).
 
     The baseline holds the covariate columns other than the site (folds are grouped by site instead)
-    and the severity score, plus the dimensional summary.
+    and the severity score, plus the dimensional summary; a treatment-arm column (the first, when
+    the dictionary names several) joins it, and its interaction with the biotypes is reported.
 
     Returns
     -------
     ClinicalValue or None
-        None when the run found no biotype or the cohort has no outcome or validator column.
+        None when the run found no biotype or the cohort has no outcome, validator or duration column.
     """
+    from analysis.survival import time_to_event_pairs
+
     outcomes = cohort.columns_of(M.OUTCOME) + cohort.columns_of(M.VALIDATOR)
-    if not clusters.n_biotypes or not outcomes:
+    pairs, notes = time_to_event_pairs(cohort.modality, cohort.time_to_event)
+    if not clusters.n_biotypes or not (outcomes or pairs or notes):
         return None
+    arms = cohort.columns_of(M.TREATMENT)
+    if len(arms) > 1:
+        notes.append(f"{len(arms)} treatment columns ({', '.join(arms)}): the interaction is assessed for '{arms[0]}' only")
     site = site_column(cohort.participants)
     covariates = [c for c in cohort.columns_of(M.COVARIATE) if c not in (site, config.severity_score)]
     frame = cohort.participants.loc[fused.included]
-    return clinical_value(frame, outcomes, covariates, fused.matrix.to_numpy(), clusters.numbers, sites, config.seed, config.severity_score)
+    return clinical_value(
+        frame, outcomes, covariates, fused.matrix.to_numpy(), clusters.numbers, sites, config.seed, config.severity_score,
+        tuple(pairs), arms[0] if arms else "", tuple(notes),
+    )  # fmt: skip
 
 
 def clustered_sites(cohort: Cohort, fused: FusedFeatures) -> tuple[str, np.ndarray | None]:

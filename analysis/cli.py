@@ -197,8 +197,15 @@ def run_cluster(args: argparse.Namespace) -> int:
     )
     print(f"structure: {result.structure.headline}")
     print(f"replication: {result.split_half.headline() if result.split_half else result.replication_note}")
-    for outcome in result.clinical_value.outcomes if result.clinical_value else ():
+    value = result.clinical_value
+    for outcome in value.outcomes if value else ():
         print(f"clinical value of {outcome.outcome}: {outcome.reading()}")
+    for curves in value.survival if value else ():
+        print(f"survival by biotype: {curves.reading()}")
+    for interaction in value.interactions if value else ():
+        print(f"treatment interaction: {interaction.reading()}")
+    for note in value.notes if value else ():
+        print(f"clinical value: {note}")
     for issue in result.issues:
         if issue.severity == "warning":
             print(f"warning: {issue.message}")

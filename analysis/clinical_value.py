@@ -10,8 +10,10 @@ compared on the clustered participants with the outcome recorded:
   (``RunConfig.severity_score``), that composite severity score;
 - **with biotypes**: the baseline plus the biotype indicators.
 
-L2-penalised logistic regression (C = 1) for a two-valued outcome (metric: AUC), ridge regression
-(penalty chosen by leave-one-out) otherwise (metric: R²), on standardised columns. The gain is the
+L2-penalised logistic regression (C = 1) for a two-valued outcome (metric: AUC), a Cox
+proportional-hazards model (scikit-survival; L2 penalty of the same strength) for a time-to-event outcome
+(a duration and an event column; metric: Harrell's C-index), ridge regression (penalty chosen by
+leave-one-out) otherwise (metric: R²), on standardised columns. The gain is the
 difference of the pooled out-of-fold metrics, both models cross-validated on the same folds
 (grouped by site when the cohort has two or more sites, so that a site is never in its own training
 folds; otherwise 5 folds, stratified for two-valued outcomes), with every step, principal
@@ -41,12 +43,20 @@ MIN_PARTICIPANTS = 30
 MIN_PER_CLASS = 10
 #: Out-of-bootstrap refits of the gain's interval.
 BOOTSTRAP_REFITS = 200
+#: Refits of a time-to-event outcome's interval: a Cox fit costs about 50 ms at 1,000 participants,
+#: ten times a logistic one.
+COX_REFITS = 100
+#: Above this many participants, each Cox refit draws this many (an m-out-of-n bootstrap): the
+#: interval is then wider than the cohort's own, i.e. conservative; run.json records the size.
+COX_REFIT_SIZE = 5_000
 #: Ridge penalties searched (by leave-one-out) for numeric outcomes.
 RIDGE_PENALTIES = np.logspace(-3, 3, 13)
 #: Folds of the cross-validation without sites.
 N_FOLDS = 5
 #: Text covariates with more levels than this are left out of the baseline.
 MAX_COVARIATE_LEVELS = 20
+#: How each metric is written.
+METRIC_NAMES = {"auc": "AUC", "r2": "R²", "c_index": "C-index"}
 
 
 @dataclass(frozen=True)
@@ -56,8 +66,8 @@ class OutcomeValue:
     Attributes
     ----------
     outcome : str
-        The column.
-    metric : {"auc", "r2"}
+        The column (the duration column of a time-to-event outcome).
+    metric : {"auc", "r2", "c_index"}
     n : int
         Participants with the outcome recorded (clustered ones, noise included).
     baseline_score, with_biotypes_score : float
@@ -75,6 +85,12 @@ class OutcomeValue:
         How the cross-validation was split, in words.
     note : str
         Why the outcome was not assessed ("" when it was; then every number is NaN).
+    event : str
+        The event column of a time-to-event outcome ("" otherwise).
+    resamples : int
+        Out-of-bootstrap refits the interval comes from.
+    resample_size : int
+        Participants drawn per refit (``n``, or :data:`COX_REFIT_SIZE` for a larger time-to-event outcome).
     """
 
     outcome: str
@@ -91,6 +107,9 @@ class OutcomeValue:
     baseline: str
     folds: str
     note: str = ""
+    event: str = ""
+    resamples: int = 0
+    resample_size: int = 0
 
     @property
     def adds_value(self) -> bool:
@@ -101,7 +120,7 @@ class OutcomeValue:
         """One sentence for tables and the report."""
         if self.note:
             return f"not assessed: {self.note}"
-        name = "AUC" if self.metric == "auc" else "R²"
+        name = METRIC_NAMES[self.metric]
         gain = f"{name} {self.baseline_score:.3f} → {self.with_biotypes_score:.3f} (gain {self.gain:+.3f}, 95% CI {self.ci_low:+.3f} to {self.ci_high:+.3f}; LR test p {_p_text(self.p_value)})"
         if self.adds_value:
             return f"the biotypes add to {self.baseline}: {gain}"
@@ -110,6 +129,7 @@ class OutcomeValue:
     def to_dict(self) -> dict:
         return {
             "outcome": self.outcome,
+            "event": self.event,
             "metric": self.metric,
             "n": self.n,
             "baseline_score": _finite(self.baseline_score),
@@ -123,6 +143,8 @@ class OutcomeValue:
             "baseline": self.baseline,
             "folds": self.folds,
             "adds_value": self.adds_value,
+            "resamples": self.resamples,
+            "resample_size": self.resample_size,
             "note": self.note,
         }
 
@@ -134,10 +156,22 @@ class ClinicalValue:
     Attributes
     ----------
     outcomes : tuple of OutcomeValue
+        Prognostic value: what the biotypes add to each outcome (time-to-event ones included).
+    survival : tuple of SurvivalByBiotype
+        Kaplan-Meier curves and log-rank test of each time-to-event outcome.
+    interactions : tuple of TreatmentInteraction
+        Predictive value: the biotype × treatment interaction of each outcome, when the cohort has a
+        randomised treatment-arm column.
+    notes : tuple of str
+        Outcomes that could not be set up (an unpaired duration column, a treatment column with
+        other than two arms).
     seconds : float
     """
 
     outcomes: tuple[OutcomeValue, ...]
+    survival: tuple = ()
+    interactions: tuple = ()
+    notes: tuple[str, ...] = ()
     seconds: float = 0.0
 
     def table(self) -> pd.DataFrame:
@@ -145,7 +179,13 @@ class ClinicalValue:
         return pd.DataFrame([o.to_dict() for o in self.outcomes])
 
     def to_dict(self) -> dict:
-        return {"outcomes": [o.to_dict() for o in self.outcomes], "seconds": round(self.seconds, 1)}
+        return {
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "survival": [s.to_dict() for s in self.survival],
+            "treatment_interactions": [i.to_dict() for i in self.interactions],
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 1),
+        }
 
 
 def _p_text(p: float) -> str:
@@ -211,29 +251,43 @@ def outcome_kind(values: pd.Series) -> tuple[str, np.ndarray | None]:
 
 
 def cv_folds(y: np.ndarray, metric: str, sites: np.ndarray | None, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
-    """Train/test index pairs: one per site when there are two or more sites, else 5 (stratified for AUC); and their description."""
+    """Train/test index pairs: one per site when there are two or more sites, else 5 (stratified for AUC and by event for C-index); and their description."""
     from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
+    strata = _strata(metric, y)
     if sites is not None and len(set(sites.tolist())) >= 2:
         n_sites = len(set(sites.tolist()))
-        folds = list(GroupKFold(n_splits=min(N_FOLDS, n_sites)).split(y, y, sites))
-        if metric != "auc" or all(len(set(y[test].tolist())) == 2 for _, test in folds):
+        folds = list(GroupKFold(n_splits=min(N_FOLDS, n_sites)).split(np.zeros(len(y)), groups=sites))
+        if strata is None or all(len(set(strata[test].tolist())) == 2 for _, test in folds):
             return folds, f"{len(folds)} folds grouped by site (no site in its own training folds)"
-    splitter = (
-        StratifiedKFold(N_FOLDS, shuffle=True, random_state=seed) if metric == "auc" else KFold(N_FOLDS, shuffle=True, random_state=seed)
-    )
-    return list(splitter.split(y, y)), f"{N_FOLDS} folds" + (", stratified by outcome" if metric == "auc" else "")
+    if strata is None:
+        return list(KFold(N_FOLDS, shuffle=True, random_state=seed).split(y)), f"{N_FOLDS} folds"
+    folds = list(StratifiedKFold(N_FOLDS, shuffle=True, random_state=seed).split(strata, strata))
+    return folds, f"{N_FOLDS} folds, stratified by " + ("outcome" if metric == "auc" else "event")
 
 
-def _model(metric: str):
-    """Lightly penalised models: L2 logistic regression (C = 1), ridge with its penalty chosen by leave-one-out.
+def _strata(metric: str, y: np.ndarray) -> np.ndarray | None:
+    """What folds and resamples must hold both values of: the outcome (AUC), the event indicator (C-index), nothing (R²)."""
+    return y if metric == "auc" else y[:, 1] if metric == "c_index" else None
+
+
+def _model(metric: str, n: int):
+    """Lightly penalised models: L2 logistic regression (C = 1), Cox with the same total L2 penalty, ridge with its penalty chosen by leave-one-out.
 
     The biotype indicators are often nearly collinear with the principal components; unpenalised,
     that collinearity alone costs out-of-sample accuracy, which would read as negative value.
+    Logistic regression's C = 1 is a penalty of ||β||² / 2 on the log-likelihood, as is the Cox
+    model's ``alpha = 1``.
     """
     from sklearn.linear_model import LogisticRegression, RidgeCV
 
-    return LogisticRegression(C=1.0, max_iter=2000) if metric == "auc" else RidgeCV(alphas=RIDGE_PENALTIES)
+    from analysis.survival import CoxModel
+
+    if metric == "auc":
+        return LogisticRegression(C=1.0, max_iter=2000)
+    if metric == "c_index":
+        return CoxModel(penalty=1.0)
+    return RidgeCV(alphas=RIDGE_PENALTIES)
 
 
 def _design(covariates: np.ndarray, summary: np.ndarray, indicators: np.ndarray | None) -> np.ndarray:
@@ -247,8 +301,8 @@ class Designs:
 
     Attributes
     ----------
-    metric : {"auc", "r2"}
-    y : ndarray of shape (n,)
+    metric : {"auc", "r2", "c_index"}
+    y : ndarray of shape (n,), or (n, 2) (duration, event) for C-index
     covariates : ndarray of shape (n, c)
     features : ndarray of shape (n, p)
         The clustered features (their principal components are fitted on each training set).
@@ -283,14 +337,14 @@ class Designs:
             x_train = _design(self.covariates[train], summary_train, None if extra is None else extra[train])
             x_test = _design(self.covariates[test], summary_test, None if extra is None else extra[test])
             scaler = StandardScaler().fit(x_train)
-            model = _model(self.metric).fit(scaler.transform(x_train), self.y[train])
+            model = _model(self.metric, len(train)).fit(scaler.transform(x_train), self.y[train])
             x_test = scaler.transform(x_test)
             out.append(model.predict_proba(x_test)[:, 1] if self.metric == "auc" else model.predict(x_test))
         return out[0], out[1]
 
 
 def out_of_fold(designs: Designs, folds: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold predictions of the baseline and of the model with biotypes (probabilities for AUC), each shape (n,)."""
+    """Out-of-fold predictions of the baseline and of the model with biotypes (probabilities for AUC, log relative hazards for C-index), each shape (n,)."""
     base, full = np.full(len(designs.y), np.nan), np.full(len(designs.y), np.nan)
     for train, test in folds:
         base[test], full[test] = designs.predictions(train, test)
@@ -298,21 +352,26 @@ def out_of_fold(designs: Designs, folds: list[tuple[np.ndarray, np.ndarray]]) ->
 
 
 def score(metric: str, y: np.ndarray, predicted: np.ndarray) -> float:
-    """AUC or R² of predictions; NaN for AUC when ``y`` holds one value."""
+    """AUC, R² or C-index of predictions; NaN for AUC when ``y`` holds one value, for C-index when no event."""
     from sklearn.metrics import r2_score, roc_auc_score
 
+    from analysis.survival import concordance
+
+    if metric == "c_index":
+        return concordance(y, predicted)
     if metric == "auc":
         return float(roc_auc_score(y, predicted)) if len(set(y.tolist())) == 2 else float("nan")
     return float(r2_score(y, predicted))
 
 
-def refit_gain_interval(designs: Designs, seed: int, resamples: int = BOOTSTRAP_REFITS) -> tuple[float, float]:
+def refit_gain_interval(designs: Designs, seed: int, resamples: int = BOOTSTRAP_REFITS, size: int | None = None) -> tuple[float, float]:
     """95% percentile interval of the gain over out-of-bootstrap refits.
 
     Each resample draws the participants with replacement, fits both models on the draw (principal
     components included) and scores them on the participants left out of it (about 37%), so the
     interval holds the variation from refitting as well as from sampling (the .632 bootstrap's
-    out-of-bag estimate; Efron & Tibshirani 1997).
+    out-of-bag estimate; Efron & Tibshirani 1997). ``size`` smaller than the cohort draws that many
+    per resample (m-out-of-n) and scores at most that many of those left out, which widens the interval.
 
     Returns
     -------
@@ -320,13 +379,22 @@ def refit_gain_interval(designs: Designs, seed: int, resamples: int = BOOTSTRAP_
     """
     rng = np.random.default_rng([seed, 6])
     n = len(designs.y)
+    size = n if size is None else min(size, n)
     gains = []
     for _ in range(resamples):
-        drawn = rng.integers(0, n, n)
+        drawn = rng.integers(0, n, size)
         left_out = np.setdiff1d(np.arange(n), drawn)
-        if designs.metric == "auc" and (len(set(designs.y[drawn].tolist())) < 2 or len(set(designs.y[left_out].tolist())) < 2):
+        if len(left_out) > size:  # an m-out-of-n draw is scored on as many of those left out
+            left_out = np.sort(rng.choice(left_out, size, replace=False))
+        strata = _strata(designs.metric, designs.y)
+        if strata is not None and (len(set(strata[drawn].tolist())) < 2 or len(set(strata[left_out].tolist())) < 2):
             continue
-        base, full = designs.predictions(drawn, left_out)
+        try:
+            base, full = designs.predictions(drawn, left_out)
+        except Exception:  # a Cox fit that does not converge on this draw; the draw is skipped
+            if designs.metric != "c_index":
+                raise
+            continue
         gains.append(score(designs.metric, designs.y[left_out], full) - score(designs.metric, designs.y[left_out], base))
     if not gains:
         return float("nan"), float("nan")
@@ -335,22 +403,38 @@ def refit_gain_interval(designs: Designs, seed: int, resamples: int = BOOTSTRAP_
 
 
 def likelihood_ratio(metric: str, y: np.ndarray, baseline: np.ndarray, indicators: np.ndarray) -> tuple[float, float]:
-    """Likelihood-ratio statistic and chi-squared p of the indicators added to the baseline design (statsmodels, fitted on everyone)."""
-    import statsmodels.api as sm
+    """Likelihood-ratio statistic and chi-squared p of the indicators added to the baseline design (statsmodels, fitted on everyone, unpenalised)."""
     from scipy.stats import chi2
 
-    family = sm.Logit if metric == "auc" else sm.OLS
-    small = sm.add_constant(baseline, has_constant="add")
-    large = np.column_stack([small, indicators])
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fits = [family(y, d).fit(disp=0) if metric == "auc" else family(y, d).fit() for d in (small, large)]
+        small, large = nested_log_likelihoods(metric, y, baseline, indicators)
     except Exception:  # perfect separation or a singular design: no valid test
         return float("nan"), float("nan")
-    statistic = max(0.0, 2 * (fits[1].llf - fits[0].llf))
+    statistic = max(0.0, 2 * (large - small))
     df = indicators.shape[1]
     return float(statistic), float(chi2.sf(statistic, df))
+
+
+def nested_log_likelihoods(metric: str, y: np.ndarray, small: np.ndarray, extra: np.ndarray) -> tuple[float, float]:
+    """Log-likelihoods of the unpenalised model on ``small`` and on ``small`` plus ``extra`` (logistic, Cox or linear).
+
+    Raises whatever the fit raises (perfect separation, a singular design).
+    """
+    import statsmodels.api as sm
+
+    from analysis.survival import unpenalised_cox
+
+    large = np.column_stack([small, extra])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if metric == "c_index":
+            return unpenalised_cox(small, y)[2], unpenalised_cox(large, y)[2]
+        family = sm.Logit if metric == "auc" else sm.OLS
+        fits = []
+        for d in (small, large):
+            model = family(y, sm.add_constant(d, has_constant="add"))
+            fits.append(model.fit(disp=0) if metric == "auc" else model.fit())
+    return float(fits[0].llf), float(fits[1].llf)
 
 
 def clinical_value(
@@ -362,14 +446,17 @@ def clinical_value(
     sites: np.ndarray | None,
     seed: int,
     severity_score: str = "",
+    time_to_event: tuple = (),
+    treatment: str = "",
+    notes: tuple[str, ...] = (),
 ) -> ClinicalValue:
     """What the biotypes add to the prediction of each outcome (see the module docstring).
 
     Parameters
     ----------
     frame : DataFrame
-        The clustered participants' rows of the participants table (outcome, covariate and severity
-        columns), in the order of ``features``.
+        The clustered participants' rows of the participants table (outcome, covariate, severity,
+        duration, event and treatment columns), in the order of ``features``.
     outcomes : list of str
         Outcome and validator columns.
     covariates : list of str
@@ -383,30 +470,62 @@ def clinical_value(
     seed : int
     severity_score : str
         A column of ``frame`` to use as the dimensional summary instead of principal components.
+    time_to_event : sequence of analysis.survival.TimeToEvent
+        Duration and event columns of time-to-event outcomes.
+    treatment : str
+        A randomised treatment-arm column: it joins the baseline's covariates (prognosis), and the
+        biotype × treatment interaction of every outcome is reported apart
+        (:func:`analysis.treatment.treatment_interaction`).
+    notes : tuple of str
+        Set-up problems found before (unpaired duration columns), carried into the result.
 
     Returns
     -------
     ClinicalValue
     """
+    from analysis.survival import event_indicator, survival_by_biotype, unassessed_survival
+    from analysis.treatment import treatment_arms, treatment_interaction
+
     started = time.perf_counter()
     numbers = np.asarray(numbers)
     levels = sorted(set(numbers.tolist()))
     k = max(1, len(levels) - 1)
-    covariate_frame = covariate_matrix(frame, [c for c in covariates if c not in outcomes and c != severity_score])
+    notes = list(notes)
+    arms, arm_note = treatment_arms(frame[treatment]) if treatment else (None, "")
+    if arm_note:
+        notes.append(f"treatment column '{treatment}': {arm_note}; its interaction with the biotypes is not assessed")
+    baseline_columns = [c for c in covariates if c not in outcomes and c != severity_score] + ([treatment] if treatment else [])
+    covariate_frame = covariate_matrix(frame, baseline_columns)
+    named = ", ".join(baseline_columns)
     if severity_score:
-        baseline = ("covariates (" + ", ".join(covariates) + ") and " if covariates else "") + f"the severity score {severity_score}"
+        baseline = (f"covariates ({named}) and " if named else "") + f"the severity score {severity_score}"
     else:
         pcs = f"the first {k} principal component{'s' if k > 1 else ''} of the clustered features"
-        baseline = ("covariates (" + ", ".join(covariates) + ") and " if covariates else "") + pcs
-    results = []
-    for outcome in outcomes:
-        metric, values = outcome_kind(frame[outcome])
-        recorded = np.isfinite(values) if values is not None else np.zeros(len(frame), dtype=bool)
+        baseline = (f"covariates ({named}) and " if named else "") + pcs
+    targets = [(outcome, "", *outcome_kind(frame[outcome])) for outcome in outcomes]
+    for pair in time_to_event:
+        duration = frame[pair.duration].to_numpy(dtype=float)
+        event = event_indicator(frame[pair.event])
+        if event is None:
+            event = np.full(len(frame), np.nan)
+        targets.append((pair.duration, pair.event, "c_index", np.column_stack([duration, event])))
+    results, survival, interactions = [], [], []
+    for outcome, event, metric, values in targets:
+        recorded = np.isfinite(values).all(axis=1) if metric == "c_index" else np.isfinite(values) if values is not None else None
+        if recorded is None:
+            recorded = np.zeros(len(frame), dtype=bool)
         if severity_score:
             recorded &= frame[severity_score].notna().to_numpy()
         note = _not_assessable(metric, values, recorded, len(levels))
+        if metric == "c_index":
+            events = int(values[recorded, 1].sum())
+            survival.append(
+                unassessed_survival(outcome, event, int(recorded.sum()), events, note)
+                if note
+                else survival_by_biotype(outcome, event, values[recorded, 0], values[recorded, 1], numbers[recorded])
+            )
         if note:
-            results.append(_unassessed(outcome, metric, int(recorded.sum()), baseline, note))
+            results.append(_unassessed(outcome, metric, int(recorded.sum()), baseline, note, event))
             continue
         y = values[recorded]
         group = numbers[recorded]
@@ -419,16 +538,20 @@ def clinical_value(
         folds, described = cv_folds(y, metric, None if sites is None else np.asarray(sites)[recorded], seed)
         base, full = out_of_fold(designs, folds)
         base_score, full_score = score(metric, y, base), score(metric, y, full)
-        low, high = refit_gain_interval(designs, seed)
+        resamples, size = (COX_REFITS, min(len(y), COX_REFIT_SIZE)) if metric == "c_index" else (BOOTSTRAP_REFITS, len(y))
+        low, high = refit_gain_interval(designs, seed, resamples, size)
         summary = severity[:, None] if severity is not None else _components(x, k)
         statistic, p = likelihood_ratio(metric, y, _design(cov, summary, None), indicators)
         results.append(
             OutcomeValue(
                 outcome, metric, len(y), base_score, full_score, full_score - base_score, low, high, p, statistic,
-                indicators.shape[1], baseline, described,
+                indicators.shape[1], baseline, described, "", event, resamples, size,
             )
         )  # fmt: skip
-    return ClinicalValue(tuple(results), time.perf_counter() - started)
+        if arms is not None:
+            others = covariate_matrix(frame, [c for c in baseline_columns if c != treatment]).to_numpy(dtype=float)[recorded]
+            interactions.append(treatment_interaction(outcome, event, metric, y, group, arms[recorded], treatment, others, summary))
+    return ClinicalValue(tuple(results), tuple(survival), tuple(interactions), tuple(notes), time.perf_counter() - started)
 
 
 def _components(x: np.ndarray, k: int) -> np.ndarray:
@@ -449,9 +572,13 @@ def _not_assessable(metric: str, values: np.ndarray | None, recorded: np.ndarray
         ones = int(values[recorded].sum())
         if min(ones, n - ones) < MIN_PER_CLASS:
             return f"{min(ones, n - ones)} participants have the rarer value (at least {MIN_PER_CLASS} needed)"
+    if metric == "c_index":
+        events = int(values[recorded, 1].sum())
+        if events < MIN_PER_CLASS:
+            return f"{events} events among them (at least {MIN_PER_CLASS} needed)"
     return ""
 
 
-def _unassessed(outcome: str, metric: str, n: int, baseline: str, note: str) -> OutcomeValue:
+def _unassessed(outcome: str, metric: str, n: int, baseline: str, note: str, event: str = "") -> OutcomeValue:
     nan = float("nan")
-    return OutcomeValue(outcome, metric or "r2", n, nan, nan, nan, nan, nan, nan, nan, 0, baseline, "", note)
+    return OutcomeValue(outcome, metric or "r2", n, nan, nan, nan, nan, nan, nan, nan, 0, baseline, "", note, event)

@@ -14,7 +14,7 @@ from analysis.atlas import resolve_atlas
 from analysis.connectivity import Connectivity, load_connectivity
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile
-from analysis.io import ScoreTable, load_dictionary, load_participants, load_prs
+from analysis.io import DataDictionary, ScoreTable, load_dictionary, load_participants, load_prs
 from analysis.tables import ids_in
 from analysis.wearables import Wearables, load_wearables
 
@@ -91,6 +91,9 @@ class Cohort:
         Column → name of the file it came from.
     issues : tuple of Issue
         Everything the loaders noticed that does not block.
+    time_to_event : dict of str to str
+        Duration column → the event column the data dictionary pairs it with (its ``event`` cell);
+        :func:`analysis.survival.time_to_event_pairs` pairs the others.
     """
 
     participants: pd.DataFrame
@@ -101,6 +104,7 @@ class Cohort:
     fingerprint: str
     sources: dict[str, str] = field(default_factory=dict)
     issues: tuple[Issue, ...] = field(default=())
+    time_to_event: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_participants(self) -> int:
@@ -195,7 +199,60 @@ def load_cohort(files: CohortFiles) -> Cohort:
                     "check their spelling against the files",
                 )
             )
-    return Cohort(frame, modality, connectivity, wearables, files.records(), files.fingerprint(), sources, tuple(issues))
+    time_to_event = _named_events(dictionary, modality) if dictionary is not None else {}
+    issues.extend(_time_to_event_and_arm_notes(frame, modality, time_to_event, files.participants.name))
+    return Cohort(frame, modality, connectivity, wearables, files.records(), files.fingerprint(), sources, tuple(issues), time_to_event)
+
+
+def _time_to_event_and_arm_notes(frame: pd.DataFrame, modality: dict[str, str], named: dict[str, str], name: str) -> list[Issue]:
+    """One note per time-to-event outcome (events and censored counts) and per treatment-arm column (participants per arm)."""
+    from analysis.survival import time_to_event_pairs
+
+    pairs, unpaired = time_to_event_pairs(modality, named)
+    notes = []
+    for pair in pairs:
+        recorded = frame[pair.duration].notna() & frame[pair.event].notna()
+        events = int(frame.loc[recorded, pair.event].sum())
+        notes.append(
+            Issue(
+                "info",
+                f"time-to-event outcome '{pair.duration}' (event '{pair.event}'): {events} event(s), {int(recorded.sum()) - events} censored, "
+                f"{int((~recorded).sum())} not recorded; never clustered, compared across biotypes",
+                name,
+                "give the columns other modalities in the data dictionary to change this",
+            )
+        )
+    notes += [Issue("warning", sentence, name, "") for sentence in unpaired]
+    for column in [c for c, kind in modality.items() if kind == M.TREATMENT]:
+        counts = frame[column].value_counts()
+        arms = ", ".join(f"{level} {count}" for level, count in counts.items())
+        notes.append(
+            Issue(
+                "info",
+                f"treatment-arm column '{column}' ({arms}): never clustered; a covariate of prognosis, and its interaction with the biotypes is reported",
+                name,
+                "give it another modality in the data dictionary to change this",
+            )
+        )
+    return notes
+
+
+def _named_events(dictionary: DataDictionary, modality: dict[str, str]) -> dict[str, str]:
+    """Duration column → the event column its dictionary row names; refuse a name that is not an event column."""
+    named = {}
+    for column in [c for c, kind in modality.items() if kind == M.DURATION]:
+        event = dictionary.event_of(column)
+        if event is None:
+            continue
+        if modality.get(event) != M.EVENT:
+            raise CohortError(
+                f"duration column '{column}' names '{event}' as its event column, which is "
+                + ("not a column of the participants table" if event not in modality else f"a {modality[event]} column"),
+                f"{dictionary.name}, row '{column}', column 'event'",
+                "name a participants-table column whose modality is 'event' (1 = event, 0 = censored)",
+            )
+        named[column] = event
+    return named
 
 
 def _unmatched_issue(kind: str, name: str, unmatched: list[str], total: int, written: dict[str, str]) -> Issue:

@@ -64,6 +64,8 @@ RECORDED_PACKAGES = (
     "llvmlite",
     "nilearn",
     "pyarrow",
+    "statsmodels",
+    "scikit-survival",
 )
 
 

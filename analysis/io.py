@@ -38,13 +38,14 @@ NUMERIC_WITH_TYPOS = 0.8
 
 @dataclass(frozen=True)
 class DataDictionary:
-    """The optional data dictionary (column, modality, description, unit, min, max, missing_codes).
+    """The optional data dictionary (column, modality, description, unit, min, max, missing_codes, event).
 
     Attributes
     ----------
     entries : DataFrame indexed by column name
         Columns ``modality`` (str or NA), ``description``, ``unit``, ``min``, ``max`` (float or NaN)
-        and ``missing_codes`` (text such as ``"-99;999"`` or NA).
+        ``missing_codes`` (text such as ``"-99;999"`` or NA) and ``event`` (on a duration row, the
+        event column it pairs with, or NA).
     name : str
         The file it came from.
     """
@@ -58,6 +59,13 @@ class DataDictionary:
             return None
         value = self.entries.at[column, "modality"]
         return None if pd.isna(value) else str(value)
+
+    def event_of(self, column: str) -> str | None:
+        """The event column the dictionary pairs with a duration column (its ``event`` cell), or None."""
+        if column not in self.entries.index or "event" not in self.entries.columns:
+            return None
+        value = self.entries.at[column, "event"]
+        return None if pd.isna(value) or not str(value).strip() else str(value).strip()
 
     def entry_for(self, *names: str) -> str | None:
         """The first of ``names`` the dictionary describes (a PRS score by its cohort name or its file column), or None."""
@@ -92,9 +100,10 @@ class ParticipantsTable:
 def load_dictionary(file: InputFile) -> DataDictionary:
     """Read a data dictionary CSV with columns ``column, modality, description, unit, min, max``.
 
-    ``modality`` must be one of clinical, prs, connectivity, wearables, outcome, validator, covariate or
-    ignore (blank leaves the prefix rules in charge); ``missing_codes`` may list cell texts that
-    mean missing, separated by ``;``.
+    ``modality`` must be one of clinical, prs, connectivity, wearables, outcome, validator, covariate,
+    duration, event, treatment or ignore (blank leaves the prefix rules in charge); ``missing_codes``
+    may list cell texts that mean missing, separated by ``;``; ``event``, on a ``duration`` row, names
+    the event column that says whether each duration ended in the event.
     """
     frame = read_table(file.name, text_of(file), id_column=False, what="data dictionary")
     lowered = {c.lower(): c for c in frame.columns}
@@ -108,7 +117,7 @@ def load_dictionary(file: InputFile) -> DataDictionary:
     # apostrophe for spreadsheets; they are read back as they were.
     names = without_formula_guard(frame[lowered["column"]].astype(str))
     entries = pd.DataFrame(index=pd.Index(names.astype(str), name="column"))
-    for name in ("modality", "description", "unit", "missing_codes"):
+    for name in ("modality", "description", "unit", "missing_codes", "event"):
         entries[name] = without_formula_guard(frame[lowered[name]]).to_numpy() if name in lowered else pd.NA
     for name in ("min", "max"):
         values = frame[lowered[name]] if name in lowered else pd.Series(np.nan, index=frame.index)
@@ -130,7 +139,7 @@ def load_dictionary(file: InputFile) -> DataDictionary:
     return DataDictionary(entries, file.name)
 
 
-DICTIONARY_COLUMNS = ("column", "modality", "description", "unit", "min", "max", "missing_codes")
+DICTIONARY_COLUMNS = ("column", "modality", "description", "unit", "min", "max", "missing_codes", "event")
 
 
 def dictionary_with_modalities(
@@ -217,7 +226,7 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
         if dictionary:
             _apply_missing_codes(frame, column, dictionary.missing_codes_of(column), file.name, issues)
         numeric = _column_as_numeric(file.name, frame, column, declared, issues)
-        modality[column] = declared or M.modality_from_name(column, numeric)
+        modality[column] = declared or _role_from_name_and_values(frame[column], column, numeric) or M.modality_from_name(column, numeric)
         if modality[column] == M.IGNORE and declared is None:
             issues.append(
                 Issue(
@@ -238,10 +247,14 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
                     "give it a modality in the data dictionary to use it",
                 )
             )
+        elif modality[column] == M.EVENT:
+            _event_as_indicator(file.name, frame, column, issues)
         elif numeric:
             check_finite(file.name, frame, column)
             if dictionary:
                 _check_range(file.name, frame, column, dictionary)
+            if modality[column] == M.DURATION:
+                _check_duration(file.name, frame, column)
     issues.extend(column_quality_issues(file.name, frame, modality))
     if (multiline := multiline_issue(file.name, frame)) is not None:
         issues.append(multiline)
@@ -306,13 +319,59 @@ def _column_as_numeric(name: str, frame: pd.DataFrame, column: str, declared: st
         frame[column] = values.astype("float64")
         return True
     text_covariate = M.is_covariate_name(column) and column.lower() != "age"
-    must_be_numeric = declared in M.FEATURE_MODALITIES or column.lower() == "age"
+    must_be_numeric = declared in (*M.FEATURE_MODALITIES, M.DURATION) or column.lower() == "age"
     if must_be_numeric or (not text_covariate and declared is None and numeric_fraction(values) >= NUMERIC_WITH_TYPOS):
         converted, found = coerce_numeric(name, frame, column, frame.attrs["delimiter"])
         frame[column] = converted
         issues.extend(found)
         return True
     return False
+
+
+def _role_from_name_and_values(values: pd.Series, column: str, numeric: bool) -> str | None:
+    """Duration, event or treatment when the column's name says so and its values fit (see :func:`analysis.modalities.time_to_event_role_from_name`)."""
+    from .survival import event_indicator
+
+    role = M.time_to_event_role_from_name(column)
+    if role == M.DURATION and not (numeric and bool((values.dropna() >= 0).all())):
+        return None
+    if role == M.EVENT and event_indicator(values) is None:
+        return None
+    return role
+
+
+def _event_as_indicator(name: str, frame: pd.DataFrame, column: str, issues: list[Issue]) -> None:
+    """Make an event column float 0/1 (yes/no, true/false read as 1/0, said in an issue); refuse anything else."""
+    from .survival import event_indicator
+
+    values = frame[column]
+    indicator = event_indicator(values)
+    if indicator is None:
+        allowed = {"0", "1", "yes", "no", "true", "false", "y", "n"}
+        text = values.astype("string").str.strip().str.lower()
+        bad = np.flatnonzero(text.notna().to_numpy() & ~text.isin(allowed).fillna(False).to_numpy())
+        lines = ", ".join(str(frame.attrs["line_numbers"][r]) for r in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        raise CohortError(
+            f"event column '{column}' holds {values.iloc[bad[0]]!r}; an event column says 1 (the event happened) or 0 (censored)",
+            f"{name} line(s) {lines}, column '{column}'",
+            "write 1/0 (or yes/no) in it, or give the column another modality in the data dictionary",
+        )
+    if values.dtype != np.float64:
+        issues.append(Issue("info", f"event column '{column}' is read as 1 = yes/true, 0 = no/false", name, ""))
+    frame[column] = indicator
+
+
+def _check_duration(name: str, frame: pd.DataFrame, column: str) -> None:
+    """Refuse negative follow-up times in a duration column."""
+    values = frame[column].to_numpy()
+    negative = np.flatnonzero(values < 0)
+    if len(negative):
+        lines = ", ".join(str(frame.attrs["line_numbers"][r]) for r in negative[:5]) + (", ..." if len(negative) > 5 else "")
+        raise CohortError(
+            f"{len(negative)} value(s) of duration column '{column}' are negative (first: {values[negative[0]]:g})",
+            f"{name} line(s) {lines}, column '{column}'",
+            "a duration is the time from baseline to the event or the end of follow-up: correct the values or mark them missing",
+        )
 
 
 def _check_range(name: str, frame: pd.DataFrame, column: str, dictionary: DataDictionary, entry: str | None = None) -> None:

@@ -182,13 +182,37 @@ def clinical_value_paragraph(value) -> str:
     assessed = [o for o in value.outcomes if not o.note]
     baseline = assessed[0].baseline if assessed else (value.outcomes[0].baseline if value.outcomes else "the baseline")
     findings = "; ".join(f"{o.outcome}: {o.reading()}" for o in value.outcomes)
-    return (
+    text = (
         f"Clinical value: for each outcome and validator column, a model of {baseline} was compared with the same model plus "
         "biotype indicators (noise as its own level), both cross-validated on the same folds (L2-penalised logistic regression, "
-        "AUC, for two-valued outcomes; ridge regression, R², otherwise; every step fitted on training folds only). The gain's 95% "
-        "interval comes from 200 out-of-bootstrap refits; the p-value is the likelihood-ratio test of the indicators in the nested "
+        "AUC, for two-valued outcomes; ridge regression, R², otherwise; a Cox proportional-hazards model with the same L2 "
+        "penalty, Harrell's C-index, for time-to-event outcomes; every step fitted on training folds only). The gain's 95% "
+        "interval comes from 200 out-of-bootstrap refits (100 for a time-to-event outcome, each of at most 5,000 participants, "
+        "which widens it above that size); the p-value is the likelihood-ratio test of the indicators in the nested "
         f"models fitted on everyone. {findings}."
     )
+    if value.survival:
+        text += (
+            " Time-to-event outcomes: Kaplan-Meier curves per biotype with Greenwood 95% intervals and the log-rank test across "
+            "biotypes (scikit-survival, Pölsterl 2020; Kaplan & Meier 1958; Mantel 1966), Cox models (Cox 1972; likelihood-ratio "
+            "tests with statsmodels' PHReg, Breslow ties) and Harrell's C-index (Harrell et al. 1982). "
+            + "; ".join(s.reading() for s in value.survival)
+            + "."
+        )
+    if value.interactions:
+        first = value.interactions[0]
+        text += (
+            f" Treatment: the arm column '{first.treatment}' ({first.treated} against {first.reference}) joined the baseline above, "
+            "so the gains are prognostic value beyond the arm. Separately, the biotype × arm interaction was tested (likelihood "
+            "ratio of the biotype × arm terms in a model that already holds the arm, the dimensional summary and its interaction "
+            "with the arm, and the biotypes): a significant interaction means the treatment effect differs between biotypes, "
+            "i.e. the biotypes are predictive of response, which is a causal reading only when the arm was randomised. "
+            + "; ".join(i.reading() for i in value.interactions)
+            + "."
+        )
+    if value.notes:
+        text += " " + " ".join(f"{note[0].upper()}{note[1:]}." for note in value.notes)
+    return text
 
 
 def site_paragraph(sites) -> str:

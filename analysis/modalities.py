@@ -18,13 +18,19 @@ OUTCOME = "outcome"
 #: Never clustered, always tested across biotypes: an external check that biotypes differ on what they should.
 VALIDATOR = "validator"
 COVARIATE = "covariate"
+#: A time-to-event outcome: time from baseline to the event or the end of follow-up (never clustered).
+DURATION = "duration"
+#: Whether a duration ended in the event (1) or was censored (0); paired with a duration column.
+EVENT = "event"
+#: A randomised treatment arm: a covariate of prognosis, and its interaction with the biotypes is reported.
+TREATMENT = "treatment"
 TEXT = "text"
 IGNORE = "ignore"
 
 #: Modalities whose columns can be clustered.
 FEATURE_MODALITIES = (CLINICAL, PRS, CONNECTIVITY, WEARABLES)
 #: Values accepted in a data dictionary's ``modality`` column.
-DICTIONARY_MODALITIES = (*FEATURE_MODALITIES, OUTCOME, VALIDATOR, COVARIATE, IGNORE)
+DICTIONARY_MODALITIES = (*FEATURE_MODALITIES, OUTCOME, VALIDATOR, COVARIATE, DURATION, EVENT, TREATMENT, IGNORE)
 
 PREFIXES = {"prs_": PRS, "fc_": CONNECTIVITY, "wear_": WEARABLES, "outcome_": OUTCOME}
 #: Identifier and row-number columns besides the participant id (never features; compared ignoring case).
@@ -34,6 +40,29 @@ _IDENTIFIER_NAME = re.compile(
     re.IGNORECASE,
 )
 _COVARIATE_NAME = re.compile(r"^(site|sex|gender|age|ancestry|scanner|(ancestry_|genetic_)?pc\d+)$", re.IGNORECASE)
+#: Names of a follow-up time (``months_to_escalation``, ``time_to_event``, ``days_to_surgery``).
+_DURATION_NAME = re.compile(r"^(time|days|weeks|months|years)_to_\w+$", re.IGNORECASE)
+#: Names of an event indicator (``escalation_event``, ``event``, ``event_death``).
+_EVENT_NAME = re.compile(r"^(event|\w+_event|event_\w+)$", re.IGNORECASE)
+#: Names of a treatment-arm column (``arm``, ``treatment_arm``, ``randomised_arm``, ``allocation``).
+_TREATMENT_NAME = re.compile(
+    r"^(arm|treatment_arm|trial_arm|study_arm|randomi[sz]ed_arm|randomi[sz]ation_arm|allocation|treatment_group)$", re.IGNORECASE
+)
+
+
+def time_to_event_role_from_name(column: str) -> str | None:
+    """The role a column's name proposes for a time-to-event analysis (duration, event or treatment), or None.
+
+    The loader gives the role only when the values fit it (a duration numeric and never negative, an
+    event 0/1 or yes/no); a data dictionary overrides it.
+    """
+    if _DURATION_NAME.match(column):
+        return DURATION
+    if _EVENT_NAME.match(column):
+        return EVENT
+    if _TREATMENT_NAME.match(column):
+        return TREATMENT
+    return None
 
 
 def modality_from_name(column: str, is_numeric: bool) -> str:

@@ -101,7 +101,7 @@ class SyntheticCohort:
     connectivity_edges : ndarray of float32, shape (n_imaging, 12720)
         Lower triangles without diagonal (nilearn's vectorised order) of Dosenbach-160 correlation matrices.
     wearables : DataFrame, one row per recorded day
-    dictionary : DataFrame (column, modality, description, unit, min, max)
+    dictionary : DataFrame (column, modality, description, unit, min, max, event)
     truth : DataFrame (participant_id, true_biotype, site); -1 marks participants of no biotype
     """
 
@@ -145,7 +145,9 @@ def generate_cohort(n: int = 1000, seed: int = 0, id_prefix: str = "sub-", compl
     ids = np.array([f"{id_prefix}{i:0{max(4, len(str(n)))}d}" for i in range(1, n + 1)])
     covariates = _covariates(rng, n, scanning_sites_only=complete)
     clinical = _clinical(rng, biotype)
-    participants = pd.concat([pd.DataFrame({"participant_id": ids}), covariates, clinical, _outcomes(rng, biotype, clinical)], axis=1)
+    participants = pd.concat(
+        [pd.DataFrame({"participant_id": ids}), covariates, clinical, _outcomes(rng, biotype, clinical), _trial(seed, biotype)], axis=1
+    )
     imaging = _imaging_rows(rng, covariates["site"].to_numpy(), everyone=complete)
     edges = _connectivity(rng, biotype[imaging], covariates["site"].to_numpy()[imaging])
     truth = pd.DataFrame({"participant_id": ids, "true_biotype": biotype, "site": covariates["site"]})
@@ -214,6 +216,34 @@ def _outcomes(rng: np.random.Generator, biotype: np.ndarray, clinical: pd.DataFr
     return pd.DataFrame(
         {"outcome_pain_12m": np.where(followed, pain, np.nan), "outcome_opioid_use": np.where(followed, opioid.astype(float), np.nan)}
     )
+
+
+#: Monthly hazard of treatment escalation per biotype (the last entry: participants of no biotype).
+ESCALATION_HAZARD = (0.045, 0.012, 0.030, 0.022, 0.025)
+#: Hazard ratio of graded activity against usual care per biotype: it helps the sleep-disturbed fatigue biotype only.
+ARM_HAZARD_RATIO = (1.0, 1.0, 1.0, 0.35, 1.0)
+#: Months of follow-up of the trial (administrative censoring).
+FOLLOW_UP_MONTHS = 24
+TRIAL_ARMS = ("usual care", "graded activity")
+
+
+def _trial(seed: int, biotype: np.ndarray) -> pd.DataFrame:
+    """A randomised two-arm trial: months to treatment escalation (censored), whether it happened, the arm.
+
+    Escalation hazards differ by biotype (prognosis); graded activity lowers the hazard in one biotype
+    only (:data:`ARM_HAZARD_RATIO`, a biotype × treatment interaction). Drawn from a generator of its own
+    (seeded by ``[seed, 7]``) so that every other column is the same as without the trial.
+    """
+    rng = np.random.default_rng([seed, 7])
+    n = len(biotype)
+    arm = rng.integers(0, 2, n)
+    hazard = np.asarray(ESCALATION_HAZARD)[biotype] * np.where(arm == 1, np.asarray(ARM_HAZARD_RATIO)[biotype], 1.0)
+    time = rng.exponential(1.0 / hazard)
+    dropout = rng.exponential(120.0, n)
+    end = np.minimum(FOLLOW_UP_MONTHS, dropout)
+    escalated = time <= end
+    months = np.maximum(np.where(escalated, time, end), 0.1).round(1)
+    return pd.DataFrame({"months_to_escalation": months, "escalation_event": escalated.astype(float), "arm": np.asarray(TRIAL_ARMS)[arm]})
 
 
 def _prs(rng: np.random.Generator, ids: np.ndarray, biotype: np.ndarray, ancestry: np.ndarray, genotyped_share: float) -> pd.DataFrame:
@@ -336,9 +366,21 @@ def _dictionary() -> pd.DataFrame:
     rows += [
         ("outcome_pain_12m", "outcome", "Average pain intensity at 12-month follow-up", "NRS 0-10", 0, 10),
         ("outcome_opioid_use", "outcome", "Any opioid prescription during follow-up", "0/1", 0, 1),
+        (
+            "months_to_escalation",
+            "duration",
+            "Months from randomisation to treatment escalation, or to the end of follow-up",
+            "months",
+            0,
+            FOLLOW_UP_MONTHS,
+        ),
+        ("escalation_event", "event", "Treatment escalated during follow-up (1) or censored (0)", "0/1", 0, 1),
+        ("arm", "treatment", "Randomised arm: usual care or graded activity", "", np.nan, np.nan),
     ]
     names = {"MCP": "multisite chronic pain", "MDD": "major depression", "INSOMNIA": "insomnia", "NEUROTICISM": "neuroticism"}
     rows += [
         (f"prs_{k.lower()}", "prs", f"Polygenic risk score for {v} (PLINK 2 SCORE_AVG)", "score", np.nan, np.nan) for k, v in names.items()
     ]
-    return pd.DataFrame(rows, columns=["column", "modality", "description", "unit", "min", "max"])
+    frame = pd.DataFrame(rows, columns=["column", "modality", "description", "unit", "min", "max"])
+    frame["event"] = np.where(frame["column"] == "months_to_escalation", "escalation_event", "")
+    return frame

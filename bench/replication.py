@@ -5,7 +5,8 @@ the defaults, 5 split-half replications), in one process. Planted biotypes shoul
 cohort without subgroups should not, except that a consistent cut of a continuum can (which is why
 replication is read beside the structure verdict). On the synthetic cohort the clinical value of each
 outcome is printed too, with an outcome added that is unrelated to anything (its gain must not be
-called real). Figures go in docs/methods.md, not in asserts.
+called real), the Kaplan-Meier medians and log-rank test of the time to escalation, and the trial
+arm's effect per biotype with the biotype × treatment test. Figures go in docs/methods.md, not in asserts.
 
     python bench/replication.py               # the whole panel (about 10 minutes on 2 cores)
     python bench/replication.py --quick       # the synthetic cohort and a Gaussian, N = 300
@@ -89,6 +90,7 @@ def large(n: int) -> None:
     from analysis.clinical_value import clinical_value
     from analysis.config import AUTOMATIC_PARAMETERS
     from analysis.replication import split_half_replication
+    from analysis.survival import TimeToEvent
 
     x, truth = large_planted_clusters(n)
     rng = np.random.default_rng(8)
@@ -104,11 +106,20 @@ def large(n: int) -> None:
             "age": rng.normal(50, 10, n),
         }
     )
+    times = rng.exponential(1.0 / np.where(truth == 2, 0.08, 0.03))
+    frame["months"], frame["event"] = np.minimum(times, 24.0), (times <= 24.0).astype(float)
     started = time.perf_counter()
     value = clinical_value(frame, ["outcome_binary", "outcome_numeric"], ["age"], x, truth + 1, None, 0)
     print(f"N={n:,}: clinical value of 2 outcomes (200 refits each): {time.perf_counter() - started:.0f} s")
     for o in value.outcomes:
         print(f"  {o.outcome}: {o.reading()}")
+    started = time.perf_counter()
+    value = clinical_value(frame, [], ["age"], x, truth + 1, None, 0, time_to_event=(TimeToEvent("months", "event"),))
+    (o,) = value.outcomes
+    print(
+        f"N={n:,}: Kaplan-Meier, log-rank and C-index ({o.resamples} refits of {o.resample_size:,}): {time.perf_counter() - started:.0f} s"
+    )
+    print(f"  {o.outcome}: {o.reading()}\n  {value.survival[0].reading()}")
 
 
 def main() -> None:
@@ -157,6 +168,16 @@ def main() -> None:
         print(f"\nclinical value, {name} ({value.seconds:.1f} s):")
         for o in value.outcomes:
             print(f"  {o.outcome}: {o.reading()}")
+        for survival in value.survival:
+            print(f"  survival by biotype: {survival.reading()}")
+            for row in survival.medians.itertuples():
+                print(
+                    f"    B{row.biotype}: {row.events} events among {row.n}, median {row.median:.1f} ({row.median_low:.1f} to {row.median_high:.1f})"
+                )
+        for interaction in value.interactions:
+            print(f"  treatment: {interaction.reading()}")
+            for row in interaction.effects.itertuples():
+                print(f"    B{row.biotype}: {interaction.effect} {row.effect:.2f} ({row.ci_low:.2f} to {row.ci_high:.2f}), n = {row.n}")
     if not args.quick:
         external()
 

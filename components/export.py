@@ -26,6 +26,7 @@ from components.profiles import (
 )
 from components.replication import clinical_value_figure, replication_figure, replication_table, site_table
 from components.structure import null_figure, power_figure
+from components.survival import survival_figure, survival_table, treatment_figure
 from components.wearables import trajectory_figure
 
 #: Most wearable metrics and PRS drawn in the report (the dashboard shows them all).
@@ -90,7 +91,7 @@ def report_html(result, cohort) -> str:
                 parts.append(_figure(binary_outcome_figure(binary_outcome_by_biotype(values, biotypes), outcome, names)))
             else:
                 parts.append(_figure(outcome_figure(values, biotypes, names)))
-    parts += _clinical_value_section(result.clinical_value)
+    parts += _clinical_value_section(result.clinical_value, result.models["names"])
     parts += _modality_sections(result, cohort, biotypes)
     parts.append("<h2>Run configuration</h2><pre>" + html.escape(result.config.to_json()) + "</pre>")
     body = "\n".join(parts)
@@ -168,18 +169,37 @@ def _site_section(result) -> list[str]:
     ]
 
 
-def _clinical_value_section(value) -> list[str]:
-    """Clinical value: the gain per outcome with its interval, each outcome's reading and the table."""
+def _clinical_value_section(value, names: dict[int, str]) -> list[str]:
+    """Clinical value: the gain per outcome with its interval and reading, the table, survival curves and treatment effects."""
     if value is None:
         return []
     parts = ["<h2>Clinical value beyond severity</h2>"]
     if any(not o.note for o in value.outcomes):
         parts.append(_figure(clinical_value_figure(value)))
-    parts.append(
-        "<ul>" + "".join(f"<li><b>{html.escape(o.outcome)}</b>: {html.escape(o.reading())}</li>" for o in value.outcomes) + "</ul>"
-    )
+    parts.append(_readings([(o.outcome, o.reading()) for o in value.outcomes]))
     parts.append(_table(value.table().drop(columns=["baseline", "folds"])))
+    for survival in value.survival:
+        if not survival.note:
+            parts += [_figure(survival_figure(survival, names)), _table(survival_table(survival, names))]
+    parts.append(_readings([("survival by biotype", s.reading()) for s in value.survival]))
+    if value.interactions:
+        parts.append("<h3>Treatment effect by biotype (predictive, apart from prognosis)</h3>")
+        parts += [_figure(treatment_figure(i, names)) for i in value.interactions if not i.note]
+        parts.append(_readings([("treatment × biotype", i.reading()) for i in value.interactions]))
+        parts.append(
+            "<p>The gains above are prognostic: they hold the arm in the baseline. A treatment effect that differs between "
+            "biotypes (the interaction test) makes the biotypes predictive of response, a causal reading only when the arm was "
+            "randomised.</p>"
+        )
+    parts += [f"<p>{html.escape(note)}</p>" for note in value.notes]
     return parts
+
+
+def _readings(items: list[tuple[str, str]]) -> str:
+    """A bulleted list of (name, sentence); empty text for no items."""
+    if not items:
+        return ""
+    return "<ul>" + "".join(f"<li><b>{html.escape(name)}</b>: {html.escape(text)}</li>" for name, text in items) + "</ul>"
 
 
 def _modality_sections(result, cohort, biotypes: pd.Series) -> list[str]:

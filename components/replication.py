@@ -1,4 +1,4 @@
-"""Replication and clinical value on screen: prediction strength per biotype, gain per outcome."""
+"""Replication and clinical value on screen: prediction strength per biotype, gain per outcome (survival and treatment: components.survival)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.clinical_value import ClinicalValue
+from analysis.clinical_value import METRIC_NAMES, ClinicalValue
 from analysis.replication import PREDICTION_STRENGTH_THRESHOLD, SplitHalf
 from analysis.structure import p_text
+from components.survival import render_survival, render_treatment
 from components.tables import render_table
 
 REPLICATES_COLOUR = "#54A24B"
@@ -138,7 +139,7 @@ def clinical_value_figure(value: ClinicalValue) -> go.Figure:
     fig = go.Figure(
         go.Scatter(
             x=[o.gain for o in assessed],
-            y=[f"{o.outcome} ({'AUC' if o.metric == 'auc' else 'R²'})" for o in assessed],
+            y=[f"{o.outcome} ({METRIC_NAMES[o.metric]})" for o in assessed],
             mode="markers",
             marker=dict(size=13, color=[REPLICATES_COLOUR if o.adds_value else "#7F7F7F" for o in assessed]),
             error_x=dict(
@@ -152,20 +153,21 @@ def clinical_value_figure(value: ClinicalValue) -> go.Figure:
             hovertemplate="%{y}: %{customdata[0]:.3f} → %{customdata[1]:.3f} (gain %{x:+.3f})<br>LR test p %{customdata[2]}<extra></extra>",
         )
     )
-    fig.add_vline(x=0, line=dict(color="#333333", dash="dash"), annotation_text="no gain", annotation_position="top right")
+    fig.add_vline(x=0, line=dict(color="#333333", dash="dash"))
+    fig.add_annotation(x=0, y=1, yref="paper", yanchor="bottom", text="no gain", showarrow=False, font=dict(size=11, color="#333333"))
     fig.update_layout(
         title=dict(text="What the biotypes add to each outcome<br><sup>gain over the baseline, cross-validated, 95% interval</sup>"),
-        xaxis_title="gain in AUC or R² from adding the biotypes",
+        xaxis_title="gain in AUC, R² or C-index from adding the biotypes",
         height=140 + 55 * max(len(assessed), 1),
         margin=dict(l=10, r=10, t=80, b=40),
     )
     return fig
 
 
-def render_clinical_value(value: ClinicalValue | None) -> None:
-    """Clinical value per outcome: the forest figure, the readings and the table."""
+def render_clinical_value(value: ClinicalValue | None, names: dict[int, str]) -> None:
+    """Clinical value per outcome: the forest figure, the readings and the table; survival curves; treatment effects by biotype."""
     if value is None:
-        st.caption("No outcome or validator column in the cohort (or no biotypes): nothing to assess.")
+        st.caption("No outcome, validator or time-to-event column in the cohort (or no biotypes): nothing to assess.")
         return
     if any(not o.note for o in value.outcomes):
         st.plotly_chart(clinical_value_figure(value), width="stretch")
@@ -176,10 +178,14 @@ def render_clinical_value(value: ClinicalValue | None) -> None:
     baseline = next((o.baseline for o in value.outcomes), "the baseline")
     st.caption(
         f"Baseline: {baseline}, as many dimensions as the biotype indicators have, so that the comparison is of kind, not of size. "
-        "Both models are cross-validated on the same folds (grouped by site where sites exist); the interval comes from 200 "
-        "out-of-bootstrap refits and the p-value from a likelihood-ratio test of the biotype indicators. A gain whose interval "
+        "Both models are cross-validated on the same folds (grouped by site where sites exist); the interval comes from "
+        "out-of-bootstrap refits (how many: the table) and the p-value from a likelihood-ratio test of the biotype indicators. A gain whose interval "
         "includes 0 means the biotypes add nothing demonstrable beyond that summary. Methods: docs/methods.md."
     )
+    render_survival(value.survival, names)
+    render_treatment(value.interactions, names)
+    for note in value.notes:
+        st.warning(note)
 
 
 def cohort_replication_table(replication, names: dict[int, str]) -> pd.DataFrame:

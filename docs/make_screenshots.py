@@ -49,6 +49,9 @@ def main() -> None:
         page.get_by_text("Do the biotypes matter beyond severity?", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(2500)
         page.screenshot(path=str(out / "profiles_clinical_value.png"))
+        page.get_by_text("Time to an event, by biotype", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(out / "profiles_survival.png"))
         for link, marker, name in (
             ("Brain connectivity", "Glass brain", "brain_page"),
             ("Genetics (PRS)", "Deciles", "genetics_page"),

@@ -95,4 +95,4 @@ if len(outcomes):
         columns[k % len(columns)].plotly_chart(figure, width="stretch")
 
 st.subheader("Do the biotypes matter beyond severity?")
-render_clinical_value(result.clinical_value)
+render_clinical_value(result.clinical_value, names)

@@ -129,8 +129,16 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
     for part in (split_half, again["replication"]["split_half"]):
         part.pop("seconds")
     assert json.dumps(again["replication"]) == json.dumps(record["replication"])
-    assert [o["outcome"] for o in record["clinical_value"]["outcomes"]] == ["outcome_pain_12m", "outcome_opioid_use"]
+    outcomes = record["clinical_value"]["outcomes"]
+    assert [(o["outcome"], o["metric"]) for o in outcomes] == [
+        ("outcome_pain_12m", "r2"),
+        ("outcome_opioid_use", "auc"),
+        ("months_to_escalation", "c_index"),  # its role and its event column proposed by the names
+    ]
+    assert outcomes[2]["event"] == "escalation_event" and "arm" in outcomes[2]["baseline"]
+    assert record["versions"]["scikit-survival"] not in ("", "not installed")
     assert "clinical value of outcome_pain_12m: " in out
+    assert "survival by biotype: months_to_escalation" in out and "treatment interaction: arm (graded activity vs usual care)" in out
     assignments = pd.read_csv(tmp_path / "one" / "assignments.csv", dtype={"participant_id": str})
     assert len(assignments) == 400
     assert np.isfinite(assignments.loc[assignments["included"], "umap_1"]).all()

@@ -128,8 +128,9 @@ def test_a_run_records_replication_per_biotype_and_clinical_value_per_outcome(cl
     warned = {i.message.split()[1] for i in clinical_run.issues if i.where == "replication"}
     assert warned == {f"B{b['biotype']}" for b in split_half["biotypes"] if not b["replicates"]}
     outcomes = {o["outcome"]: o for o in record["clinical_value"]["outcomes"]}
-    assert set(outcomes) == {"outcome_pain_12m", "outcome_opioid_use"}
+    assert set(outcomes) == {"outcome_pain_12m", "outcome_opioid_use", "months_to_escalation"}
     assert outcomes["outcome_pain_12m"]["metric"] == "r2" and outcomes["outcome_opioid_use"]["metric"] == "auc"
+    assert outcomes["months_to_escalation"]["metric"] == "c_index"
     for o in outcomes.values():
         assert np.isfinite(o["gain"]) and o["ci_low"] < o["ci_high"] and 0 < o["p_value"] <= 1
         assert "principal components" in o["baseline"] and "site" not in o["baseline"]

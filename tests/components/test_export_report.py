@@ -93,3 +93,24 @@ def test_the_report_and_methods_give_replication_per_biotype_and_clinical_value_
     assert f"{split_half.n_splits} random splits of the clustered participants into halves of {split_half.n_per_half:,}" in text
     assert "read beside the structure verdict" in text
     assert f"{value.outcomes[0].outcome}: {value.outcomes[0].reading()}" in text
+
+
+def test_the_report_and_methods_give_survival_by_biotype_and_the_treatment_interaction_apart_from_prognosis(run):
+    result, cohort = run
+    value = result.clinical_value
+    (survival,) = value.survival
+    assert (survival.outcome, survival.event) == ("months_to_escalation", "escalation_event") and not survival.note
+    assert [i.outcome for i in value.interactions] == ["outcome_pain_12m", "outcome_opioid_use", "months_to_escalation"]
+    escalation = next(o for o in value.outcomes if o.outcome == "months_to_escalation")
+    assert escalation.metric == "c_index" and "arm" in escalation.baseline
+    page = report_html(result, cohort)
+    assert (
+        "months_to_escalation: free of &#x27;escalation_event&#x27; by biotype" in page or "free of 'escalation_event' by biotype" in page
+    )
+    assert html.escape(survival.reading()) in page
+    assert "Treatment effect by biotype (predictive, apart from prognosis)" in page
+    for interaction in value.interactions:
+        assert html.escape(interaction.reading()) in page
+    text = " ".join(methods_paragraphs(result, cohort))
+    assert "log-rank test across biotypes" in text and survival.reading() in text
+    assert "the biotypes are predictive of response, which is a causal reading only when the arm was randomised" in text

@@ -257,3 +257,13 @@ def test_replication_shows_beside_the_verdict_and_clinical_value_on_the_profiles
     shown = " ".join(m.value for m in app.markdown)
     for o in value.outcomes:
         assert f"**{o.outcome}**: {o.reading()}" in shown
+    (survival,) = value.survival
+    assert f"- {survival.reading()}" in shown
+    assert any("Does the treatment work differently by biotype?" in m.value for m in app.markdown)
+    for interaction in value.interactions:
+        assert f"- {interaction.reading()}" in shown
+    medians = next(d.value for d in app.dataframe if "median 95% low" in d.value.columns)
+    np.testing.assert_allclose(medians["events"], survival.medians["events"])
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    curves = next(s for s in specs if "free of 'escalation_event' by biotype" in s["layout"]["title"]["text"])
+    assert len([t for t in curves["data"] if t.get("mode") == "lines"]) == len(survival.medians)
