@@ -333,9 +333,7 @@ def _restrict_wearables(wearables: Wearables, index: pd.Index, issues: list[Issu
     if not matched.all():
         issues.append(_unmatched_issue("wearables", wearables.name, ids[~matched].tolist(), len(ids), wearables.written_ids))
     days = wearables.days[ids_in(wearables.days["participant"], index)].reset_index(drop=True)
-    return Wearables(
-        days, wearables.metrics, wearables.wear_column, wearables.name, wearables.issues, wearables.file_columns, wearables.written_ids
-    )
+    return replace(wearables, days=days)
 
 
 def cohort_subset(cohort: Cohort, rows: pd.Index, label: str) -> Cohort:

@@ -195,6 +195,7 @@ def run_record(result, cohort) -> dict:
         "seed": result.config.seed,
         "inputs": [{"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256} for r in cohort.provenance],
         "cohort_fingerprint": cohort.fingerprint,
+        "wearable_duplicate_days": duplicate_days_record(cohort),
         "n_participants": cohort.n_participants,
         "n_clustered": int(len(labels)),
         "n_biotypes": result.clusters.n_biotypes,
@@ -220,6 +221,16 @@ def run_record(result, cohort) -> dict:
         "machine": machine_description(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
+
+
+def duplicate_days_record(cohort) -> dict | None:
+    """run.json's ``wearable_duplicate_days``: how repeated participant-days were resolved, or None when none repeated.
+
+    See :meth:`analysis.wearables.DuplicateDays.to_dict`.
+    """
+    if cohort.wearables is None or cohort.wearables.duplicate_days is None:
+        return None
+    return cohort.wearables.duplicate_days.to_dict()
 
 
 def replication_record(result) -> dict:

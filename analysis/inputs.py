@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from analysis.errors import CohortError
+from analysis.errors import CohortError, Issue
 
 #: Largest input accepted, in bytes (the dashboard's upload limit is the same, see .streamlit/config.toml).
 MAX_INPUT_BYTES = 1024 * 2**20
@@ -147,8 +147,76 @@ def text_of(file: InputFile) -> str:
     return decode_text(file.name, maybe_gunzip(file))
 
 
+def decoded_text_of(file: InputFile) -> DecodedText:
+    """The decoded text of a text input and the encoding it was read in (see :func:`decoded_text`)."""
+    return decoded_text(file.name, maybe_gunzip(file))
+
+
+#: The code pages spreadsheet programs write when not told to write UTF-8 (Excel's "CSV" on Windows writes the
+#: system's ANSI code page): the Windows Western, Central European, Cyrillic, Greek, Turkish and Baltic pages,
+#: and the Japanese, Chinese and Korean ones. Detection is limited to these: on a short table, an unrestricted
+#: guess names unrelated DOS or Mac pages.
+SPREADSHEET_ENCODINGS = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp932", "gb18030", "big5", "cp949")
+_ENCODING_NAMES = {
+    "utf_8": "UTF-8", "utf_16": "UTF-16", "cp1252": "Windows-1252 (Western European)",
+    "cp1250": "Windows-1250 (Central European)", "cp1251": "Windows-1251 (Cyrillic)", "cp1253": "Windows-1253 (Greek)",
+    "cp1254": "Windows-1254 (Turkish)", "cp1257": "Windows-1257 (Baltic)", "cp932": "Shift JIS (Japanese)",
+    "gb18030": "GB18030 (Chinese)", "big5": "Big5 (Traditional Chinese)", "cp949": "Windows-949 (Korean)",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """A text file's content and how it was decoded.
+
+    Attributes
+    ----------
+    text : str
+        With universal newlines.
+    encoding : str
+        Python's codec name: ``utf_8`` (with or without a byte-order mark), ``utf_16`` (with one), or one
+        of :data:`SPREADSHEET_ENCODINGS`, detected by charset-normalizer.
+    example : str
+        For a detected encoding, the first few words holding characters outside ASCII, as decoded (for the
+        user to check); empty otherwise.
+    """
+
+    text: str
+    encoding: str
+    example: str = ""
+
+    def notes(self, name: str) -> list[Issue]:
+        """A warning saying which encoding was detected, with the decoded example; none for UTF-8 and UTF-16.
+
+        A warning, not a note: the encoding is inferred from the bytes, and on a short table two code pages
+        can both look plausible, so the researcher should see the decoded characters.
+        """
+        if self.encoding in ("utf_8", "utf_16"):
+            return []
+        return [
+            Issue(
+                "warning",
+                f"'{name}' is not UTF-8: read as {_ENCODING_NAMES.get(self.encoding, self.encoding)}, detected by "
+                f"charset-normalizer (for example: {self.example})",
+                name,
+                "if those characters look wrong, save the file as UTF-8 (in Excel: File > Save As > CSV UTF-8)",
+            )
+        ]
+
+
 def decode_text(name: str, data: bytes) -> str:
-    """Decode a text file: UTF-8 with or without a byte-order mark, or UTF-16 with one.
+    """Decode a text file; the text of :func:`decoded_text`."""
+    return decoded_text(name, data).text
+
+
+def decoded_text(name: str, data: bytes) -> DecodedText:
+    """Decode a text file: UTF-8 with or without a byte-order mark, UTF-16 with one, else a spreadsheet code page.
+
+    A file that is not UTF-8 is read in the code page charset-normalizer finds most plausible among
+    :data:`SPREADSHEET_ENCODINGS`: of the code pages charset-normalizer finds least garbled (within 0.01 of
+    its lowest "chaos"), the one whose letters best fit a language ("coherence"), then the first in that
+    list, so that Windows-1252, Excel's default, wins a tie;
+    :meth:`DecodedText.notes` says which, with an example of the decoded characters.
 
     Parameters
     ----------
@@ -159,37 +227,61 @@ def decode_text(name: str, data: bytes) -> str:
 
     Returns
     -------
-    str
-        The text with universal newlines (``\\r\\n`` and ``\\r`` become ``\\n``).
+    DecodedText
 
     Raises
     ------
     CohortError
-        For binary content or bytes that are not valid UTF-8, naming the line.
+        For binary content, or bytes that are neither UTF-8 nor text in any of those code pages, naming the line
+        of the first byte that is not UTF-8.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            text = data.decode("utf-16")
+            return DecodedText(_universal_newlines(data.decode("utf-16")), "utf_16")
         except UnicodeDecodeError:
             raise CohortError(f"'{name}' starts like UTF-16 but is not valid UTF-16", name, "save it as UTF-8 CSV") from None
-    else:
-        if b"\x00" in data[:8192]:
-            raise CohortError(
-                f"'{name}' is a binary file, not delimited text",
-                name,
-                "export the table as CSV or TSV (in Excel: File > Save As > CSV UTF-8)",
-            )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            bad = data[exc.start : exc.start + 4]
-            raise CohortError(
-                f"'{name}' is not UTF-8 text (byte {bad!r} on line {line})",
-                f"{name} line {line}",
-                "save the file as UTF-8 (in Excel: File > Save As > CSV UTF-8; in R: write.csv(..., fileEncoding='UTF-8'))",
-            ) from None
+    if b"\x00" in data[:8192]:
+        raise CohortError(
+            f"'{name}' is a binary file, not delimited text",
+            name,
+            "export the table as CSV or TSV (in Excel: File > Save As > CSV UTF-8)",
+        )
+    try:
+        return DecodedText(_universal_newlines(data.decode("utf-8-sig")), "utf_8")
+    except UnicodeDecodeError as exc:
+        detected = _spreadsheet_code_page(data)
+        if detected is not None:
+            return detected
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.start + 4]
+        raise CohortError(
+            f"'{name}' is not UTF-8 text (byte {bad!r} on line {line}), nor text in a spreadsheet code page",
+            f"{name} line {line}",
+            "save the file as UTF-8 (in Excel: File > Save As > CSV UTF-8; in R: write.csv(..., fileEncoding='UTF-8'))",
+        ) from None
+
+
+def _universal_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _spreadsheet_code_page(data: bytes) -> DecodedText | None:
+    """The most plausible of :data:`SPREADSHEET_ENCODINGS` for bytes that are not UTF-8, or None (not text)."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data, cp_isolation=list(SPREADSHEET_ENCODINGS)))
+    if not matches:
+        return None
+    least = min(m.chaos for m in matches)
+    plausible = [m for m in matches if m.chaos <= least + 0.01]
+    best = min(plausible, key=lambda m: (-round(m.coherence, 2), SPREADSHEET_ENCODINGS.index(m.encoding)))
+    text, encoding = str(best), best.encoding
+    if encoding != "cp1252" and data.decode("cp1252", errors="replace") == text:
+        encoding = "cp1252"  # the same text: name the code page Excel writes, not its look-alike
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        return None
+    words = [w for w in text.replace(",", " ").replace(";", " ").replace("\t", " ").split() if not w.isascii()]
+    return DecodedText(_universal_newlines(text), encoding, ", ".join(list(dict.fromkeys(words))[:3]))
 
 
 #: Compression methods Python's zipfile reads (Deflate64, PPMd and others are not).

@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import modalities as M
 from analysis.errors import CohortError, Issue
-from analysis.inputs import InputFile, text_of
+from analysis.inputs import InputFile, decoded_text_of, text_of
 from analysis.spreadsheet import csv_bytes, without_formula_guard
 from analysis.tables import (
     check_finite,
@@ -211,7 +211,8 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
         duplicate ids, text in a numeric column, infinite values, values outside the dictionary's
         range, fewer than :data:`MIN_PARTICIPANTS` participants.
     """
-    frame = read_table(file.name, text_of(file), what="participants table")
+    decoded = decoded_text_of(file)
+    frame = read_table(file.name, decoded.text, what="participants table")
     keys = normalised_ids(file.name, frame, "participants table")
     if len(frame) < MIN_PARTICIPANTS:
         raise CohortError(
@@ -219,7 +220,7 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
             file.name,
             "load the full cohort",
         )
-    issues: list[Issue] = []
+    issues: list[Issue] = decoded.notes(file.name)
     modality: dict[str, str] = {}
     for column in [c for c in frame.columns if c != "participant_id"]:
         declared = dictionary.modality_of(column) if dictionary else None
@@ -475,7 +476,8 @@ def load_prs(file: InputFile, dictionary: DataDictionary | None = None) -> Score
     -------
     ScoreTable
     """
-    frame = read_table(file.name, text_of(file), what="PRS score file")
+    decoded = decoded_text_of(file)
+    frame = read_table(file.name, decoded.text, what="PRS score file")
     refuse_multiline(file.name, frame, "PRS score file")
     columns = [c for c in frame.columns if c != "participant_id"]
     upper = {c.upper(): c for c in columns}
@@ -501,7 +503,7 @@ def load_prs(file: InputFile, dictionary: DataDictionary | None = None) -> Score
     _refuse_cleaned_name_collisions(file.name, picks)
     keys = normalised_ids(file.name, frame, "PRS score file")
     values: dict[str, np.ndarray] = {}
-    issues: list[Issue] = []
+    issues: list[Issue] = decoded.notes(file.name)
     modality: dict[str, str] = {}
     for column, new_name in picks.items():
         entry = dictionary.entry_for(new_name, column) if dictionary is not None else None

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis import modalities as M
 from analysis.errors import CohortError, Issue
-from analysis.inputs import InputFile, text_of
+from analysis.inputs import InputFile, decoded_text_of
 from analysis.io import DataDictionary, apply_dictionary
 from analysis.modalities import is_identifier_name
 from analysis.tables import check_finite, coerce_numeric, normalise_ids, numeric_fraction, read_table, refuse_multiline
@@ -28,6 +28,42 @@ _ISO_DATE_PART = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(
 #: Columns read as each row's date, first found wins (a timestamp counts by its calendar date).
 _DATE_NAMES = ("date", "datetime", "date_time", "timestamp")
 _WEAR_TIME_NAMES = ("wear_minutes", "wear_time_min", "wear_time_minutes", "wear_min", "weartime")
+#: Repeated participant-days are resolved up to this share of the file's rows; above it the file is refused,
+#: because so many repeats mean intraday rows or a wrong day key, not a device that synced twice.
+MAX_DUPLICATE_DAY_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class DuplicateDays:
+    """Participant-days that had more than one row in the wearables file, and how each was resolved.
+
+    Attributes
+    ----------
+    identical : int
+        Participant-days whose rows were identical in every metric: one row kept.
+    averaged : int
+        Participant-days whose rows differed: each metric is the mean of the rows' values (missing values
+        left out of the mean), one row kept.
+    rows_removed : int
+        Rows the file had beyond one per participant-day.
+    rows_in_file : int
+    """
+
+    identical: int
+    averaged: int
+    rows_removed: int
+    rows_in_file: int
+
+    def to_dict(self) -> dict:
+        """run.json's ``wearable_duplicate_days`` object (the rule in ``rule``)."""
+        return {
+            "identical": self.identical,
+            "averaged": self.averaged,
+            "rows_removed": self.rows_removed,
+            "rows_in_file": self.rows_in_file,
+            "rule": "identical rows: one kept; differing rows: the mean of each metric; refused above "
+            f"{MAX_DUPLICATE_DAY_SHARE:.0%} of rows",
+        }
 
 
 @dataclass(frozen=True)
@@ -50,6 +86,8 @@ class Wearables:
         Every column of the file, metrics or not (to match data dictionary rows against).
     written_ids : dict of str to str
         Normalised id → the id as the file writes it (for messages).
+    duplicate_days : DuplicateDays or None
+        How repeated participant-days were resolved (None when every participant-day had one row).
     """
 
     days: pd.DataFrame
@@ -59,6 +97,7 @@ class Wearables:
     issues: tuple[Issue, ...] = field(default=())
     file_columns: tuple[str, ...] = field(default=())
     written_ids: dict[str, str] = field(default_factory=dict, repr=False)
+    duplicate_days: DuplicateDays | None = None
 
     def adherence(self) -> pd.DataFrame:
         """Per participant: days recorded, days in the span, missing days, non-wear days, valid days.
@@ -106,10 +145,12 @@ def load_wearables(file: InputFile, dictionary: DataDictionary | None = None) ->
     Raises
     ------
     CohortError
-        No date/day column, a date that cannot be read, a day that is not a whole number,
-        two rows for the same participant and day, no metric columns, text in a metric column.
+        No date/day column, a date that cannot be read, a day that is not a whole number, more than
+        :data:`MAX_DUPLICATE_DAY_SHARE` of rows repeating a participant and day, no metric columns,
+        text in a metric column. Fewer repeats are resolved (see :func:`resolve_duplicate_days`).
     """
-    frame = read_table(file.name, text_of(file), what="wearables file")
+    decoded = decoded_text_of(file)
+    frame = read_table(file.name, decoded.text, what="wearables file")
     refuse_multiline(file.name, frame, "wearables file")
     lowered = {c.lower(): c for c in frame.columns}
     if frame["participant_id"].isna().any():
@@ -117,7 +158,7 @@ def load_wearables(file: InputFile, dictionary: DataDictionary | None = None) ->
         raise CohortError("missing participant id", f"{file.name} line {frame.attrs['line_numbers'][row]}", "give every row an id")
     participant = normalise_ids(frame["participant_id"])
     day, date, used = _study_days(file.name, frame, lowered, participant)
-    issues: list[Issue] = []
+    issues: list[Issue] = decoded.notes(file.name)
     time_columns = {lowered[n] for n in TIME_KEY_NAMES if n in lowered} | used
     for column in sorted(time_columns - used):
         issues.append(Issue("info", f"time column '{column}' is not a metric (days are counted from '{next(iter(used))}')", file.name, ""))
@@ -156,12 +197,13 @@ def load_wearables(file: InputFile, dictionary: DataDictionary | None = None) ->
             "export the file again with its values, or leave the wearables out",
         )
     issues.extend(_unnamed_hrv_issues(file.name, metrics))
-    _check_unique_days(file.name, frame, days)
+    days, duplicate_days, found = resolve_duplicate_days(file.name, frame.attrs["line_numbers"], days, metrics)
+    issues.extend(found)
     wear = next((lowered[n] for n in _WEAR_TIME_NAMES if n in lowered), None)
     days = days.sort_values(["participant", "day"], kind="stable").reset_index(drop=True)
     first = ~participant.duplicated().to_numpy()
     written = dict(zip(participant[first], frame["participant_id"].astype(str)[first], strict=True))
-    return Wearables(days, tuple(metrics), wear, file.name, tuple(issues), tuple(frame.columns), written)
+    return Wearables(days, tuple(metrics), wear, file.name, tuple(issues), tuple(frame.columns), written, duplicate_days)
 
 
 def _unnamed_hrv_issues(name: str, metrics: list[str]) -> list[Issue]:
@@ -244,17 +286,79 @@ def _calendar_dates(name: str, text: pd.Series, lines: np.ndarray, column: str) 
     return dates
 
 
-def _check_unique_days(name: str, frame: pd.DataFrame, days: pd.DataFrame) -> None:
-    """Refuse two rows for the same participant and day."""
-    duplicated = days.duplicated(["participant", "day"], keep=False).to_numpy()
-    if duplicated.any():
-        rows = np.flatnonzero(duplicated)[:2]
-        lines = frame.attrs["line_numbers"]
+def resolve_duplicate_days(
+    name: str, lines: np.ndarray, days: pd.DataFrame, metrics: list[str]
+) -> tuple[pd.DataFrame, DuplicateDays | None, list[Issue]]:
+    """One row per participant-day: repeated rows kept once when identical, averaged when they differ.
+
+    Devices sync twice and exports overlap, so a few repeated days are expected; each resolution is
+    counted and reported, never silent.
+
+    Parameters
+    ----------
+    name : str
+        The file's name (for messages).
+    lines : ndarray of int, shape (n_rows,)
+        The file's line number of each row of ``days``.
+    days : DataFrame, shape (n_rows, 3 + n_metrics)
+        ``participant``, ``day``, ``date`` and one float64 column per metric, in file order.
+    metrics : list of str
+
+    Returns
+    -------
+    days : DataFrame
+        One row per participant-day (repeats replaced by one row: the first row's date, each metric the
+        mean of the rows' non-missing values).
+    duplicate_days : DuplicateDays or None
+        None when no participant-day repeats.
+    issues : list of Issue
+        An info for identical repeats, a warning for averaged ones, each with a first example's lines.
+
+    Raises
+    ------
+    CohortError
+        More than :data:`MAX_DUPLICATE_DAY_SHARE` of the rows repeat a participant-day.
+    """
+    keys = ["participant", "day"]
+    repeated = days.duplicated(keys, keep=False).to_numpy()
+    if not repeated.any():
+        return days, None, []
+    extra = int(days.duplicated(keys).sum())
+    first = np.flatnonzero(repeated)[0]
+    twin = np.flatnonzero(
+        repeated & (days["participant"] == days["participant"].iloc[first]).to_numpy() & (days["day"] == days["day"].iloc[first]).to_numpy()
+    )[1]
+    example = f"participant '{days['participant'].iloc[first]}', day {days['day'].iloc[first]}, lines {lines[first]} and {lines[twin]}"
+    if extra > MAX_DUPLICATE_DAY_SHARE * len(days):
         raise CohortError(
-            f"participant '{days['participant'].iloc[rows[0]]}' has two rows for day {days['day'].iloc[rows[0]]}",
-            f"{name} lines {lines[rows[0]]} and {lines[rows[1]]}",
+            f"{extra:,} of {len(days):,} rows ({extra / len(days):.0%}) repeat a participant and day already in the file "
+            f"(first: {example}); up to {MAX_DUPLICATE_DAY_SHARE:.0%} are resolved, more look like intraday rows or a wrong day column",
+            name,
             "keep one row per participant per day (aggregate intraday data to daily values first)",
         )
+    groups = days[repeated].groupby(keys, sort=False)
+    differ = groups[metrics].nunique(dropna=False).gt(1).any(axis=1)
+    merged = groups.agg({"date": "first", **dict.fromkeys(metrics, "mean")}).reset_index()
+    resolved = pd.concat([days[~repeated], merged[days.columns]], ignore_index=True)
+    counts = DuplicateDays(int((~differ).sum()), int(differ.sum()), extra, len(days))
+    issues = []
+    if counts.identical:
+        issues.append(
+            Issue("info", f"{counts.identical:,} participant-day(s) had identical repeated rows: one row kept for each", name, "")
+        )
+    if counts.averaged:
+        participant, day = differ[differ].index[0]
+        rows = np.flatnonzero(((days["participant"] == participant) & (days["day"] == day)).to_numpy())
+        issues.append(
+            Issue(
+                "warning",
+                f"{counts.averaged:,} participant-day(s) had repeated rows with different values (first: participant "
+                f"'{participant}', day {day}, lines {', '.join(str(lines[r]) for r in rows)}): each metric is the mean of those rows",
+                name,
+                "export one row per participant per day to choose the values yourself",
+            )
+        )
+    return resolved, counts, issues
 
 
 def wearable_summaries(wearables: Wearables, min_valid_days: int) -> pd.DataFrame:

@@ -148,10 +148,15 @@ def cases() -> list[Case]:
         participants=("participants.csv", zipped({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"})),
     )
     read("gzip renamed .csv", lambda c: _n(c, N), participants=("participants.csv", gzip.compress(good)))
-    refused(
-        "Latin-1 text",
-        "not UTF-8",
+    read(
+        "Latin-1 text (Excel on Windows): read as Windows-1252, said",
+        lambda c: (_warned(c, "read as Windows-1252"), _ids_include(c, {"müller"})),
         participants=("participants.csv", (text + "sub-99,A,F,30,1,2,3\n").replace("sub-99", "sub-Müller").encode("latin-1")),
+    )
+    refused(
+        "bytes that are text in no code page",
+        "nor text in a spreadsheet code page",
+        participants=("participants.csv", text.encode() + bytes(range(1, 256)) * 4),
     )
     read("UTF-16 with a byte-order mark", lambda c: _n(c, N), participants=("participants.csv", text.encode("utf-16")))
     read(
@@ -305,10 +310,20 @@ def cases() -> list[Case]:
         participants=("participants.csv", csv(sdnn)),
         wearables=("wearables.csv", csv(wearables(ids[:6]))),
     )
-    refused(
-        "the same participant and day twice",
-        "two rows for day",
+    read(
+        "the same participant and day twice, identical (a device that synced twice): one row kept, said",
+        lambda c: (_noted(c, "1 participant-day(s) had identical repeated rows"), _n_wearable_days(c, 60)),
         wearables=("wearables.csv", csv(pd.concat([wearables(ids[:6]), wearables(ids[:1]).head(1)]))),
+    )
+    read(
+        "the same participant and day twice with different values (overlapping exports): averaged, with a warning",
+        lambda c: (_warned(c, "each metric is the mean of those rows"), _n_wearable_days(c, 60)),
+        wearables=("wearables.csv", csv(pd.concat([wearables(ids[:6]), wearables(ids[:1]).head(1).assign(steps=1.0)]))),
+    )
+    refused(
+        "intraday rows (every day three times)",
+        "repeat a participant and day",
+        wearables=("wearables.csv", csv(pd.concat([wearables(ids[:6])] * 3))),
     )
     all_missing = wearables(ids[:6]).assign(steps=np.nan, hrv_rmssd_ms=np.nan, sleep_minutes=np.nan)
     refused("every wearable value missing", "every value of the wearable metrics", wearables=("wearables.csv", csv(all_missing)))
@@ -730,6 +745,10 @@ def _warned(cohort, text: str) -> None:
 
 def _wearable_metric(cohort, metric: str) -> None:
     assert metric in cohort.wearables.metrics, cohort.wearables.metrics
+
+
+def _n_wearable_days(cohort, n: int) -> None:
+    assert len(cohort.wearables.days) == n, len(cohort.wearables.days)
 
 
 def _not_metric(cohort, column: str) -> None:

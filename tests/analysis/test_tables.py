@@ -3,7 +3,7 @@
 import pytest
 
 from analysis.errors import CohortError
-from analysis.inputs import InputFile, decode_text
+from analysis.inputs import InputFile, decode_text, decoded_text
 from analysis.io import load_participants
 from analysis.tables import normalise_id, read_table
 from tests.conftest import frame_file, participants_frame, text_file
@@ -42,10 +42,29 @@ def test_utf16_with_bom_is_decoded():
     assert text.startswith("participant_id")
 
 
-def test_non_utf8_bytes_name_the_line():
-    data = (HEADER + "sub-01,3,4\nsub-02,caf\xe9,5\n").encode("latin-1")
-    with pytest.raises(CohortError, match=r"not UTF-8 text .* line 3.*save the file as UTF-8"):
+def test_bytes_that_are_text_in_no_code_page_are_refused_naming_the_line():
+    data = (HEADER + "sub-01,3,4\n").encode() + bytes(range(1, 256)) * 4
+    with pytest.raises(CohortError, match=r"not UTF-8 text .* line 4\), nor text in a spreadsheet code page.*save the file as UTF-8"):
         decode_text("p.csv", data)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sites", "detected"),
+    [
+        ("cp1252", ["Zürich", "Genève", "Köln"], "cp1252"),
+        ("latin-1", ["Zürich", "Málaga", "São Paulo"], "cp1252"),
+        ("cp1252", ["5 €", "“quoted”", "Zürich"], "cp1252"),
+        ("shift_jis", ["東京", "大阪", "京都"], "cp932"),
+    ],
+)
+def test_a_windows_spreadsheet_is_read_in_its_code_page_and_says_which(encoding, sites, detected):
+    table = participants_frame(12).assign(site=(sites * 4)[:12])
+    data = table.to_csv(index=False).encode(encoding)
+    participants = load_participants(InputFile("p.csv", data))
+    assert participants.frame["site"].tolist() == table["site"].tolist()  # every value as written
+    note = next(i for i in participants.issues if "is not UTF-8: read as" in i.message)
+    assert note.severity == "warning" and decoded_text("p.csv", data).encoding == detected
+    assert sites[0].split()[-1] in note.message  # the decoded example, for the user to check
 
 
 def test_binary_file_is_refused():

@@ -6,7 +6,7 @@ import pytest
 
 from analysis.cohort import CohortFiles, load_cohort
 from analysis.errors import CohortError
-from analysis.wearables import VALID_WEAR_MINUTES, load_wearables
+from analysis.wearables import VALID_WEAR_MINUTES, DuplicateDays, load_wearables
 from tests.conftest import frame_file, participants_frame, text_file
 
 
@@ -65,10 +65,55 @@ def test_fractional_day_is_refused():
         load_wearables(frame_file("w.csv", frame))
 
 
-def test_two_rows_for_one_day_are_refused():
-    frame = pd.concat([daily(), daily().iloc[[2]]])
-    with pytest.raises(CohortError, match=r"participant '01' has two rows for day 3 in w.csv lines 4 and 12"):
-        load_wearables(frame_file("w.csv", frame))
+def twenty_days(n_participants=10):
+    return daily(ids=[f"sub-{i:02d}" for i in range(1, n_participants + 1)], days=20)
+
+
+def test_an_identical_repeated_day_is_kept_once_and_counted():
+    frame = twenty_days()
+    w = load_wearables(frame_file("w.csv", pd.concat([frame, frame.iloc[[2]]])))
+    assert len(w.days) == len(frame) and not w.days.duplicated(["participant", "day"]).any()
+    assert w.duplicate_days == DuplicateDays(identical=1, averaged=0, rows_removed=1, rows_in_file=len(frame) + 1)
+    assert any(i.severity == "info" and "1 participant-day(s) had identical repeated rows" in i.message for i in w.issues)
+    one = w.days[(w.days["participant"] == "01") & (w.days["day"] == 3)]
+    assert one["hrv_rmssd_ms"].tolist() == [32.0]
+
+
+def test_differing_repeated_days_are_averaged_with_a_warning_naming_the_lines():
+    frame = twenty_days()
+    again = frame.iloc[[2, 30]].assign(hrv_rmssd_ms=[40.0, np.nan], steps=[7000.0, 9000.0])
+    w = load_wearables(frame_file("w.csv", pd.concat([frame, again])))
+    assert w.duplicate_days.averaged == 2 and w.duplicate_days.identical == 0 and w.duplicate_days.rows_removed == 2
+    day3 = w.days[(w.days["participant"] == "01") & (w.days["day"] == 3)].iloc[0]
+    assert day3["hrv_rmssd_ms"] == 36.0 and day3["steps"] == 6000.0  # (32 + 40) / 2, (5000 + 7000) / 2
+    second = w.days[(w.days["participant"] == "02") & (w.days["day"] == 11)].iloc[0]
+    assert second["hrv_rmssd_ms"] == 40.0 and second["steps"] == 7000.0  # a missing value is left out of the mean
+    warning = next(i for i in w.issues if i.severity == "warning" and "different values" in i.message)
+    assert "2 participant-day(s)" in warning.message and "participant '01', day 3, lines 4, 202" in warning.message
+    assert len(w.days) == len(frame)
+
+
+def test_too_many_repeated_days_are_refused_as_intraday_data():
+    frame = twenty_days()
+    hourly = pd.concat([frame, frame.iloc[:12]])  # 12 of 212 rows (6%) repeat a day
+    with pytest.raises(
+        CohortError, match=r"12 of 212 rows \(6%\) repeat a participant and day.*first: participant '01', day 1, lines 2 and 202"
+    ):
+        load_wearables(frame_file("w.csv", hourly))
+
+
+def test_repeated_days_are_counted_in_the_run_record_and_the_validation_report():
+    from analysis.export import duplicate_days_record
+    from analysis.validation import validation_report
+
+    frame = twenty_days()
+    repeated = CohortFiles(frame_file("p.csv", participants_frame(10)), wearables=frame_file("w.csv", pd.concat([frame, frame.iloc[[5]]])))
+    cohort = load_cohort(repeated)
+    record = duplicate_days_record(cohort)
+    assert record["identical"] == 1 and record["averaged"] == 0 and record["rows_removed"] == 1 and "mean" in record["rule"]
+    assert any("identical repeated rows" in i.message for i in validation_report(cohort).issues)
+    once = CohortFiles(frame_file("p.csv", participants_frame(10)), wearables=frame_file("w.csv", frame))
+    assert duplicate_days_record(load_cohort(once)) is None
 
 
 def test_no_time_column_and_no_metric_are_refused():
