@@ -266,4 +266,4 @@ def test_replication_shows_beside_the_verdict_and_clinical_value_on_the_profiles
     np.testing.assert_allclose(medians["events"], survival.medians["events"])
     specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
     curves = next(s for s in specs if "free of 'escalation_event' by biotype" in s["layout"]["title"]["text"])
-    assert len([t for t in curves["data"] if t.get("mode") == "lines"]) == len(survival.medians)
+    assert len([t for t in curves["data"] if t.get("fill") != "toself"]) == len(survival.medians)
