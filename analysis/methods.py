@@ -193,7 +193,7 @@ def clinical_value_paragraph(value) -> str:
     )
     if value.survival:
         text += (
-            " Time-to-event outcomes: Kaplan-Meier curves per biotype with Greenwood 95% intervals and the log-rank test across "
+            " Time-to-event outcomes: Kaplan-Meier curves per biotype with pointwise 95% intervals (Greenwood variance, log(−log S) scale) and the log-rank test across "
             "biotypes (scikit-survival, Pölsterl 2020; Kaplan & Meier 1958; Mantel 1966), Cox models (Cox 1972; likelihood-ratio "
             "tests with statsmodels' PHReg, Breslow ties) and Harrell's C-index (Harrell et al. 1982). "
             + "; ".join(s.reading() for s in value.survival)
