@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -11,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import modalities as M
-from analysis.audits import covariate_audit
+from analysis.audits import codes_the_biotypes_nest_in, covariate_audit
 from analysis.clinical_value import ClinicalValue, clinical_value
 from analysis.clustering import (
     SPLIT_STABILITY_CAUTION,
@@ -38,6 +40,7 @@ from analysis.importance import biotype_importance
 from analysis.parallel import parallel_workers
 from analysis.profiling import biotype_names, categorical_columns, categorical_profile, pairwise_profile, profile_table
 from analysis.replication import SplitHalf, site_column, split_half_replication
+from analysis.roles import BATCH, DATE_SHARE, KINDS, is_integer_code, share_of_dates
 from analysis.stability import Stability, subsample_stability
 from analysis.structure import MAX_TESTED_PARTICIPANTS as STRUCTURE_MAX_TESTED
 from analysis.structure import Structure, structure_test
@@ -317,6 +320,19 @@ def finished_run(
                 f"biotypes track {row.covariate} ({row.statistic} {row.value:.2f}; {row.detail})",
                 "confound audit",
                 f"check whether {row.covariate} rather than pain biology drives the split (harmonise sites, stratify, or adjust)",
+            )
+        )
+    issues += role_notes(cohort)
+    clustered_codes = [c for c in used if c in features.columns and c in cohort.modality]
+    for code in codes_the_biotypes_nest_in(labels, features[clustered_codes]):
+        issues.append(
+            Issue(
+                "warning",
+                f"the biotypes nest inside the levels of '{code.feature}', an integer code with {code.n_levels} values "
+                f"(U(level | biotype) {code.uncertainty:.2f}; {code.detail})",
+                "confound audit",
+                f"if '{code.feature}' is a batch, a time point or a category rather than a measure, make it a covariate in the "
+                "column roles table (or the data dictionary) and run again",
             )
         )
     issues += split_caution(clusters)
@@ -707,10 +723,61 @@ def renamed(result: RunResult, given: dict[int, str]) -> RunResult:
     return replace(result, config=config, assignments=assignments, models={**result.models, "names": names})
 
 
+def role_notes(cohort: Cohort) -> list[Issue]:
+    """Run notes on the roles the tool proposed and the run used: batch or time covariates by name, the others counted."""
+    used = [p for p in cohort.proposals if cohort.modality.get(p.column) == p.role]
+    notes = []
+    batch = [p.column for p in used if p.kind == BATCH]
+    if batch:
+        notes.append(
+            Issue(
+                "info",
+                f"batch or time column(s) {', '.join(repr(c) for c in batch)} kept as covariates, not clustered; the confound "
+                "audit checks whether the biotypes track them",
+                "column roles",
+                "make them features in the column roles table (or the data dictionary) to cluster them",
+            )
+        )
+    others = Counter(p.kind for p in used if p.kind != BATCH)
+    if others:
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(others.items(), key=lambda kv: KINDS.index(kv[0])))
+        notes.append(
+            Issue(
+                "info",
+                f"roles proposed from column names and values and used in this run: {counts} (listed in run.json role_proposals)",
+                "column roles",
+                "confirm or change them in the column roles table (or the data dictionary)",
+            )
+        )
+    return notes
+
+
 def audit_covariates(cohort: Cohort) -> pd.DataFrame:
-    """Covariates the audits look at: site, scanner, sex, gender, ancestry, age (not genetic PCs)."""
-    wanted = [c for c in cohort.columns_of(M.COVARIATE) if c.lower() in {"site", "scanner", "sex", "gender", "ancestry", "age"}]
-    return cohort.participants[wanted]
+    """Covariates the audits look at: every covariate but the genetic principal components.
+
+    Site, scanner, sex, ancestry and age, and also batch or time variables (year, wave, visit, batch,
+    a scan date) and integer-coded categories that the column roles make covariates. Integer columns
+    with at most :data:`analysis.roles.MAX_CODE_LEVELS` values are audited as categories (a year
+    2007-2009, a race code 1-4) and dates as decimal years; the cohort's own values are not changed.
+
+    Returns
+    -------
+    DataFrame indexed by participant
+        Text columns are categorical, float columns numeric (as :func:`analysis.audits.covariate_audit` reads them).
+    """
+    frame = cohort.participants
+    wanted = [c for c in cohort.columns_of(M.COVARIATE) if not re.fullmatch(r"(ancestry_|genetic_)?pc\d+", c, re.IGNORECASE)]
+    out = {}
+    for column in wanted:
+        values = frame[column]
+        if is_integer_code(column, values):
+            out[column] = values.map(lambda v: f"{v:g}", na_action="ignore").astype("string")
+        elif values.dtype != np.float64 and share_of_dates(values) >= DATE_SHARE:
+            dates = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
+            out[column] = (dates.dt.year + (dates.dt.dayofyear - 1) / 365.25).astype("float64")
+        else:
+            out[column] = values
+    return pd.DataFrame(out, index=frame.index)
 
 
 def profiling_features(cohort: Cohort, blocks: dict) -> tuple[pd.DataFrame, dict[str, str]]:

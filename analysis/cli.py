@@ -10,6 +10,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from analysis.atlas import BUNDLED_ATLASES
@@ -82,13 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
     """The input-file options shared by every command that reads a cohort."""
-    parser.add_argument("--participants", required=True, type=Path, help="participants table (CSV/TSV)")
+    parser.add_argument("--participants", required=True, type=Path, help="participants table (CSV/TSV, .xlsx or .parquet)")
+    parser.add_argument("--participants-sheet", default="", help="the sheet of an .xlsx participants table (default: the first)")
     parser.add_argument("--prs", type=Path, help="PRS score file (PLINK 2 .sscore, PRSice-2, pgsc_calc)")
     parser.add_argument("--connectivity", type=Path, help="connectivity matrices (.npz, .npy or .zip of *_relmat.tsv)")
     parser.add_argument("--connectivity-ids", type=Path, help="CSV of participant_id in matrix order (for .npy)")
     parser.add_argument("--atlas", help=f"bundled atlas ({', '.join(BUNDLED_ATLASES)}) or a coordinates CSV")
     parser.add_argument("--wearables", type=Path, help="daily wearable export (long CSV)")
-    parser.add_argument("--dictionary", type=Path, help="data dictionary CSV (column, modality, description, unit, min, max)")
+    parser.add_argument("--dictionary", type=Path, help="data dictionary CSV or .xlsx (column, modality, description, unit, min, max)")
+    parser.add_argument("--dictionary-sheet", default="", help="the sheet of an .xlsx data dictionary (default: the first)")
     parser.add_argument("--max-file-mb", type=float, default=MAX_INPUT_BYTES / 2**20, help="largest input file accepted, in MB")
 
 
@@ -104,8 +107,11 @@ def cohort_files_from_args(args: argparse.Namespace):
         )
     limit = int(args.max_file_mb * 2**20)
 
-    def read(path: Path | None) -> InputFile | None:
-        return InputFile.from_path(path, limit) if path is not None else None
+    def read(path: Path | None, sheet: str = "") -> InputFile | None:
+        if path is None:
+            return None
+        file = InputFile.from_path(path, limit)
+        return replace(file, sheet=sheet) if sheet else file
 
     atlas = args.atlas
     if atlas and atlas not in BUNDLED_ATLASES:
@@ -115,13 +121,13 @@ def cohort_files_from_args(args: argparse.Namespace):
             )
         atlas = read(Path(atlas))
     return CohortFiles(
-        participants=read(args.participants),
+        participants=read(args.participants, args.participants_sheet),
         prs=read(args.prs),
         connectivity=read(args.connectivity),
         connectivity_ids=read(args.connectivity_ids),
         atlas=atlas,
         wearables=read(args.wearables),
-        dictionary=read(args.dictionary),
+        dictionary=read(args.dictionary, args.dictionary_sheet),
     )
 
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.roles import is_integer_code
+
 #: At least this many participants with the outcome recorded, and for a two-valued outcome at least
 #: this many of each value, or the outcome is not assessed (the reason is recorded).
 MIN_PARTICIPANTS = 30
@@ -209,6 +211,9 @@ def _finite(value: float) -> float | None:
 def covariate_matrix(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The covariates as numbers: numeric columns median-imputed, text columns (2 to 20 levels) one-hot with the first level dropped.
 
+    An integer code with 3 to 12 values (:func:`analysis.roles.is_integer_code`: a race code, a year)
+    is one-hot too, its missing values a level of their own: its codes are not distances.
+
     Parameters
     ----------
     frame : DataFrame
@@ -224,7 +229,10 @@ def covariate_matrix(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     parts = []
     for c in columns:
         values = frame[c]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        if is_integer_code(c, values) and values.nunique() > 2:
+            text = values.map(lambda v: f"{v:g}", na_action="ignore").astype("string").fillna("missing")
+            parts.append(pd.get_dummies(text, prefix=c, drop_first=True, dtype=float))
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             parts.append(values.astype(float).fillna(values.median()).rename(c))
         else:
             text = values.astype("string").fillna("missing")

@@ -15,18 +15,20 @@ from analysis.connectivity import Connectivity, load_connectivity
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile
 from analysis.io import DataDictionary, ScoreTable, load_dictionary, load_participants, load_prs
+from analysis.roles import RoleProposal
 from analysis.tables import ids_in
 from analysis.wearables import Wearables, load_wearables
 
 
 @dataclass(frozen=True)
 class FileRecord:
-    """Provenance of one input file: its role, name, size in bytes and SHA-256."""
+    """Provenance of one input file: its role, name, size in bytes, SHA-256 and, for a workbook, the sheet read."""
 
     role: str
     name: str
     size: int
     sha256: str
+    sheet: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class CohortFiles:
         for role in ("participants", "prs", "connectivity", "connectivity_ids", "atlas", "wearables", "dictionary"):
             value = getattr(self, role)
             if isinstance(value, InputFile):
-                out.append(FileRecord(role, value.name, value.size, value.sha256))
+                out.append(FileRecord(role, value.name, value.size, value.sha256, value.sheet))
             elif isinstance(value, str) and value:
                 out.append(FileRecord(role, value, 0, hashlib.sha256(value.encode()).hexdigest()))
         return tuple(out)
@@ -65,7 +67,7 @@ class CohortFiles:
         """Hex SHA-256 over every input's role and content hash: equal inputs, equal fingerprint."""
         digest = hashlib.sha256()
         for record in self.records():
-            digest.update(f"{record.role}:{record.sha256};".encode())
+            digest.update(f"{record.role}:{record.sha256}{f'[{record.sheet}]' if record.sheet else ''};".encode())
         return digest.hexdigest()
 
 
@@ -94,6 +96,9 @@ class Cohort:
     time_to_event : dict of str to str
         Duration column → the event column the data dictionary pairs it with (its ``event`` cell);
         :func:`analysis.survival.time_to_event_pairs` pairs the others.
+    proposals : tuple of RoleProposal
+        Roles the tool proposed for participants-table columns no data dictionary describes
+        (:func:`analysis.roles.propose_roles`); ``modality`` holds them.
     """
 
     participants: pd.DataFrame
@@ -105,6 +110,7 @@ class Cohort:
     sources: dict[str, str] = field(default_factory=dict)
     issues: tuple[Issue, ...] = field(default=())
     time_to_event: dict[str, str] = field(default_factory=dict)
+    proposals: tuple[RoleProposal, ...] = field(default=())
 
     @property
     def n_participants(self) -> int:
@@ -201,7 +207,18 @@ def load_cohort(files: CohortFiles) -> Cohort:
             )
     time_to_event = _named_events(dictionary, modality) if dictionary is not None else {}
     issues.extend(_time_to_event_and_arm_notes(frame, modality, time_to_event, files.participants.name))
-    return Cohort(frame, modality, connectivity, wearables, files.records(), files.fingerprint(), sources, tuple(issues), time_to_event)
+    return Cohort(
+        frame,
+        modality,
+        connectivity,
+        wearables,
+        files.records(),
+        files.fingerprint(),
+        sources,
+        tuple(issues),
+        time_to_event,
+        table.proposals,
+    )
 
 
 def _time_to_event_and_arm_notes(frame: pd.DataFrame, modality: dict[str, str], named: dict[str, str], name: str) -> list[Issue]:
@@ -225,7 +242,7 @@ def _time_to_event_and_arm_notes(frame: pd.DataFrame, modality: dict[str, str], 
     notes += [Issue("warning", sentence, name, "") for sentence in unpaired]
     for column in [c for c, kind in modality.items() if kind == M.TREATMENT]:
         counts = frame[column].value_counts()
-        arms = ", ".join(f"{level} {count}" for level, count in counts.items())
+        arms = ", ".join(f"{level:g} {count}" if isinstance(level, float) else f"{level} {count}" for level, count in counts.items())
         notes.append(
             Issue(
                 "info",

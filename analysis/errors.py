@@ -41,12 +41,20 @@ class Issue:
         Blocking problems are never issues: they raise :class:`CohortError`.
     what, where, fix : str
         As for :class:`CohortError`.
+    kind : str
+        For a finding about one column that many columns of a wide export can share ("empty column",
+        "constant column", "mostly missing"): the report counts them per kind and lists the columns
+        together instead of one box each. Empty for the others.
+    column : str
+        The column a kinded finding is about.
     """
 
     severity: str
     what: str
     where: str
     fix: str
+    kind: str = ""
+    column: str = ""
 
     @property
     def message(self) -> str:

@@ -193,9 +193,10 @@ def run_record(result, cohort) -> dict:
         "created_utc": result.created_utc,
         "config": result.config.to_dict(),
         "seed": result.config.seed,
-        "inputs": [{"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256} for r in cohort.provenance],
+        "inputs": input_records(cohort),
         "cohort_fingerprint": cohort.fingerprint,
         "wearable_duplicate_days": duplicate_days_record(cohort),
+        "role_proposals": [p.to_dict() for p in cohort.proposals],
         "n_participants": cohort.n_participants,
         "n_clustered": int(len(labels)),
         "n_biotypes": result.clusters.n_biotypes,
@@ -221,6 +222,14 @@ def run_record(result, cohort) -> dict:
         "machine": machine_description(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
+
+
+def input_records(cohort) -> list[dict]:
+    """run.json's ``inputs``: role, name, bytes and SHA-256 of each file, and the sheet read from a workbook."""
+    return [
+        {"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256, **({"sheet": r.sheet} if r.sheet else {})}
+        for r in cohort.provenance
+    ]
 
 
 def duplicate_days_record(cohort) -> dict | None:
@@ -289,7 +298,7 @@ def write_assignments(assignments, cohort, model_folder: str | Path, out: str | 
         "tool": "Pain Biotype Explorer",
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": str(model_folder),
-        "inputs": [{"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256} for r in cohort.provenance],
+        "inputs": input_records(cohort),
         "n_participants": cohort.n_participants,
         "n_assigned": int((assignments["biotype"].fillna(-1) >= 1).sum()),
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
@@ -314,7 +323,7 @@ def replication_files(replication, cohort, model_label: str) -> dict[str, bytes]
         "tool": "Pain Biotype Explorer",
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model_label,
-        "inputs": [{"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256} for r in cohort.provenance],
+        "inputs": input_records(cohort),
         **replication.to_dict(),
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
         "machine": machine_description(),

@@ -35,10 +35,14 @@ class InputFile:
         The file name shown in messages (no folders), e.g. ``"participants.csv"``.
     data : bytes
         The raw bytes as uploaded or read.
+    sheet : str
+        For an Excel workbook, the worksheet to read (empty: the first); part of the cohort's
+        fingerprint and provenance.
     """
 
     name: str
     data: bytes = field(repr=False)
+    sheet: str = ""
 
     @classmethod
     def from_path(cls, path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> InputFile:
@@ -143,13 +147,33 @@ def maybe_gunzip(file: InputFile) -> bytes:
 
 
 def text_of(file: InputFile) -> str:
-    """The decoded text of a text input, gzip looked through (see :func:`maybe_gunzip` and :func:`decode_text`)."""
-    return decode_text(file.name, maybe_gunzip(file))
+    """The decoded text of a table input, gzip looked through (see :func:`decoded_text_of`)."""
+    return decoded_text_of(file).text
 
 
 def decoded_text_of(file: InputFile) -> DecodedText:
-    """The decoded text of a text input and the encoding it was read in (see :func:`decoded_text`)."""
-    return decoded_text(file.name, maybe_gunzip(file))
+    """The text of a table input and how it was read.
+
+    An Excel workbook (its chosen sheet) or a Parquet table is read as CSV text
+    (:mod:`analysis.workbooks`, detected by content); any other file is decoded as text
+    (:func:`decoded_text`), gzip looked through.
+    """
+    from analysis import workbooks
+
+    data = maybe_gunzip(file)
+    kind = workbooks.table_format(data)
+    if kind == workbooks.XLSX:
+        text, sheet, no_value = workbooks.xlsx_as_csv(file.name, data, file.sheet)
+        return DecodedText(text, "xlsx", sheet=sheet, sheets=tuple(workbooks.sheet_names(file.name, data)), formulas_without_value=no_value)
+    if file.sheet:
+        raise CohortError(
+            f"a sheet ('{file.sheet}') was chosen for '{file.name}', which is not an Excel workbook",
+            file.name,
+            "choose a sheet only for an .xlsx file",
+        )
+    if kind == workbooks.PARQUET:
+        return DecodedText(workbooks.parquet_as_csv(file.name, data)[0], "parquet")
+    return decoded_text(file.name, data)
 
 
 #: The code pages spreadsheet programs write when not told to write UTF-8 (Excel's "CSV" on Windows writes the
@@ -184,14 +208,54 @@ class DecodedText:
     text: str
     encoding: str
     example: str = ""
+    sheet: str = ""
+    sheets: tuple[str, ...] = ()
+    formulas_without_value: int = 0
+
+    def in_sheet(self, error: CohortError) -> CohortError:
+        """A table's error read from one sheet of a workbook with other sheets, saying so and naming the others."""
+        others = [s for s in self.sheets if s != self.sheet]
+        if self.encoding != "xlsx" or not others:
+            return error
+        return CohortError(
+            f"{error.what} (sheet '{self.sheet}')",
+            error.where,
+            f"if the table is on another sheet ({', '.join(repr(s) for s in others)}), choose it with --participants-sheet "
+            f"/ --dictionary-sheet or the sheet box under the upload; otherwise {error.fix}",
+        )
 
     def notes(self, name: str) -> list[Issue]:
-        """A warning saying which encoding was detected, with the decoded example; none for UTF-8 and UTF-16.
+        """What the reading needs said: the sheet of a workbook, or the encoding detected (with the decoded example).
 
-        A warning, not a note: the encoding is inferred from the bytes, and on a short table two code pages
-        can both look plausible, so the researcher should see the decoded characters.
+        Nothing for UTF-8, UTF-16 and Parquet. A detected encoding is a warning, not a note: it is
+        inferred from the bytes, and on a short table two code pages can both look plausible, so the
+        researcher should see the decoded characters. So is a formula saved without its value.
         """
-        if self.encoding in ("utf_8", "utf_16"):
+        if self.encoding == "xlsx":
+            others = [s for s in self.sheets if s != self.sheet]
+            notes = [
+                Issue(
+                    "info",
+                    f"read sheet '{self.sheet}' of the workbook"
+                    + (f" (it also holds {', '.join(repr(s) for s in others)})" if others else ""),
+                    name,
+                    "choose another sheet with --participants-sheet / --dictionary-sheet, or the sheet box under the upload"
+                    if others
+                    else "",
+                )
+            ]
+            if self.formulas_without_value:
+                notes.append(
+                    Issue(
+                        "warning",
+                        f"{self.formulas_without_value} formula cell(s) of sheet '{self.sheet}' have no saved value and are read as missing "
+                        "(formulas are never run here)",
+                        name,
+                        "open the workbook in Excel or LibreOffice and save it, so that each formula's value is saved with it",
+                    )
+                )
+            return notes
+        if self.encoding in ("utf_8", "utf_16", "parquet"):
             return []
         return [
             Issue(

@@ -15,7 +15,8 @@ import pandas as pd
 
 from analysis import modalities as M
 from analysis.errors import CohortError, Issue
-from analysis.inputs import InputFile, decoded_text_of, text_of
+from analysis.inputs import InputFile, decoded_text_of
+from analysis.roles import RoleProposal, propose_roles
 from analysis.spreadsheet import csv_bytes, without_formula_guard
 from analysis.tables import (
     check_finite,
@@ -34,6 +35,11 @@ MIN_PARTICIPANTS = 10
 MISSING_WARNING_FRACTION = 0.10
 #: Share of numeric cells above which a text column is taken to be numeric with typos.
 NUMERIC_WITH_TYPOS = 0.8
+#: Kinds of the per-column findings that a wide export has by the hundred (see :attr:`analysis.errors.Issue.kind`).
+EMPTY_COLUMN = "empty column"
+CONSTANT_COLUMN = "constant column"
+MOSTLY_MISSING = "mostly missing"
+TEXT_SET_ASIDE = "text set aside"
 
 
 @dataclass(frozen=True)
@@ -90,11 +96,15 @@ class ParticipantsTable:
     modality : dict of str to str
         Column name → modality (see :mod:`analysis.modalities`) for every column but ``participant_id``.
     issues : tuple of Issue
+    proposals : tuple of RoleProposal
+        The roles the tool proposed for columns no dictionary describes (:func:`analysis.roles.propose_roles`),
+        in table order; ``modality`` holds them.
     """
 
     frame: pd.DataFrame
     modality: dict[str, str]
     issues: tuple[Issue, ...] = field(default=())
+    proposals: tuple[RoleProposal, ...] = field(default=())
 
 
 def load_dictionary(file: InputFile) -> DataDictionary:
@@ -105,7 +115,11 @@ def load_dictionary(file: InputFile) -> DataDictionary:
     may list cell texts that mean missing, separated by ``;``; ``event``, on a ``duration`` row, names
     the event column that says whether each duration ended in the event.
     """
-    frame = read_table(file.name, text_of(file), id_column=False, what="data dictionary")
+    decoded = decoded_text_of(file)
+    try:
+        frame = read_table(file.name, decoded.text, id_column=False, what="data dictionary")
+    except CohortError as error:
+        raise decoded.in_sheet(error) from None
     lowered = {c.lower(): c for c in frame.columns}
     if "column" not in lowered:
         raise CohortError(
@@ -212,7 +226,10 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
         range, fewer than :data:`MIN_PARTICIPANTS` participants.
     """
     decoded = decoded_text_of(file)
-    frame = read_table(file.name, decoded.text, what="participants table")
+    try:
+        frame = read_table(file.name, decoded.text, what="participants table")
+    except CohortError as error:
+        raise decoded.in_sheet(error) from None
     keys = normalised_ids(file.name, frame, "participants table")
     if len(frame) < MIN_PARTICIPANTS:
         raise CohortError(
@@ -221,23 +238,19 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
             "load the full cohort",
         )
     issues: list[Issue] = decoded.notes(file.name)
-    modality: dict[str, str] = {}
-    for column in [c for c in frame.columns if c != "participant_id"]:
-        declared = dictionary.modality_of(column) if dictionary else None
+    columns = [c for c in frame.columns if c != "participant_id"]
+    declared = {c: dictionary.modality_of(c) if dictionary else None for c in columns}
+    numeric = {}
+    for column in columns:
         if dictionary:
             _apply_missing_codes(frame, column, dictionary.missing_codes_of(column), file.name, issues)
-        numeric = _column_as_numeric(file.name, frame, column, declared, issues)
-        modality[column] = declared or _role_from_name_and_values(frame[column], column, numeric) or M.modality_from_name(column, numeric)
-        if modality[column] == M.IGNORE and declared is None:
-            issues.append(
-                Issue(
-                    "info",
-                    f"column '{column}' is an identifier or row number beside participant_id: kept, never clustered",
-                    file.name,
-                    "give it a modality in the data dictionary if it is a measure",
-                )
-            )
-        elif modality[column] == M.TEXT and is_yes_no(frame[column]):
+        numeric[column] = _column_as_numeric(file.name, frame, column, declared[column], issues)
+    proposals = propose_roles(frame, {c: numeric[c] for c in columns if declared[c] is None})
+    modality: dict[str, str] = {}
+    for column in columns:
+        proposal = proposals.get(column)
+        modality[column] = declared[column] or (proposal.role if proposal else M.modality_from_name(column, numeric[column]))
+        if modality[column] == M.TEXT and is_yes_no(frame[column]):
             issues.append(Issue("info", f"column '{column}' holds yes/no answers: clustered as 1 = yes, 0 = no", file.name, ""))
         elif modality[column] == M.TEXT:
             issues.append(
@@ -246,11 +259,13 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
                     f"text column '{column}' is kept but not used as a feature",
                     file.name,
                     "give it a modality in the data dictionary to use it",
+                    TEXT_SET_ASIDE,
+                    column,
                 )
             )
         elif modality[column] == M.EVENT:
             _event_as_indicator(file.name, frame, column, issues)
-        elif numeric:
+        elif numeric[column]:
             check_finite(file.name, frame, column)
             if dictionary:
                 _check_range(file.name, frame, column, dictionary)
@@ -261,7 +276,7 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
         issues.append(multiline)
     frame.index = pd.Index(keys.to_numpy(), name="participant")
     frame.attrs.pop("line_numbers", None)
-    return ParticipantsTable(frame, modality, tuple(issues))
+    return ParticipantsTable(frame, modality, tuple(issues), tuple(proposals.values()))
 
 
 def _apply_missing_codes(frame: pd.DataFrame, column: str, codes: list[str], name: str, issues: list[Issue]) -> None:
@@ -329,18 +344,6 @@ def _column_as_numeric(name: str, frame: pd.DataFrame, column: str, declared: st
     return False
 
 
-def _role_from_name_and_values(values: pd.Series, column: str, numeric: bool) -> str | None:
-    """Duration, event or treatment when the column's name says so and its values fit (see :func:`analysis.modalities.time_to_event_role_from_name`)."""
-    from .survival import event_indicator
-
-    role = M.time_to_event_role_from_name(column)
-    if role == M.DURATION and not (numeric and bool((values.dropna() >= 0).all())):
-        return None
-    if role == M.EVENT and event_indicator(values) is None:
-        return None
-    return role
-
-
 def _event_as_indicator(name: str, frame: pd.DataFrame, column: str, issues: list[Issue]) -> None:
     """Make an event column float 0/1 (yes/no, true/false read as 1/0, said in an issue); refuse anything else."""
     from .survival import event_indicator
@@ -394,7 +397,7 @@ def _check_range(name: str, frame: pd.DataFrame, column: str, dictionary: DataDi
 
 
 def column_quality_issues(name: str, frame: pd.DataFrame, modality: dict[str, str]) -> list[Issue]:
-    """Warnings for feature and outcome columns that are constant, empty or often missing."""
+    """Warnings for feature and outcome columns that are constant, empty or often missing (kinds :data:`EMPTY_COLUMN`, ...)."""
     issues = []
     for column, kind in modality.items():
         if kind not in (*M.FEATURE_MODALITIES, M.OUTCOME, M.VALIDATOR) or frame[column].dtype != np.float64:
@@ -403,8 +406,11 @@ def column_quality_issues(name: str, frame: pd.DataFrame, modality: dict[str, st
         missing = float(values.isna().mean())
         if missing == 1.0:
             issues.append(
-                Issue("warning", f"column '{column}' is empty (every value missing)", name, "fill it in or remove it; it cannot be used")
-            )
+                Issue(
+                    "warning", f"column '{column}' is empty (every value missing)", name, "fill it in or remove it; it cannot be used",
+                    EMPTY_COLUMN, column,
+                )
+            )  # fmt: skip
         elif values.nunique(dropna=True) == 1:
             issues.append(
                 Issue(
@@ -412,6 +418,8 @@ def column_quality_issues(name: str, frame: pd.DataFrame, modality: dict[str, st
                     f"column '{column}' is constant ({values.dropna().iloc[0]:g} for everyone)",
                     name,
                     "it carries no information and will not be clustered",
+                    CONSTANT_COLUMN,
+                    column,
                 )
             )
         elif missing >= MISSING_WARNING_FRACTION:
@@ -420,7 +428,9 @@ def column_quality_issues(name: str, frame: pd.DataFrame, modality: dict[str, st
                 if kind in (M.OUTCOME, M.VALIDATOR)
                 else "missing values are imputed or the column dropped, as the run configuration says"
             )
-            issues.append(Issue("warning", f"{missing:.0%} of '{column}' is missing", name, f"check the export; {fix}"))
+            issues.append(
+                Issue("warning", f"{missing:.0%} of '{column}' is missing", name, f"check the export; {fix}", MOSTLY_MISSING, column)
+            )
     return issues
 
 

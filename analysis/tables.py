@@ -23,7 +23,20 @@ from analysis.errors import CohortError, Issue
 #: Cell texts read as missing values (case-sensitive, after stripping blanks).
 MISSING_TOKENS = ("", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "None", "none", "#N/A", ".", "-")
 #: Accepted names of the participant id column, compared case-insensitively.
-ID_COLUMN_NAMES = ("participant_id", "iid", "subject_id", "sub", "subject", "participant", "#iid")
+ID_COLUMN_NAMES = (
+    "participant_id",
+    "iid",
+    "subject_id",
+    "sub",
+    "subject",
+    "participant",
+    "#iid",
+    "record_id",
+    "patient_id",
+    "usubjid",
+    "subjid",
+    "eid",
+)
 _DELIMITERS = ("\t", ",", ";", "|")
 _DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", " ": "whitespace"}
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
@@ -365,7 +378,7 @@ def find_id_column(name: str, header: list[str], what: str = "table") -> str:
     raise CohortError(
         f"no participant id column in the {what}; found columns {shown}{hint}",
         f"{name} line 1",
-        "name the id column 'participant_id' (IID, subject_id and sub are accepted too)",
+        "name the id column 'participant_id' (IID, subject_id, sub, record_id, patient_id and USUBJID are accepted too)",
     )
 
 

@@ -10,6 +10,10 @@ import pandas as pd
 from analysis import modalities as M
 from analysis.cohort import Cohort, FileRecord
 from analysis.errors import Issue
+from analysis.roles import DATE_SHARE, RoleProposal, is_integer_code, share_of_dates
+
+#: Column names shown per kind of finding before "...".
+MAX_EXAMPLES = 8
 
 MODALITY_TITLES = {
     M.CLINICAL: "Clinical / psychosocial",
@@ -67,6 +71,8 @@ class ValidationReport:
         Warnings first, then information.
     provenance : tuple of FileRecord
     fingerprint : str
+    proposals : tuple of RoleProposal
+        The roles the tool proposed for columns no data dictionary describes, and why.
     """
 
     n_participants: int
@@ -76,11 +82,53 @@ class ValidationReport:
     issues: tuple[Issue, ...]
     provenance: tuple[FileRecord, ...]
     fingerprint: str
+    proposals: tuple[RoleProposal, ...] = ()
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
         """Issues of severity ``"warning"``."""
         return tuple(i for i in self.issues if i.severity == "warning")
+
+    @property
+    def single_warnings(self) -> tuple[Issue, ...]:
+        """Warnings that are not counted per kind (each shown on its own)."""
+        return tuple(i for i in self.warnings if not i.kind)
+
+    def problem_counts(self) -> pd.DataFrame:
+        """Per-column findings counted per kind, warnings first.
+
+        Returns
+        -------
+        DataFrame
+            One row per (severity, kind): ``severity``, ``problem`` (the kind), ``columns`` (how many)
+            and ``examples`` (the first few column names); empty when no finding has a kind.
+        """
+        rows = [(i.severity, i.kind, i.column) for i in self.issues if i.kind]
+        if not rows:
+            return pd.DataFrame(columns=["severity", "problem", "columns", "examples"])
+        frame = pd.DataFrame(rows, columns=["severity", "problem", "column"])
+        grouped = frame.groupby(["severity", "problem"], sort=False)["column"]
+        out = grouped.agg(columns="size", examples=lambda c: ", ".join(c.head(MAX_EXAMPLES)) + (", ..." if len(c) > MAX_EXAMPLES else ""))
+        out = out.reset_index()
+        return out.sort_values("severity", key=lambda s: s != "warning", kind="stable").reset_index(drop=True)
+
+    def columns_of_problem(self, severity: str, problem: str) -> list[str]:
+        """The columns with one kind of finding, in table order."""
+        return [i.column for i in self.issues if i.severity == severity and i.kind == problem]
+
+    def issues_table(self) -> pd.DataFrame:
+        """Every finding as a table (the Data page's CSV download): ``severity``, ``problem``, ``column``, ``message``."""
+        return pd.DataFrame(
+            [{"severity": i.severity, "problem": i.kind, "column": i.column, "message": i.message} for i in self.issues],
+            columns=["severity", "problem", "column", "message"],
+        )
+
+    def proposals_table(self) -> pd.DataFrame:
+        """The proposed roles: ``column``, ``proposed role``, ``looks like``, ``why``, in table order."""
+        return pd.DataFrame(
+            [{"column": p.column, "proposed role": p.role, "looks like": p.kind, "why": p.reason} for p in self.proposals],
+            columns=["column", "proposed role", "looks like", "why"],
+        )
 
     def summary_table(self) -> pd.DataFrame:
         """The per-modality rows as a table for display (one row per modality)."""
@@ -102,12 +150,21 @@ class ValidationReport:
         if self.covariates:
             lines += ["", "Covariates:"] + [f"  {name}: {text}" for name, text in self.covariates.items()]
         lines += ["", "Files:"] + [f"  {r.role}: {r.name} ({r.size} bytes, sha256 {r.sha256[:12]})" for r in self.provenance]
+        if self.proposals:
+            lines += ["", f"Roles proposed ({len(self.proposals)} column(s); confirm or change them with --dictionary):"]
+            lines += [f"  {p.column} -> {p.role} ({p.kind}): {p.reason}" for p in self.proposals]
         warnings = self.warnings
         lines += ["", f"Problems found: {len(warnings)} warning(s), none blocking" if warnings else "Problems found: none"]
-        lines += [f"  warning: {i.message}" for i in warnings]
-        notes = [i for i in self.issues if i.severity == "info"]
-        if notes:
-            lines += ["", "Notes:"] + [f"  {i.message}" for i in notes]
+        counts = self.problem_counts()
+        lines += [
+            f"  warning: {r.problem}: {r.columns} column(s) ({r.examples})" for r in counts[counts["severity"] == "warning"].itertuples()
+        ]
+        lines += [f"  warning: {i.message}" for i in self.single_warnings]
+        notes = [i for i in self.issues if i.severity == "info" and not i.kind]
+        counted = counts[counts["severity"] == "info"]
+        if notes or not counted.empty:
+            lines += ["", "Notes:"] + [f"  {r.problem}: {r.columns} column(s) ({r.examples})" for r in counted.itertuples()]
+            lines += [f"  {i.message}" for i in notes]
         lines += ["", "Usable: yes"]
         return "\n".join(lines)
 
@@ -132,7 +189,14 @@ def validation_report(cohort: Cohort) -> ValidationReport:
             summaries.append(summary)
     issues = sorted(cohort.issues, key=lambda i: i.severity != "warning")
     return ValidationReport(
-        n, tuple(summaries), _column_missingness(cohort), _covariate_summaries(cohort), tuple(issues), cohort.provenance, cohort.fingerprint
+        n,
+        tuple(summaries),
+        _column_missingness(cohort),
+        _covariate_summaries(cohort),
+        tuple(issues),
+        cohort.provenance,
+        cohort.fingerprint,
+        cohort.proposals,
     )
 
 
@@ -180,15 +244,22 @@ def _column_missingness(cohort: Cohort) -> pd.DataFrame:
 
 
 def _covariate_summaries(cohort: Cohort) -> dict[str, str]:
-    """One line per covariate: level counts, or min/median/max for numbers."""
+    """One line per covariate: level counts for text and integer codes, the range of dates, min/median/max for numbers."""
     out = {}
     for column in cohort.columns_of(M.COVARIATE):
         values = cohort.participants[column]
+        recorded = values.dropna()
         missing = int(values.isna().sum())
         tail = f"; {missing} missing" if missing else ""
-        if values.dtype == np.float64:
+        if is_integer_code(column, values):
+            counts = recorded.value_counts().sort_index()
+            out[column] = ", ".join(f"{level:g}: {count}" for level, count in counts.items()) + tail
+        elif values.dtype == np.float64:
             if values.notna().any():
                 out[column] = f"min {values.min():g}, median {values.median():g}, max {values.max():g}{tail}"
+        elif share_of_dates(values) >= DATE_SHARE:
+            dates = pd.to_datetime(recorded, errors="coerce", format="mixed")
+            out[column] = f"dates from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}{tail}"
         else:
             counts = values.value_counts().head(8)
             out[column] = ", ".join(f"{level} {count}" for level, count in counts.items()) + tail

@@ -13,14 +13,20 @@ from components import state
 
 
 def roles_table(cohort: Cohort, participants_file: str) -> pd.DataFrame:
-    """One row per column of the participants table: ``column``, ``modality``, ``values`` (numeric or text)."""
+    """One row per column of the participants table: ``column``, ``modality``, ``values`` (numeric or text), ``proposed because``.
+
+    ``proposed because`` holds the reason for a role the tool proposed (:mod:`analysis.roles`), empty
+    for roles set by the data dictionary or the plain name rules.
+    """
     columns = [c for c, source in cohort.sources.items() if source == participants_file and c in cohort.modality]
     frame = cohort.participants
+    reasons = {p.column: f"{p.kind}: {p.reason}" for p in cohort.proposals}
     return pd.DataFrame(
         {
             "column": columns,
             "modality": [cohort.modality[c] for c in columns],
             "values": ["numeric" if pd.api.types.is_numeric_dtype(frame[c]) else "text" for c in columns],
+            "proposed because": [reasons.get(c, "") for c in columns],
         }
     )
 
@@ -39,12 +45,21 @@ def render_roles_editor(cohort: Cohort, base: CohortFiles, files: CohortFiles) -
     """
     table = roles_table(cohort, base.participants.name)
     edited_already = files.dictionary is not base.dictionary
-    with st.expander("Column roles: which modality each column feeds" + (" (edited)" if edited_already else ""), expanded=edited_already):
+    proposed = int((table["proposed because"] != "").sum())
+    title = "Column roles: which modality each column feeds" + (" (edited)" if edited_already else "")
+    if proposed:
+        title += f" · {proposed} proposed by the tool"
+    with st.expander(title, expanded=edited_already or proposed > 0):
         st.caption(
-            "Set by the data dictionary and the column prefixes (prs_, fc_, wear_, outcome_); change a modality here and "
-            "apply. The change is written as a data dictionary: download it and pass it with `--dictionary` so the "
-            "command line reads the cohort the same way (run.json records its hash)."
+            "Set by the data dictionary, the column prefixes (prs_, fc_, wear_, outcome_) and, for columns the dictionary "
+            "does not describe, the roles the tool proposes from names and values (identifiers, integer-coded categories, "
+            "treatment arms, outcomes and follow-up measures, dates, batch or time variables: see *proposed because*). "
+            "Change a modality here and apply, or confirm the proposals as they are. The roles are written as a data "
+            "dictionary: download it and pass it with `--dictionary` so the command line reads the cohort the same way "
+            "(run.json records its hash)."
         )
+        if proposed and st.toggle("Only the columns with a proposed role", value=len(table) > 30, key=state.DATA_ROLES_PROPOSED_ONLY):
+            table = table[table["proposed because"] != ""].reset_index(drop=True)
         edited = st.data_editor(
             table,
             column_config={
@@ -52,7 +67,7 @@ def render_roles_editor(cohort: Cohort, base: CohortFiles, files: CohortFiles) -
                     "modality", options=[*M.DICTIONARY_MODALITIES, M.TEXT], required=True, help="text: set aside (not analysed)"
                 ),
             },
-            disabled=["column", "values"],
+            disabled=["column", "values", "proposed because"],
             hide_index=True,
             width="stretch",
             key=state.DATA_ROLES_TABLE,
@@ -64,10 +79,11 @@ def render_roles_editor(cohort: Cohort, base: CohortFiles, files: CohortFiles) -
             if m != old
         }
         apply, reset, download = st.columns(3)
-        if apply.button(f"Apply {len(changes)} change(s)", key=state.DATA_ROLES_APPLY, disabled=not changes, type="primary"):
+        label = f"Confirm the {proposed} proposed role(s)" if proposed and not changes else f"Apply {len(changes)} change(s)"
+        if apply.button(label, key=state.DATA_ROLES_APPLY, disabled=not changes and not proposed, type="primary"):
             try:
                 current = load_dictionary(files.dictionary) if files.dictionary is not None else None
-                columns = dict(zip(table["column"], table["modality"], strict=True))
+                columns = {c: cohort.modality[c] for c in roles_table(cohort, base.participants.name)["column"]}
                 dictionary = dictionary_with_modalities(columns, changes, current, "data_dictionary_edited.csv")
                 st.session_state[state.DATA_ROLES] = (base.fingerprint(), dictionary)
                 st.rerun()

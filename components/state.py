@@ -11,9 +11,13 @@ DATA_ROLES = "data_roles"
 DATA_ROLES_TABLE = "data_roles_table"
 DATA_ROLES_APPLY = "data_roles_apply"
 DATA_ROLES_RESET = "data_roles_reset"
+DATA_ROLES_PROPOSED_ONLY = "data_roles_proposed_only"
 
 #: Suffix of the key under which an upload's InputFile is kept (see components/uploads.py).
 INPUT_SUFFIX = "__input"
+#: Suffixes of the session keys that keep a workbook upload's sheet names, and of its sheet select box.
+SHEETS_SUFFIX = "__sheets"
+SHEET_CHOICE_SUFFIX = "_sheet"
 
 # Upload widgets: the same form on the Data page (a cohort) and the Assign page (new participants).
 UPLOAD_SUFFIXES = {

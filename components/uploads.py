@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from analysis.atlas import BUNDLED_ATLASES
 from analysis.cohort import CohortFiles
 from analysis.errors import CohortError
 from analysis.inputs import InputFile, check_size
+from analysis.workbooks import XLSX, sheet_names, table_format
 from components import state
 
 #: Extensions offered for every delimited-text upload (the loaders look through gzip for each of them).
 TEXT_TYPES = ["csv", "tsv", "txt", "gz"]
+#: Extensions offered for tables that may also come as an Excel workbook or a Parquet file.
+TABLE_TYPES = [*TEXT_TYPES, "xlsx", "parquet"]
 ATLAS_FROM_FILE = "as named in the .npz (or none)"
 
 
@@ -33,6 +38,25 @@ def _input(key: str) -> InputFile | None:
         kept = (uploaded.file_id, InputFile(uploaded.name, uploaded.getvalue()))
         st.session_state[f"{key}{state.INPUT_SUFFIX}"] = kept
     return kept[1]
+
+
+def _with_sheet(file: InputFile | None, key: str) -> InputFile | None:
+    """The file with the sheet chosen under it (a select box shown for a workbook of two sheets or more)."""
+    if file is None:
+        return None
+    kept = st.session_state.get(f"{key}{state.SHEETS_SUFFIX}")
+    if kept is None or kept[0] != file.sha256:
+        try:
+            sheets = sheet_names(file.name, file.data) if table_format(file.data) == XLSX else []
+        except CohortError:
+            sheets = []  # a damaged workbook: loading it says so, as for any other file
+        kept = (file.sha256, sheets)
+        st.session_state[f"{key}{state.SHEETS_SUFFIX}"] = kept
+    sheets = kept[1]
+    if len(sheets) < 2:
+        return file
+    sheet = st.selectbox(f"Sheet of {file.name}", sheets, key=f"{key}{state.SHEET_CHOICE_SUFFIX}")
+    return replace(file, sheet=sheet or "")
 
 
 def _switch_to_upload() -> None:
@@ -57,8 +81,8 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
     keys = state.upload_keys(prefix)
     changed = _switch_to_upload if prefix == state.DATA_PREFIX else None
     st.file_uploader(
-        "Participants table (CSV or TSV, one row per participant)",
-        type=TEXT_TYPES,
+        "Participants table (CSV, TSV, Excel .xlsx or Parquet; one row per participant)",
+        type=TABLE_TYPES,
         key=keys["participants"],
         on_change=changed,
         help="A participant_id column (or IID, subject_id, sub); optional site, sex, age, ancestry; "
@@ -69,8 +93,8 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
         st.file_uploader("PRS scores (PLINK 2 .sscore, PRSice-2 .all_score/.best, pgsc_calc)", key=keys["prs"], on_change=changed)
         st.file_uploader("Wearables, daily long format (CSV)", type=TEXT_TYPES, key=keys["wearables"], on_change=changed)
         st.file_uploader(
-            "Data dictionary (CSV: column, modality, description, unit, min, max)",
-            type=TEXT_TYPES,
+            "Data dictionary (CSV or .xlsx: column, modality, description, unit, min, max)",
+            type=TABLE_TYPES,
             key=keys["dictionary"],
             on_change=changed,
         )
@@ -95,7 +119,7 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
             on_change=changed,
         )
     try:
-        participants = _input(keys["participants"])
+        participants = _with_sheet(_input(keys["participants"]), keys["participants"])
         if participants is None:
             return None
         choice = st.session_state.get(keys["atlas"], ATLAS_FROM_FILE)
@@ -107,7 +131,7 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
             connectivity_ids=_input(keys["connectivity_ids"]),
             atlas=atlas,
             wearables=_input(keys["wearables"]),
-            dictionary=_input(keys["dictionary"]),
+            dictionary=_with_sheet(_input(keys["dictionary"]), keys["dictionary"]),
         )
     except CohortError as error:
         st.error(str(error), icon=":material/error:")

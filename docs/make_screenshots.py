@@ -74,7 +74,35 @@ def main() -> None:
         page.get_by_text("How the biotypes split", exact=True).scroll_into_view_if_needed()
         page.wait_for_timeout(3000)
         page.screenshot(path=str(out / "biotypes_stability.png"))
+    roles_review(out)
     print(f"wrote the page screenshots to {out}")
+
+
+def roles_review(out: Path) -> None:
+    """The Data page with a wide clinical-study export made here (tests/analysis/test_roles.py) and 400 more columns."""
+    import tempfile
+
+    import numpy as np
+    import pandas as pd
+
+    from tests.analysis.test_roles import wide_export
+
+    rng = np.random.default_rng(3)
+    export = wide_export(470)
+    extra = {f"item{j}_empty": np.full(470, np.nan) for j in range(140)}
+    extra |= {f"lab{j}": np.where(rng.random(470) < 0.6, np.nan, rng.normal(size=470)) for j in range(120)}
+    extra |= {f"flag{j}": np.ones(470) for j in range(6)}
+    export = pd.concat([export, pd.DataFrame(extra)], axis=1)
+    with tempfile.TemporaryDirectory() as folder, served_app() as url, browser_page(width=1440, height=1500) as page:
+        path = Path(folder) / "export.csv"
+        export.to_csv(path, index=False)
+        page.goto(url)
+        page.locator("input[type=file]").first.set_input_files(str(path))
+        page.get_by_text("Problems found", exact=True).wait_for(timeout=120_000)
+        page.wait_for_timeout(3000)
+        page.get_by_text("Summary", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "data_roles_review.png"))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,5 @@ cohort = st.session_state.get(state.COHORT)
 if cohort is None:
     st.info("No cohort yet: click **Load sample cohort** or upload a participants table.")
 else:
-    render_validation_report(cache.report_of(cohort))
-    if base is not None and st.session_state.get(state.COHORT) is cohort:
-        render_roles_editor(cohort, base, files)
+    editable = base is not None and st.session_state.get(state.COHORT) is cohort
+    render_validation_report(cache.report_of(cohort), (lambda: render_roles_editor(cohort, base, files)) if editable else None)

@@ -148,6 +148,7 @@ def cases() -> list[Case]:
         participants=("participants.csv", zipped({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"})),
     )
     read("gzip renamed .csv", lambda c: _n(c, N), participants=("participants.csv", gzip.compress(good)))
+    _workbook_cases(base, refused, read)
     read(
         "Latin-1 text (Excel on Windows): read as Windows-1252, said",
         lambda c: (_warned(c, "read as Windows-1252"), _ids_include(c, {"müller"})),
@@ -365,6 +366,55 @@ def cases() -> list[Case]:
 
 
 # --- quoted values ----------------------------------------------------------------------------
+def xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """A workbook (openpyxl) with one sheet per table."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, frame in sheets.items():
+        sheet = book.create_sheet(name)
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append([None if pd.isna(v) else v for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _workbook_cases(base, refused, read) -> None:
+    """Excel workbooks and Parquet tables: read like their CSV, or one clear error when damaged."""
+    workbook = xlsx({"Baseline": base})
+    read("Excel workbook (.xlsx)", lambda c: (_n(c, N), _noted(c, "read sheet 'Baseline'")), participants=("participants.xlsx", workbook))
+    read("Excel workbook renamed .csv: read by content", lambda c: _n(c, N), participants=("participants.csv", workbook))
+    with_formula = base.astype(object)
+    with_formula.loc[0, "phq9"] = "=2*3"
+    read(
+        "workbook formula without a saved value: missing, said",
+        lambda c: (_warned(c, "1 formula cell(s)"), _n_missing(c, "phq9", 1)),
+        participants=("participants.xlsx", xlsx({"Sheet": with_formula})),
+    )
+    members = zipfile.ZipFile(io.BytesIO(workbook))
+    cut = {n: members.read(n) for n in members.namelist()}
+    cut["xl/worksheets/sheet1.xml"] = cut["xl/worksheets/sheet1.xml"][:200]
+    refused("damaged .xlsx (a sheet cut short)", "damaged", participants=("participants.xlsx", zipped(cut)))
+    refused("truncated .xlsx", "not delimited text", participants=("participants.xlsx", workbook[: len(workbook) // 2]))
+    table = parquet(base)
+    read("Parquet table", lambda c: (_n(c, N), _ids_include(c, {"01"})), participants=("participants.parquet", table))
+    refused("damaged .parquet", "damaged Parquet", participants=("participants.parquet", table[:4] + bytes(40) + table[-8:]))
+    read(
+        "data dictionary as .xlsx",
+        lambda c: _modality(c, "pcs_total", "ignore"),
+        dictionary=("dictionary.xlsx", xlsx({"Dictionary": pd.DataFrame({"column": ["pcs_total"], "modality": ["ignore"]})})),
+    )
+
+
 def _with_notes(base: pd.DataFrame) -> list[str]:
     noted = base.copy()
     noted.insert(1, "notes", "")
@@ -733,6 +783,10 @@ def _missing(cohort, cells: list[tuple[str, str]]) -> None:
         row = frame.index[frame.index.astype(str).isin([pid, key])]
         assert len(row) == 1 and pd.isna(frame.at[row[0], column]), (pid, column)
     assert frame[[c for _, c in cells]].notna().sum().sum() == 3 * len(frame) - len(cells)
+
+
+def _n_missing(cohort, column: str, n: int) -> None:
+    assert int(cohort.participants[column].isna().sum()) == n
 
 
 def _noted(cohort, text: str) -> None:

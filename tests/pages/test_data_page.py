@@ -4,6 +4,7 @@ import gzip
 import io
 
 import numpy as np
+import pandas as pd
 
 from components import state
 from tests.conftest import participants_frame
@@ -12,6 +13,11 @@ from tests.pages.conftest import metric
 
 def csv_bytes(frame) -> bytes:
     return frame.to_csv(index=False).encode()
+
+
+def modality_table(app):
+    """The report's per-modality table."""
+    return next(d.value for d in app.dataframe if "% of cohort" in d.value.columns)
 
 
 def test_first_visit_invites_to_load(app):
@@ -29,7 +35,7 @@ def test_load_sample_cohort_shows_its_report(app):
     cohort = app.session_state[state.COHORT]
     assert metric(app, "Warnings") == str(sum(i.severity == "warning" for i in cohort.issues))
     assert any("W001" in w.value for w in app.warning)
-    table = app.dataframe[0].value
+    table = modality_table(app)
     assert (
         table["participants"].tolist()
         == cohort.availability().sum().loc[["clinical", "prs", "connectivity", "wearables", "outcome"]].tolist()
@@ -48,7 +54,7 @@ def test_upload_participants_and_prs(app):
     app.run()
     cohort = app.session_state[state.COHORT]
     np.testing.assert_allclose(cohort.participants["prs_mcp"].to_numpy(), frame["prs_mcp"].to_numpy())
-    assert "Genetics (PRS)" in app.dataframe[0].value["modality"].tolist()
+    assert "Genetics (PRS)" in modality_table(app)["modality"].tolist()
 
 
 def test_upload_connectivity_with_atlas_choice(app):
@@ -139,3 +145,49 @@ def test_column_roles_edited_in_the_table_reload_the_cohort_like_the_command_lin
 
     app.button(key=state.DATA_ROLES_RESET).click().run()
     assert app.session_state[state.COHORT].fingerprint == before.fingerprint
+
+
+def test_a_wide_export_gets_a_summary_first_and_a_roles_review_that_is_confirmed_in_the_table(app):
+    from analysis.io import load_dictionary
+    from tests.analysis.test_roles import wide_export
+
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("export.csv", csv_bytes(wide_export()), "text/csv"))
+    app.run()
+    assert not app.exception and not app.error
+    counts = next(d.value for d in app.dataframe if "problem" in d.value.columns).set_index("problem")
+    assert counts.loc["empty column", "columns"] == 5 and counts.loc["constant column", "columns"] == 1
+    assert metric(app, "Roles proposed") == "7"
+    assert any("Roles proposed for 7 column(s)" in i.value and "1 integer-coded category" in i.value for i in app.info)
+    assert not any("is empty" in w.value for w in app.warning)  # counted and listed together, not a box each
+    assert any(e.label.endswith("empty column: 5 column(s)") for e in app.expander)
+    download = app.get("download_button")[0]
+    assert download.proto.label == "Download every finding (CSV)"
+    table = app.data_editor(key=state.DATA_ROLES_TABLE).value.set_index("column")
+    assert table.loc["year", "modality"] == "covariate" and table.loc["year", "proposed because"].startswith("batch or time: named like")
+    assert table.loc["q0", "proposed because"] == ""
+    confirm = app.button(key=state.DATA_ROLES_APPLY)
+    assert confirm.label == "Confirm the 7 proposed role(s)" and not confirm.disabled
+    confirm.click().run()
+    assert not app.exception and not app.error
+    cohort = app.session_state[state.COHORT]
+    assert cohort.proposals == () and cohort.modality["year"] == "covariate" and cohort.modality["race"] == "covariate"
+    entries = load_dictionary(app.session_state[state.DATA_ROLES][1]).entries
+    assert entries.loc["pain_w12", "modality"] == "outcome" and entries.loc["q0", "modality"] == "clinical"
+
+
+def test_a_workbook_upload_offers_its_sheets_and_reads_the_one_chosen(app):
+    from tests.bad_inputs import xlsx
+
+    frame = participants_frame(14)
+    workbook = xlsx({"Read me": pd.DataFrame({"about": ["exported 2026-11-30"]}), "Baseline": frame})
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("export.xlsx", workbook, "application/octet-stream"))
+    app.run()
+    assert not app.exception
+    sheet = app.selectbox(key=state.DATA_PARTICIPANTS + state.SHEET_CHOICE_SUFFIX)
+    assert sheet.options == ["Read me", "Baseline"] and sheet.value == "Read me"
+    assert "(sheet 'Read me')" in app.error[0].value and "on another sheet ('Baseline'), choose it" in app.error[0].value
+    sheet.set_value("Baseline").run()
+    assert not app.exception and not app.error
+    cohort = app.session_state[state.COHORT]
+    assert metric(app, "Participants") == "14" and cohort.provenance[0].sheet == "Baseline"
+    assert cohort.participants["participant_id"].tolist() == frame["participant_id"].tolist()
