@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from analysis.atlas import BUNDLED_ATLASES
+from analysis.bids import PARTICIPANTS_SIDECAR
 from analysis.errors import CohortError
 from analysis.inputs import MAX_INPUT_BYTES, InputFile
 
@@ -85,13 +86,25 @@ def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
     """The input-file options shared by every command that reads a cohort."""
     parser.add_argument("--participants", required=True, type=Path, help="participants table (CSV/TSV, .xlsx or .parquet)")
     parser.add_argument("--participants-sheet", default="", help="the sheet of an .xlsx participants table (default: the first)")
+    parser.add_argument("--event", default="", help="for a longitudinal REDCap export, the redcap_event_name whose rows to read")
     parser.add_argument("--prs", type=Path, help="PRS score file (PLINK 2 .sscore, PRSice-2, pgsc_calc)")
     parser.add_argument("--connectivity", type=Path, help="connectivity matrices (.npz, .npy or .zip of *_relmat.tsv)")
     parser.add_argument("--connectivity-ids", type=Path, help="CSV of participant_id in matrix order (for .npy)")
     parser.add_argument("--atlas", help=f"bundled atlas ({', '.join(BUNDLED_ATLASES)}) or a coordinates CSV")
     parser.add_argument("--wearables", type=Path, help="daily wearable export (long CSV)")
-    parser.add_argument("--dictionary", type=Path, help="data dictionary CSV or .xlsx (column, modality, description, unit, min, max)")
+    parser.add_argument(
+        "--dictionary",
+        type=Path,
+        help="data dictionary: CSV or .xlsx (column, modality, description, unit, min, max), a REDCap data dictionary or a BIDS .json sidecar (participants.json beside participants.tsv is read without it)",
+    )
     parser.add_argument("--dictionary-sheet", default="", help="the sheet of an .xlsx data dictionary (default: the first)")
+    parser.add_argument(
+        "--phenotype",
+        type=Path,
+        action="append",
+        default=[],
+        help="an extra clinical table joined on participant id (BIDS phenotype/*.tsv; its .json sidecar beside it is read); repeatable",
+    )
     parser.add_argument("--max-file-mb", type=float, default=MAX_INPUT_BYTES / 2**20, help="largest input file accepted, in MB")
 
 
@@ -107,11 +120,11 @@ def cohort_files_from_args(args: argparse.Namespace):
         )
     limit = int(args.max_file_mb * 2**20)
 
-    def read(path: Path | None, sheet: str = "") -> InputFile | None:
+    def read(path: Path | None, sheet: str = "", event: str = "") -> InputFile | None:
         if path is None:
             return None
         file = InputFile.from_path(path, limit)
-        return replace(file, sheet=sheet) if sheet else file
+        return replace(file, sheet=sheet, event=event) if sheet or event else file
 
     atlas = args.atlas
     if atlas and atlas not in BUNDLED_ATLASES:
@@ -120,15 +133,26 @@ def cohort_files_from_args(args: argparse.Namespace):
                 f"unknown atlas '{atlas}'", "--atlas", f"give one of {', '.join(BUNDLED_ATLASES)} or the path of a coordinates CSV"
             )
         atlas = read(Path(atlas))
+    dictionary = args.dictionary
+    beside = args.participants.with_name(PARTICIPANTS_SIDECAR) if args.participants.name.lower().startswith("participants.") else None
+    if dictionary is None and beside is not None and beside.is_file():
+        dictionary = beside  # BIDS: participants.json describes participants.tsv (the report says it was read)
     return CohortFiles(
-        participants=read(args.participants, args.participants_sheet),
+        participants=read(args.participants, args.participants_sheet, args.event),
         prs=read(args.prs),
         connectivity=read(args.connectivity),
         connectivity_ids=read(args.connectivity_ids),
         atlas=atlas,
         wearables=read(args.wearables),
-        dictionary=read(args.dictionary, args.dictionary_sheet),
+        dictionary=read(dictionary, args.dictionary_sheet),
+        phenotypes=tuple((read(path), read(sidecar_of(path))) for path in args.phenotype),
     )
+
+
+def sidecar_of(path: Path) -> Path | None:
+    """The JSON sidecar beside a BIDS table (``phenotype/pain.tsv`` → ``phenotype/pain.json``), or None."""
+    sidecar = path.with_name(path.name.split(".")[0] + ".json")
+    return sidecar if sidecar.is_file() else None
 
 
 def run_generate(args: argparse.Namespace) -> int:

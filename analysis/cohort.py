@@ -22,13 +22,14 @@ from analysis.wearables import Wearables, load_wearables
 
 @dataclass(frozen=True)
 class FileRecord:
-    """Provenance of one input file: its role, name, size in bytes, SHA-256 and, for a workbook, the sheet read."""
+    """Provenance of one input file: its role, name, size in bytes, SHA-256, the sheet read (a workbook) and the event (REDCap)."""
 
     role: str
     name: str
     size: int
     sha256: str
     sheet: str = ""
+    event: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class CohortFiles:
     prs, connectivity, connectivity_ids, wearables, dictionary : InputFile, optional
     atlas : str or InputFile, optional
         A bundled atlas name (see :data:`analysis.atlas.BUNDLED_ATLASES`) or a coordinates CSV.
+    phenotypes : tuple of (InputFile, InputFile or None)
+        Extra clinical tables (BIDS ``phenotype/*.tsv``, or any table keyed by participant id), each
+        with its JSON sidecar (or None), joined on the participant id.
     """
 
     participants: InputFile
@@ -51,23 +55,29 @@ class CohortFiles:
     atlas: str | InputFile | None = None
     wearables: InputFile | None = None
     dictionary: InputFile | None = None
+    phenotypes: tuple[tuple[InputFile, InputFile | None], ...] = ()
 
     def records(self) -> tuple[FileRecord, ...]:
-        """Provenance records of the files given, in a fixed role order."""
+        """Provenance records of the files given, in a fixed role order (phenotype tables last, in their order)."""
         out = []
         for role in ("participants", "prs", "connectivity", "connectivity_ids", "atlas", "wearables", "dictionary"):
             value = getattr(self, role)
             if isinstance(value, InputFile):
-                out.append(FileRecord(role, value.name, value.size, value.sha256, value.sheet))
+                out.append(FileRecord(role, value.name, value.size, value.sha256, value.sheet, value.event))
             elif isinstance(value, str) and value:
                 out.append(FileRecord(role, value, 0, hashlib.sha256(value.encode()).hexdigest()))
+        for table, sidecar in self.phenotypes:
+            out.append(FileRecord("phenotype", table.name, table.size, table.sha256, table.sheet, table.event))
+            if sidecar is not None:
+                out.append(FileRecord("phenotype_sidecar", sidecar.name, sidecar.size, sidecar.sha256))
         return tuple(out)
 
     def fingerprint(self) -> str:
         """Hex SHA-256 over every input's role and content hash: equal inputs, equal fingerprint."""
         digest = hashlib.sha256()
         for record in self.records():
-            digest.update(f"{record.role}:{record.sha256}{f'[{record.sheet}]' if record.sheet else ''};".encode())
+            how = "".join(f"[{k}={v}]" for k, v in (("sheet", record.sheet), ("event", record.event)) if v)
+            digest.update(f"{record.role}:{record.sha256}{how};".encode())
         return digest.hexdigest()
 
 
@@ -99,6 +109,9 @@ class Cohort:
     proposals : tuple of RoleProposal
         Roles the tool proposed for participants-table columns no data dictionary describes
         (:func:`analysis.roles.propose_roles`); ``modality`` holds them.
+    descriptions : dict of str to str
+        Column → its description and unit from the data dictionary (BIDS ``Description``/``Units``,
+        REDCap field label and note), for the columns it describes.
     """
 
     participants: pd.DataFrame
@@ -111,6 +124,7 @@ class Cohort:
     issues: tuple[Issue, ...] = field(default=())
     time_to_event: dict[str, str] = field(default_factory=dict)
     proposals: tuple[RoleProposal, ...] = field(default=())
+    descriptions: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_participants(self) -> int:
@@ -166,6 +180,9 @@ def load_cohort(files: CohortFiles) -> Cohort:
     frame, modality = table.frame, dict(table.modality)
     issues = list(table.issues)
     sources = {column: files.participants.name for column in modality}
+    proposals, descriptions = list(table.proposals), descriptions_of(dictionary, list(modality))
+    for phenotype, sidecar in files.phenotypes:
+        frame = _merge_phenotype(frame, phenotype, sidecar, modality, sources, issues, proposals, descriptions)
     prs_columns: list[str] = []
     if files.prs is not None:
         scores = load_prs(files.prs, dictionary)
@@ -205,6 +222,8 @@ def load_cohort(files: CohortFiles) -> Cohort:
                     "check their spelling against the files",
                 )
             )
+    if dictionary is not None and dictionary.source in ("bids", "redcap"):
+        issues.append(_dictionary_note(dictionary, set(frame.columns)))
     time_to_event = _named_events(dictionary, modality) if dictionary is not None else {}
     issues.extend(_time_to_event_and_arm_notes(frame, modality, time_to_event, files.participants.name))
     return Cohort(
@@ -217,8 +236,84 @@ def load_cohort(files: CohortFiles) -> Cohort:
         sources,
         tuple(issues),
         time_to_event,
-        table.proposals,
+        tuple(proposals),
+        descriptions,
     )
+
+
+def _merge_phenotype(
+    frame: pd.DataFrame,
+    file: InputFile,
+    sidecar: InputFile | None,
+    modality: dict[str, str],
+    sources: dict[str, str],
+    issues: list[Issue],
+    proposals: list,
+    descriptions: dict[str, str],
+) -> pd.DataFrame:
+    """Join one extra clinical table on the participant id (read and checked as the participants table is)."""
+    side = load_dictionary(sidecar) if sidecar is not None else None
+    extra = load_participants(file, side)
+    clash = [c for c in extra.modality if c in frame.columns]
+    if clash:
+        raise CohortError(
+            f"column '{clash[0]}' of the phenotype table is also a column of the tables before it"
+            + (f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""),
+            f"{file.name} line 1",
+            "rename the column in one of the tables (or leave it out of one)",
+        )
+    matched = ids_in(extra.frame.index, frame.index)
+    _check_any_match("phenotype", file.name, int(matched.sum()))
+    if not matched.all():
+        written = dict(zip(extra.frame.index, extra.frame["participant_id"].astype(str), strict=True))
+        issues.append(_unmatched_issue("phenotype", file.name, extra.frame.index[~matched].tolist(), len(extra.frame), written))
+    joined = frame.join(extra.frame.drop(columns="participant_id"), how="left")
+    joined.attrs = frame.attrs
+    modality.update(extra.modality)
+    sources.update({c: file.name for c in extra.modality})
+    issues.extend(extra.issues)
+    if side is not None and side.source in ("bids", "redcap"):
+        issues.append(_dictionary_note(side, set(extra.frame.columns)))
+    proposals.extend(extra.proposals)
+    descriptions.update(descriptions_of(side, list(extra.modality)))
+    missing = int((~ids_in(frame.index, extra.frame.index)).sum())
+    issues.append(
+        Issue(
+            "info",
+            f"phenotype table joined on participant id: {len(extra.modality)} column(s); {missing} participant(s) have no row in it",
+            file.name,
+            "",
+        )
+    )
+    return joined
+
+
+def _dictionary_note(dictionary: DataDictionary, columns: set[str]) -> Issue:
+    """What a BIDS sidecar or a REDCap data dictionary gave the table's columns."""
+    described = [c for c in dictionary.entries.index if c in columns]
+    kind = "BIDS sidecar" if dictionary.source == "bids" else "REDCap data dictionary"
+    with_levels = [c for c in dictionary.levels if c in columns]
+    identifiers = [c for c in dictionary.identifiers if c in columns]
+    text = f"read as a {kind}: {len(described)} column(s) described, {len(with_levels)} with category levels"
+    if identifiers:
+        text += f", {len(identifiers)} identifier(s) never used or exported ({', '.join(sorted(identifiers)[:5])})"
+    return Issue("info", text, dictionary.name, "")
+
+
+def descriptions_of(dictionary: DataDictionary | None, columns: list[str]) -> dict[str, str]:
+    """Column → "description (unit)" from the dictionary, for the columns it describes."""
+    if dictionary is None:
+        return {}
+    out = {}
+    for column in columns:
+        if column in dictionary.entries.index:
+            description, unit = dictionary.entries.at[column, "description"], dictionary.entries.at[column, "unit"]
+            text = "" if pd.isna(description) else str(description)
+            if not pd.isna(unit) and str(unit):
+                text = f"{text} ({unit})" if text else f"({unit})"
+            if text:
+                out[column] = text
+    return out
 
 
 def _time_to_event_and_arm_notes(frame: pd.DataFrame, modality: dict[str, str], named: dict[str, str], name: str) -> list[Issue]:

@@ -225,9 +225,15 @@ def run_record(result, cohort) -> dict:
 
 
 def input_records(cohort) -> list[dict]:
-    """run.json's ``inputs``: role, name, bytes and SHA-256 of each file, and the sheet read from a workbook."""
+    """run.json's ``inputs``: role, name, bytes and SHA-256 of each file, and the sheet (a workbook) and event (REDCap) read."""
     return [
-        {"role": r.role, "name": r.name, "bytes": r.size, "sha256": r.sha256, **({"sheet": r.sheet} if r.sheet else {})}
+        {
+            "role": r.role,
+            "name": r.name,
+            "bytes": r.size,
+            "sha256": r.sha256,
+            **{k: v for k, v in (("sheet", r.sheet), ("event", r.event)) if v},
+        }
         for r in cohort.provenance
     ]
 

@@ -36,13 +36,16 @@ class InputFile:
     data : bytes
         The raw bytes as uploaded or read.
     sheet : str
-        For an Excel workbook, the worksheet to read (empty: the first); part of the cohort's
-        fingerprint and provenance.
+        For an Excel workbook, the worksheet to read (empty: the first).
+    event : str
+        For a longitudinal REDCap export, the ``redcap_event_name`` whose rows to read (empty: every
+        row). Sheet and event are part of the cohort's fingerprint and provenance.
     """
 
     name: str
     data: bytes = field(repr=False)
     sheet: str = ""
+    event: str = ""
 
     @classmethod
     def from_path(cls, path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> InputFile:

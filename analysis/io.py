@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis import bids, redcap
 from analysis import modalities as M
 from analysis.errors import CohortError, Issue
 from analysis.inputs import InputFile, decoded_text_of
+from analysis.redcap import is_redcap_dictionary, rows_of_event
 from analysis.roles import RoleProposal, propose_roles
 from analysis.spreadsheet import csv_bytes, without_formula_guard
 from analysis.tables import (
@@ -54,10 +56,21 @@ class DataDictionary:
         event column it pairs with, or NA).
     name : str
         The file it came from.
+    levels : dict of str to dict of str to str
+        Column → category code → label (the ``levels`` column, ``1=Male|2=Female``, or a REDCap
+        radio or dropdown field's choices): such a column is a category unless it is made a feature,
+        and its codes are read as their labels.
+    identifiers : frozenset of str
+        Columns that identify a person (REDCap ``Identifier? = y``): never features, never exported.
+    source : {"tool", "redcap", "bids"}
+        The dictionary's format.
     """
 
     entries: pd.DataFrame
     name: str
+    levels: dict[str, dict[str, str]] = field(default_factory=dict)
+    identifiers: frozenset[str] = frozenset()
+    source: str = "tool"
 
     def modality_of(self, column: str) -> str | None:
         """The modality the dictionary gives a column, or None."""
@@ -108,7 +121,8 @@ class ParticipantsTable:
 
 
 def load_dictionary(file: InputFile) -> DataDictionary:
-    """Read a data dictionary CSV with columns ``column, modality, description, unit, min, max``.
+    """Read a data dictionary: the tool's CSV (``column, modality, description, unit, min, max``), a REDCap
+    data dictionary (:mod:`analysis.redcap`) or a BIDS JSON sidecar (:mod:`analysis.bids`), told apart by content.
 
     ``modality`` must be one of clinical, prs, connectivity, wearables, outcome, validator, covariate,
     duration, event, treatment or ignore (blank leaves the prefix rules in charge); ``missing_codes``
@@ -116,10 +130,16 @@ def load_dictionary(file: InputFile) -> DataDictionary:
     the event column that says whether each duration ended in the event.
     """
     decoded = decoded_text_of(file)
+    if bids.is_sidecar(decoded.text):
+        entries, levels = bids.sidecar_entries(file.name, decoded.text)
+        return DataDictionary(entries, file.name, levels, source="bids")
     try:
         frame = read_table(file.name, decoded.text, id_column=False, what="data dictionary")
     except CohortError as error:
         raise decoded.in_sheet(error) from None
+    if is_redcap_dictionary(list(frame.columns)):
+        entries, levels, identifiers = redcap.dictionary_entries(file.name, frame)
+        return DataDictionary(entries, file.name, levels, identifiers, "redcap")
     lowered = {c.lower(): c for c in frame.columns}
     if "column" not in lowered:
         raise CohortError(
@@ -150,10 +170,25 @@ def load_dictionary(file: InputFile) -> DataDictionary:
     if entries.index.duplicated().any():
         duplicate = entries.index[entries.index.duplicated()][0]
         raise CohortError(f"column '{duplicate}' is described twice", file.name, "keep one row per column")
-    return DataDictionary(entries, file.name)
+    levels = {}
+    if "levels" in lowered:
+        for column, text in zip(entries.index, without_formula_guard(frame[lowered["levels"]]), strict=True):
+            if not pd.isna(text) and str(text).strip():
+                levels[column] = _levels(str(text))
+    return DataDictionary(entries, file.name, levels)
 
 
-DICTIONARY_COLUMNS = ("column", "modality", "description", "unit", "min", "max", "missing_codes", "event")
+def _levels(text: str) -> dict[str, str]:
+    """``"1=Male|2=Female"`` → {"1": "Male", "2": "Female"}."""
+    return {code.strip(): label.strip() for code, _, label in (part.partition("=") for part in text.split("|")) if code.strip()}
+
+
+def levels_text(levels: dict[str, str]) -> str:
+    """The ``levels`` cell of a dictionary row: ``1=Male|2=Female``."""
+    return "|".join(f"{code}={label}" for code, label in levels.items())
+
+
+DICTIONARY_COLUMNS = ("column", "modality", "description", "unit", "min", "max", "missing_codes", "event", "levels")
 
 
 def dictionary_with_modalities(
@@ -198,7 +233,8 @@ def dictionary_with_modalities(
             {
                 "column": column,
                 "modality": modality if modality in M.DICTIONARY_MODALITIES else "",
-                **{k: (old[k] if old is not None and k in old.index and not pd.isna(old[k]) else "") for k in DICTIONARY_COLUMNS[2:]},
+                **{k: (old[k] if old is not None and k in old.index and not pd.isna(old[k]) else "") for k in DICTIONARY_COLUMNS[2:-1]},
+                "levels": levels_text(dictionary.levels[column]) if dictionary is not None and column in dictionary.levels else "",
             }
         )
     return InputFile(name, csv_bytes(pd.DataFrame(rows, columns=list(DICTIONARY_COLUMNS))))
@@ -230,6 +266,7 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
         frame = read_table(file.name, decoded.text, what="participants table")
     except CohortError as error:
         raise decoded.in_sheet(error) from None
+    frame, event_notes = rows_of_event(file.name, frame, file.event)
     keys = normalised_ids(file.name, frame, "participants table")
     if len(frame) < MIN_PARTICIPANTS:
         raise CohortError(
@@ -237,7 +274,7 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
             file.name,
             "load the full cohort",
         )
-    issues: list[Issue] = decoded.notes(file.name)
+    issues: list[Issue] = decoded.notes(file.name) + event_notes
     columns = [c for c in frame.columns if c != "participant_id"]
     declared = {c: dictionary.modality_of(c) if dictionary else None for c in columns}
     numeric = {}
@@ -249,7 +286,12 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
     modality: dict[str, str] = {}
     for column in columns:
         proposal = proposals.get(column)
-        modality[column] = declared[column] or (proposal.role if proposal else M.modality_from_name(column, numeric[column]))
+        levels = dictionary.levels.get(column) if dictionary else None
+        fallback = M.TEXT if levels else M.modality_from_name(column, numeric[column])
+        modality[column] = declared[column] or (proposal.role if proposal else fallback)
+        if levels:
+            _codes_as_labels(file.name, frame, column, levels, modality[column], issues)
+            numeric[column] = frame[column].dtype == np.float64
         if modality[column] == M.TEXT and is_yes_no(frame[column]):
             issues.append(Issue("info", f"column '{column}' holds yes/no answers: clustered as 1 = yes, 0 = no", file.name, ""))
         elif modality[column] == M.TEXT:
@@ -277,6 +319,28 @@ def load_participants(file: InputFile, dictionary: DataDictionary | None = None)
     frame.index = pd.Index(keys.to_numpy(), name="participant")
     frame.attrs.pop("line_numbers", None)
     return ParticipantsTable(frame, modality, tuple(issues), tuple(proposals.values()))
+
+
+def _codes_as_labels(name: str, frame: pd.DataFrame, column: str, levels: dict[str, str], modality: str, issues: list[Issue]) -> None:
+    """Read a category's codes as its labels, unless the column is a feature (then the codes stay numbers, said)."""
+    if modality in (*M.FEATURE_MODALITIES, M.DURATION, M.EVENT):
+        issues.append(
+            Issue("info", f"category '{column}' is a {modality} feature: its codes ({', '.join(levels)}) are used as numbers", name, "")
+        )
+        return
+    values = frame[column]
+    codes = values.map(lambda v: f"{v:g}", na_action="ignore") if values.dtype == np.float64 else values.astype("string").str.strip()
+    unknown = sorted(set(codes.dropna()) - set(levels))
+    if unknown:
+        issues.append(
+            Issue(
+                "warning",
+                f"{int(codes.isin(unknown).sum())} value(s) of category '{column}' are not among its choices ({', '.join(unknown[:5])}): kept as written",
+                name,
+                "check the export against the data dictionary",
+            )
+        )
+    frame[column] = codes.map(lambda code: levels.get(code, code), na_action="ignore").astype("string")
 
 
 def _apply_missing_codes(frame: pd.DataFrame, column: str, codes: list[str], name: str, issues: list[Issue]) -> None:

@@ -36,7 +36,7 @@ PREFIXES = {"prs_": PRS, "fc_": CONNECTIVITY, "wear_": WEARABLES, "outcome_": OU
 #: Identifier and row-number columns besides the participant id (never features; compared ignoring case).
 _IDENTIFIER_NAME = re.compile(
     r"^(#?fid|#?iid|participant_id|subject_id|sub|subject|participant|patient_id|person_id|record_id|study_id|mrn|eid"
-    r"|index|row_id|rowid|unnamed: ?0)$",
+    r"|index|row_id|rowid|unnamed: ?0|redcap_event_name|redcap_repeat_instrument|redcap_repeat_instance|redcap_survey_identifier)$",
     re.IGNORECASE,
 )
 _COVARIATE_NAME = re.compile(r"^(site|sex|gender|age|ancestry|scanner|(ancestry_|genetic_)?pc\d+)$", re.IGNORECASE)

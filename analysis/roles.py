@@ -162,6 +162,12 @@ def _proposal(column: str, values: pd.Series, numeric: bool, follow_up: str | No
         return proposal(M.IGNORE, IDENTIFIER, "named like personal identifying information: kept, never clustered")
     if time_to_event := _time_to_event_role(column, values, numeric):
         return time_to_event
+    if words[-1] == "complete" and numeric and set(recorded.unique()) <= {0.0, 1.0, 2.0}:
+        return proposal(
+            M.IGNORE, IDENTIFIER, "a REDCap form-completion status (0 incomplete, 1 unverified, 2 complete): kept, never clustered"
+        )
+    if column.lower() == "redcap_data_access_group":
+        return proposal(M.COVARIATE, BATCH, "a REDCap data access group (usually the site): a covariate, audited like site")
     prefixed = any(column.lower().startswith(prefix) for prefix in M.PREFIXES) or M.is_covariate_name(column)
     if prefixed:
         return None

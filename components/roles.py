@@ -13,7 +13,7 @@ from components import state
 
 
 def roles_table(cohort: Cohort, participants_file: str) -> pd.DataFrame:
-    """One row per column of the participants table: ``column``, ``modality``, ``values`` (numeric or text), ``proposed because``.
+    """One row per column of the participants table: ``column``, ``modality``, ``values`` (numeric or text), ``proposed because``, ``description``.
 
     ``proposed because`` holds the reason for a role the tool proposed (:mod:`analysis.roles`), empty
     for roles set by the data dictionary or the plain name rules.
@@ -27,6 +27,7 @@ def roles_table(cohort: Cohort, participants_file: str) -> pd.DataFrame:
             "modality": [cohort.modality[c] for c in columns],
             "values": ["numeric" if pd.api.types.is_numeric_dtype(frame[c]) else "text" for c in columns],
             "proposed because": [reasons.get(c, "") for c in columns],
+            "description": [cohort.descriptions.get(c, "") for c in columns],
         }
     )
 
@@ -67,7 +68,7 @@ def render_roles_editor(cohort: Cohort, base: CohortFiles, files: CohortFiles) -
                     "modality", options=[*M.DICTIONARY_MODALITIES, M.TEXT], required=True, help="text: set aside (not analysed)"
                 ),
             },
-            disabled=["column", "values", "proposed because"],
+            disabled=["column", "values", "proposed because", "description"],
             hide_index=True,
             width="stretch",
             key=state.DATA_ROLES_TABLE,

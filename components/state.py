@@ -18,6 +18,9 @@ INPUT_SUFFIX = "__input"
 #: Suffixes of the session keys that keep a workbook upload's sheet names, and of its sheet select box.
 SHEETS_SUFFIX = "__sheets"
 SHEET_CHOICE_SUFFIX = "_sheet"
+#: ... and of a longitudinal REDCap export's events, and of its event select box.
+EVENTS_SUFFIX = "__events"
+EVENT_CHOICE_SUFFIX = "_event"
 
 # Upload widgets: the same form on the Data page (a cohort) and the Assign page (new participants).
 UPLOAD_SUFFIXES = {
@@ -29,6 +32,7 @@ UPLOAD_SUFFIXES = {
     "atlas_coords": "atlas_coords_file",
     "wearables": "wearables_file",
     "dictionary": "dictionary_file",
+    "phenotypes": "phenotype_files",
 }
 
 
@@ -47,6 +51,7 @@ DATA_ATLAS = DATA_PREFIX + UPLOAD_SUFFIXES["atlas"]
 DATA_ATLAS_COORDS = DATA_PREFIX + UPLOAD_SUFFIXES["atlas_coords"]
 DATA_WEARABLES = DATA_PREFIX + UPLOAD_SUFFIXES["wearables"]
 DATA_DICTIONARY = DATA_PREFIX + UPLOAD_SUFFIXES["dictionary"]
+DATA_PHENOTYPES = DATA_PREFIX + UPLOAD_SUFFIXES["phenotypes"]
 DATA_LOAD_SAMPLE = "data_load_sample"
 
 #: This session's biotype runs: {(cohort fingerprint, RunConfig): RunResult}, newest last (see components/cache.py).

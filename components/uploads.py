@@ -10,6 +10,7 @@ from analysis.atlas import BUNDLED_ATLASES
 from analysis.cohort import CohortFiles
 from analysis.errors import CohortError
 from analysis.inputs import InputFile, check_size
+from analysis.redcap import events_in_file
 from analysis.workbooks import XLSX, sheet_names, table_format
 from components import state
 
@@ -59,6 +60,44 @@ def _with_sheet(file: InputFile | None, key: str) -> InputFile | None:
     return replace(file, sheet=sheet or "")
 
 
+def _with_event(file: InputFile | None, key: str) -> InputFile | None:
+    """The participants table with the REDCap event chosen under it (a select box for a longitudinal export)."""
+    if file is None:
+        return None
+    kept = st.session_state.get(f"{key}{state.EVENTS_SUFFIX}")
+    if kept is None or kept[0] != (file.sha256, file.sheet):
+        kept = ((file.sha256, file.sheet), events_in_file(file))
+        st.session_state[f"{key}{state.EVENTS_SUFFIX}"] = kept
+    events = kept[1]
+    if len(events) < 2:
+        return file
+    event = st.selectbox(
+        f"REDCap event of {file.name} (a row per record and event: the rows of one event are read)",
+        events,
+        index=None,
+        placeholder="choose the event whose rows to read",
+        key=f"{key}{state.EVENT_CHOICE_SUFFIX}",
+    )
+    return replace(file, event=event or "")
+
+
+def _phenotypes(key: str) -> tuple[tuple[InputFile, InputFile | None], ...]:
+    """The uploaded phenotype tables, each paired with the .json sidecar of the same name (kept per upload, hashed once)."""
+    uploaded = st.session_state.get(key) or []
+    ids = tuple(u.file_id for u in uploaded)
+    kept = st.session_state.get(f"{key}{state.INPUT_SUFFIX}")
+    if kept is None or kept[0] != ids:
+        limit = int(st.get_option("server.maxUploadSize")) * 2**20
+        for u in uploaded:
+            check_size(u.name, u.size, limit, "server.maxUploadSize in .streamlit/config.toml (MB)")
+        files = [InputFile(u.name, u.getvalue()) for u in uploaded]
+        sidecars = {f.name.split(".")[0]: f for f in files if f.name.lower().endswith(".json")}
+        tables = tuple((f, sidecars.get(f.name.split(".")[0])) for f in files if not f.name.lower().endswith(".json"))
+        kept = (ids, tables)
+        st.session_state[f"{key}{state.INPUT_SUFFIX}"] = kept
+    return kept[1]
+
+
 def _switch_to_upload() -> None:
     st.session_state[state.DATA_SOURCE] = "upload"
 
@@ -85,7 +124,7 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
         type=TABLE_TYPES,
         key=keys["participants"],
         on_change=changed,
-        help="A participant_id column (or IID, subject_id, sub); optional site, sex, age, ancestry; "
+        help="A participant_id column (or IID, subject_id, sub, record_id); optional site, sex, age, ancestry; "
         "prs_*, fc_*, wear_*, outcome_* prefixes set the modality; other numeric columns are clinical.",
     )
     left, right = st.columns(2)
@@ -93,9 +132,16 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
         st.file_uploader("PRS scores (PLINK 2 .sscore, PRSice-2 .all_score/.best, pgsc_calc)", key=keys["prs"], on_change=changed)
         st.file_uploader("Wearables, daily long format (CSV)", type=TEXT_TYPES, key=keys["wearables"], on_change=changed)
         st.file_uploader(
-            "Data dictionary (CSV or .xlsx: column, modality, description, unit, min, max)",
-            type=TABLE_TYPES,
+            "Data dictionary (CSV or .xlsx: column, modality, description, unit, min, max; a REDCap data dictionary; a BIDS .json sidecar)",
+            type=[*TABLE_TYPES, "json"],
             key=keys["dictionary"],
+            on_change=changed,
+        )
+        st.file_uploader(
+            "Phenotype tables (BIDS phenotype/*.tsv, each with its .json sidecar; joined on participant id)",
+            type=[*TABLE_TYPES, "json"],
+            accept_multiple_files=True,
+            key=keys["phenotypes"],
             on_change=changed,
         )
     with right:
@@ -119,7 +165,7 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
             on_change=changed,
         )
     try:
-        participants = _with_sheet(_input(keys["participants"]), keys["participants"])
+        participants = _with_event(_with_sheet(_input(keys["participants"]), keys["participants"]), keys["participants"])
         if participants is None:
             return None
         choice = st.session_state.get(keys["atlas"], ATLAS_FROM_FILE)
@@ -132,6 +178,7 @@ def render_upload_form(prefix: str = state.DATA_PREFIX) -> CohortFiles | None:
             atlas=atlas,
             wearables=_input(keys["wearables"]),
             dictionary=_with_sheet(_input(keys["dictionary"]), keys["dictionary"]),
+            phenotypes=_phenotypes(keys["phenotypes"]),
         )
     except CohortError as error:
         st.error(str(error), icon=":material/error:")

@@ -149,6 +149,8 @@ def cases() -> list[Case]:
     )
     read("gzip renamed .csv", lambda c: _n(c, N), participants=("participants.csv", gzip.compress(good)))
     _workbook_cases(base, refused, read)
+    _redcap_cases(base, refused, read)
+    _sidecar_cases(base, refused, read)
     read(
         "Latin-1 text (Excel on Windows): read as Windows-1252, said",
         lambda c: (_warned(c, "read as Windows-1252"), _ids_include(c, {"müller"})),
@@ -413,6 +415,42 @@ def _workbook_cases(base, refused, read) -> None:
         lambda c: _modality(c, "pcs_total", "ignore"),
         dictionary=("dictionary.xlsx", xlsx({"Dictionary": pd.DataFrame({"column": ["pcs_total"], "modality": ["ignore"]})})),
     )
+
+
+def _redcap_cases(base, refused, read) -> None:
+    """REDCap exports: without their dictionary, longitudinal, and a dictionary that lacks choices."""
+    export = base.rename(columns={"participant_id": "record_id"})
+    export["baseline_complete"] = 2
+    export["pain_site___1"] = np.arange(N) % 2
+    read(
+        "REDCap export without its dictionary",
+        lambda c: (_n(c, N), _modality(c, "baseline_complete", "ignore"), _modality(c, "pain_site___1", "clinical")),
+        participants=("Project_DATA.csv", csv(export)),
+    )
+    longitudinal = pd.concat([export.assign(redcap_event_name="baseline_arm_1"), export.assign(redcap_event_name="week_12_arm_1")])
+    refused(
+        "longitudinal REDCap export with no event chosen",
+        "choose one event: --event baseline_arm_1",
+        participants=("Project_DATA.csv", csv(longitudinal)),
+    )
+    header = 'Variable / Field Name,Form Name,Field Type,Field Label,"Choices, Calculations, OR Slider Labels"\n'
+    refused(
+        "REDCap dictionary with a radio field and no choices",
+        "radio field 'phq9' of the REDCap data dictionary has no choices",
+        dictionary=("DataDictionary.csv", (header + "phq9,baseline,radio,PHQ-9,\n").encode()),
+    )
+
+
+def _sidecar_cases(base, refused, read) -> None:
+    """BIDS JSON sidecars given as the data dictionary."""
+    import json
+
+    read(
+        "BIDS sidecar naming a column the table lacks",
+        lambda c: _warned(c, "name no column of the cohort (handedness)"),
+        dictionary=("participants.json", json.dumps({"age": {"Units": "years"}, "handedness": {"Levels": {"R": "right"}}}).encode()),
+    )
+    refused("BIDS sidecar that is not valid JSON", "is not valid JSON", dictionary=("participants.json", b'{"age": {"Units": '))
 
 
 def _with_notes(base: pd.DataFrame) -> list[str]:

@@ -191,3 +191,35 @@ def test_a_workbook_upload_offers_its_sheets_and_reads_the_one_chosen(app):
     cohort = app.session_state[state.COHORT]
     assert metric(app, "Participants") == "14" and cohort.provenance[0].sheet == "Baseline"
     assert cohort.participants["participant_id"].tolist() == frame["participant_id"].tolist()
+
+
+def test_a_longitudinal_redcap_export_asks_for_its_event_and_reads_the_one_chosen(app):
+    from tests.analysis.test_redcap import redcap_export
+
+    frame = redcap_export(30, events=("baseline_arm_1", "week_12_arm_1"))
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("Project_DATA.csv", csv_bytes(frame), "text/csv"))
+    app.run()
+    assert not app.exception
+    event = app.selectbox(key=state.DATA_PARTICIPANTS + state.EVENT_CHOICE_SUFFIX)
+    assert event.options == ["baseline_arm_1", "week_12_arm_1"] and event.value is None
+    assert len(app.error) == 1 and "or the event box under the upload" in app.error[0].value
+    event.set_value("week_12_arm_1").run()
+    assert not app.exception and not app.error
+    cohort = app.session_state[state.COHORT]
+    assert cohort.n_participants == 30 and cohort.provenance[0].event == "week_12_arm_1"
+
+
+def test_phenotype_tables_uploaded_with_their_sidecars_are_joined(app):
+    import json
+
+    from tests.analysis.test_bids import PHENOTYPE_SIDECAR, bids_table, phenotype_table
+
+    app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("participants.tsv", bids_table().encode(), "text/tab-separated-values"))
+    table = phenotype_table([f"sub-{i:03d}" for i in range(1, 31)]).encode()
+    app.file_uploader(key=state.DATA_PHENOTYPES).set_value(
+        [("pain.tsv", table, "text/tab-separated-values"), ("pain.json", json.dumps(PHENOTYPE_SIDECAR).encode(), "application/json")]
+    )
+    app.run()
+    assert not app.exception and not app.error
+    cohort = app.session_state[state.COHORT]
+    assert cohort.sources["odi"] == "pain.tsv" and cohort.descriptions["odi"] == "Oswestry Disability Index (%)"
