@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: this machine, or $BIOTYPES_DASK_SCHEDULER); results are identical",
     )
     cluster.add_argument("--out", required=True, type=Path, help="folder to write the results into")
+    cluster.add_argument(
+        "--format",
+        default="",
+        help="extra formats to write besides today's files, comma-separated: bids (biotypes.tsv, biotypes.json and "
+        "dataset_description.json, a BIDS derivative keyed by participant_id)",
+    )
     assign = commands.add_parser("assign", help="place new participants into the biotypes of an earlier run")
     assign.add_argument("--model", required=True, type=Path, help="the model/ folder an earlier 'cluster' wrote")
     add_cohort_arguments(assign)
@@ -197,6 +203,10 @@ def config_from_args(args: argparse.Namespace):
     return config
 
 
+#: Formats ``cluster --format`` can add to the run folder.
+EXTRA_FORMATS = ("bids",)
+
+
 def run_cluster(args: argparse.Namespace) -> int:
     """Load, cluster, write the record, print a summary."""
     from analysis.biotypes import run_biotypes
@@ -208,12 +218,24 @@ def run_cluster(args: argparse.Namespace) -> int:
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {message}", flush=True)
 
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in EXTRA_FORMATS]
+    if unknown:
+        raise CohortError(
+            f"unknown output format '{unknown[0]}'", "--format", f"give one or more of {', '.join(EXTRA_FORMATS)}, comma-separated"
+        )
     config = config_from_args(args)
     progress(0.0, "reading the files")
     cohort = load_cohort(cohort_files_from_args(args))
     with compute_on(args.scheduler):
         result = run_biotypes(cohort, config, progress, for_saving=True)
         paths = write_run(result, cohort, args.out)
+        if "bids" in formats:
+            from analysis.export import bids_derivative_files
+
+            for name, content in bids_derivative_files(result, cohort).items():
+                paths.append(args.out / name)
+                paths[-1].write_bytes(content)
         if args.sweep:
             from analysis.sweep import run_sweep
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import CohortError
-from analysis.spreadsheet import csv_bytes
+from analysis.spreadsheet import csv_bytes, spreadsheet_safe
 from analysis.synthetic import ATLAS, SyntheticCohort
 
 SYNTHETIC_FILES = ("participants.csv", "prs.sscore", "connectivity.npz", "wearables.csv", "data_dictionary.csv", "truth.csv")
@@ -154,6 +154,66 @@ def run_files(result, cohort) -> dict[str, bytes]:
         files["profile_groups.csv"] = csv_bytes(result.group_profile)
         files["profile_groups_categorical.csv"] = csv_bytes(result.group_categorical)
     return files
+
+
+#: Version of the BIDS specification the derivative files follow.
+BIDS_VERSION = "1.10.0"
+
+
+def bids_derivative_files(result, cohort) -> dict[str, bytes]:
+    """The run's assignments as a BIDS derivative: ``biotypes.tsv``, ``biotypes.json``, ``dataset_description.json``.
+
+    ``biotypes.tsv`` is keyed by ``participant_id`` in the BIDS form (``sub-`` added to an id that
+    lacks it, as BIDS requires; the sidecar says so), one row per participant of the input, ``n/a``
+    where a value does not apply; ``biotypes.json`` describes every column (Levels for the biotype
+    numbers, with their names); ``dataset_description.json`` names this tool under ``GeneratedBy``
+    (with the run's creation time and the packages that decide the biotypes) and says that run.json
+    holds the full configuration.
+
+    Returns
+    -------
+    dict of str to bytes
+    """
+    table = result.assignments.copy()
+    ids = table["participant_id"].astype(str)
+    table["participant_id"] = ids.where(ids.str.startswith("sub-"), "sub-" + ids)
+    table["included"] = table["included"].map({True: "true", False: "false"})
+    table["exclusion_reason"] = table["exclusion_reason"].replace("", pd.NA)
+    table["biotype_name"] = table["biotype_name"].replace("", pd.NA)
+    names = result.models["names"]
+    biotypes = sorted({int(b) for b in table["biotype"].dropna()})
+    sidecar = {
+        "participant_id": {"Description": "BIDS participant label: the input table's id, with 'sub-' added where the id lacked it"},
+        "biotype": {
+            "Description": "Biotype found by UMAP + HDBSCAN (Pain Biotype Explorer); -1 noise (clustered, in no biotype); n/a not clustered",
+            "Levels": {str(b): ("noise" if b < 0 else names.get(b, f"B{b}")) for b in biotypes},
+        },
+        "biotype_name": {"Description": "The biotype's name (automatic from its profile, or given by the researcher); 'noise' for -1"},
+        "membership_probability": {"Description": "HDBSCAN membership strength in the biotype", "Units": "probability (0 to 1)"},
+        "outlier_score": {"Description": "HDBSCAN GLOSH outlier score (higher: more of an outlier)", "Units": "score (0 to 1)"},
+        "umap_1": {"Description": "First coordinate of the 2-D UMAP display (for plotting only; clustering used its own embedding)"},
+        "umap_2": {"Description": "Second coordinate of the 2-D UMAP display"},
+        "included": {"Description": "Whether the participant was clustered", "Levels": {"true": "clustered", "false": "not clustered"}},
+        "exclusion_reason": {"Description": "Why a participant was not clustered (missing modality, failed wearable valid-day rules, ...)"},
+    }
+    description = {
+        "Name": "Pain Biotype Explorer: biotype assignments",
+        "BIDSVersion": BIDS_VERSION,
+        "DatasetType": "derivative",
+        "GeneratedBy": [
+            {
+                "Name": "Pain Biotype Explorer",
+                "Description": f"UMAP + HDBSCAN biotypes, run created {result.created_utc} (Python {platform.python_version()}, "
+                + ", ".join(f"{p} {_version(p)}" for p in ("umap-learn", "hdbscan", "scikit-learn", "numpy"))
+                + "); run.json in the run folder holds every parameter, the input files' SHA-256 and every package version",
+            }
+        ],
+    }
+    return {
+        "biotypes.tsv": spreadsheet_safe(table).to_csv(sep="\t", index=False, na_rep="n/a").encode(),
+        "biotypes.json": json.dumps(sidecar, indent=2, ensure_ascii=False).encode(),
+        "dataset_description.json": json.dumps(description, indent=2, ensure_ascii=False).encode(),
+    }
 
 
 #: Biotype-number columns of the run's tables → the name column written beside each.

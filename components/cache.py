@@ -301,6 +301,17 @@ def connectivity_shown(result: RunResult, cohort: Cohort, harmonise: bool = True
     return derived(f"connectivity:shown:{harmonise}", lambda: shown_connectivity(cohort, result.config, harmonise))
 
 
+def bids_archive(result: RunResult, cohort: Cohort) -> bytes:
+    """The run's BIDS derivative files (:func:`analysis.export.bids_derivative_files`) as zip bytes, packed on click."""
+    from analysis.export import bids_derivative_files
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in bids_derivative_files(result, cohort).items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 def run_archive(result: RunResult, cohort: Cohort) -> bytes:
     """The run's record (assignments.csv, profiles, audits, run.json, model/) as zip bytes.
 

@@ -52,6 +52,21 @@ st.download_button(
     icon=":material/folder_zip:",
     key=f"{state.EXPORT_PREFIX}zip",
 )
+st.subheader("For the neighbouring tools")
+st.download_button(
+    "biotypes_bids.zip",
+    lambda: cache.bids_archive(result, cohort),
+    file_name="biotypes_bids.zip",
+    mime="application/zip",
+    on_click="ignore",
+    icon=":material/folder_zip:",
+    key=f"{state.EXPORT_PREFIX}bids",
+)
+st.caption(
+    "A BIDS derivative: biotypes.tsv keyed by participant_id (sub- labels), biotypes.json describing every column, and "
+    "dataset_description.json naming this tool; `cluster --format bids` writes the same files. Put them in your "
+    "dataset's derivatives/ folder."
+)
 st.subheader("Report")
 st.download_button(
     "report.html",

@@ -1,5 +1,6 @@
 """BIDS participants.tsv with its participants.json sidecar: n/a missing, Levels as labelled categories, units kept."""
 
+import io
 import json
 
 import numpy as np
@@ -112,3 +113,37 @@ def test_a_phenotype_column_that_repeats_a_participants_column_is_refused(tmp_pa
     assert "phenotype_sidecar: pain.json" in capsys.readouterr().out
     assert main([*base, "--phenotype", str(tmp_path / "phenotype" / "pcs.tsv")]) == 2
     assert "error: column 'pcs' of the phenotype table is also a column of the tables before it" in capsys.readouterr().err
+
+
+def test_a_run_is_written_as_a_bids_derivative_that_reads_back_as_bids(clinical_run, clinical_cohort):
+    from analysis.export import bids_derivative_files
+
+    files = bids_derivative_files(clinical_run, clinical_cohort)
+    assert set(files) == {"biotypes.tsv", "biotypes.json", "dataset_description.json"}
+    table = pd.read_csv(io.BytesIO(files["biotypes.tsv"]), sep="\t", dtype=str, keep_default_na=False)
+    assert len(table) == clinical_cohort.n_participants and table["participant_id"].str.startswith("sub-").all()
+    excluded = ~clinical_run.assignments["included"].to_numpy()
+    assert (table.loc[excluded, "biotype"] == "n/a").all() and (table.loc[~excluded, "biotype"] != "n/a").all()
+    sidecar = json.loads(files["biotypes.json"])
+    assert set(sidecar) == set(table.columns)
+    names = clinical_run.models["names"]
+    shown = sorted({int(b) for b in table["biotype"] if b != "n/a"})
+    assert sidecar["biotype"]["Levels"] == {str(b): "noise" if b < 0 else names[b] for b in shown} and len(shown) >= 2
+    description = json.loads(files["dataset_description.json"])
+    assert description["DatasetType"] == "derivative" and description["GeneratedBy"][0]["Name"] == "Pain Biotype Explorer"
+    back = load_cohort(
+        CohortFiles(
+            participants=InputFile("biotypes.tsv", files["biotypes.tsv"]), dictionary=InputFile("biotypes.json", files["biotypes.json"])
+        )
+    )
+    assert back.n_participants == clinical_cohort.n_participants
+    assert set(back.participants["biotype"].dropna()) <= set(sidecar["biotype"]["Levels"].values())
+
+
+def test_an_unknown_output_format_is_one_error_line(tmp_path, capsys):
+    (tmp_path / "participants.tsv").write_text(bids_table())
+    assert (
+        main(["cluster", "--participants", str(tmp_path / "participants.tsv"), "--format", "bids,loom", "--out", str(tmp_path / "out")])
+        == 2
+    )
+    assert capsys.readouterr().err.strip() == "error: unknown output format 'loom' in --format: give one or more of bids, comma-separated"
