@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         default="",
         help="extra formats to write besides today's files, comma-separated: bids (biotypes.tsv, biotypes.json and "
-        "dataset_description.json, a BIDS derivative keyed by participant_id)",
+        "dataset_description.json, a BIDS derivative keyed by participant_id), h5ad (biotypes.h5ad for scanpy, ehrapy, muon)",
     )
     assign = commands.add_parser("assign", help="place new participants into the biotypes of an earlier run")
     assign.add_argument("--model", required=True, type=Path, help="the model/ folder an earlier 'cluster' wrote")
@@ -204,7 +204,7 @@ def config_from_args(args: argparse.Namespace):
 
 
 #: Formats ``cluster --format`` can add to the run folder.
-EXTRA_FORMATS = ("bids",)
+EXTRA_FORMATS = ("bids", "h5ad")
 
 
 def run_cluster(args: argparse.Namespace) -> int:
@@ -236,6 +236,12 @@ def run_cluster(args: argparse.Namespace) -> int:
             for name, content in bids_derivative_files(result, cohort).items():
                 paths.append(args.out / name)
                 paths[-1].write_bytes(content)
+        if "h5ad" in formats:
+            from analysis.export import run_record
+            from analysis.h5ad import h5ad_bytes
+
+            paths.append(args.out / "biotypes.h5ad")
+            paths[-1].write_bytes(h5ad_bytes(result, cohort, run_record(result, cohort)))
         if args.sweep:
             from analysis.sweep import run_sweep
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from analysis.export import run_files
+from analysis.export import run_files, run_record
+from analysis.h5ad import h5ad_bytes
 from components import cache, state
 from components.export import report_html
 
@@ -66,6 +67,19 @@ st.caption(
     "A BIDS derivative: biotypes.tsv keyed by participant_id (sub- labels), biotypes.json describing every column, and "
     "dataset_description.json naming this tool; `cluster --format bids` writes the same files. Put them in your "
     "dataset's derivatives/ folder."
+)
+st.download_button(
+    "biotypes.h5ad",
+    lambda: h5ad_bytes(result, cohort, run_record(result, cohort)),
+    file_name="biotypes.h5ad",
+    mime="application/x-hdf5",
+    on_click="ignore",
+    icon=":material/download:",
+    key=f"{state.EXPORT_PREFIX}h5ad",
+)
+st.caption(
+    "AnnData for scanpy, ehrapy and muon: obs holds the assignments and covariates, obsm X_umap and the clustering "
+    "embedding, uns the run record; `cluster --format h5ad` writes the same file."
 )
 st.subheader("Report")
 st.download_button(

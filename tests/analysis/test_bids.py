@@ -146,4 +146,37 @@ def test_an_unknown_output_format_is_one_error_line(tmp_path, capsys):
         main(["cluster", "--participants", str(tmp_path / "participants.tsv"), "--format", "bids,loom", "--out", str(tmp_path / "out")])
         == 2
     )
-    assert capsys.readouterr().err.strip() == "error: unknown output format 'loom' in --format: give one or more of bids, comma-separated"
+    assert (
+        capsys.readouterr().err.strip()
+        == "error: unknown output format 'loom' in --format: give one or more of bids, h5ad, comma-separated"
+    )
+
+
+def test_a_run_is_written_as_h5ad_in_anndatas_on_disk_format(clinical_run, clinical_cohort):
+    import h5py
+
+    from analysis.export import run_record
+    from analysis.h5ad import h5ad_bytes
+
+    data = h5ad_bytes(clinical_run, clinical_cohort, run_record(clinical_run, clinical_cohort))
+    with h5py.File(io.BytesIO(data), "r") as root:
+        assert root.attrs["encoding-type"] == "anndata" and set(root) >= {"obs", "var", "obsm", "uns"}
+        obs = root["obs"]
+        assert obs.attrs["encoding-type"] == "dataframe" and obs.attrs["_index"] == "_index"
+        ids = [v.decode() for v in obs["_index"][:]]
+        assert ids == clinical_cohort.participants["participant_id"].tolist()
+        order = list(obs.attrs["column-order"])
+        assert order[:2] == ["biotype", "biotype_name"] and "site" in order and "age" in order
+        biotype = obs["biotype"]
+        assert biotype.attrs["encoding-type"] == "categorical"
+        categories = [v.decode() for v in biotype["categories"][:]]
+        shown = [categories[c] if c >= 0 else None for c in biotype["codes"][:]]
+        expected = [None if pd.isna(b) else str(int(b)) for b in clinical_run.assignments["biotype"]]
+        assert shown == expected
+        np.testing.assert_allclose(obs["membership_probability"][:], clinical_run.assignments["membership_probability"].to_numpy())
+        included = clinical_run.assignments["included"].to_numpy(dtype=bool)
+        np.testing.assert_allclose(root["obsm"]["X_umap"][:][included], clinical_run.clusters.display)
+        assert np.isnan(root["obsm"]["X_clustering"][:][~included]).all()
+        record = json.loads(root["uns"]["run_json"][()].decode())
+        assert record["n_biotypes"] == clinical_run.clusters.n_biotypes
+        assert root["uns"]["biotype_names"]["1"][()].decode() == clinical_run.models["names"][1]

@@ -120,7 +120,7 @@ def test_export_page_offers_the_runs_files(computed):
     assert not at.exception and not at.error
     result, cohort = run_and_cohort(at)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert sorted(labels) == sorted([*run_files(result, cohort), "biotype_run.zip", "biotypes_bids.zip", "report.html"])
+    assert sorted(labels) == sorted([*run_files(result, cohort), "biotype_run.zip", "biotypes_bids.zip", "biotypes.h5ad", "report.html"])
     stored = at.session_state[state.DERIVED][(at.session_state[state.CURRENT_RUN], "export:files")]
     assert stored["assignments.csv"] == result.assignments.to_csv(index=False).encode()
 
