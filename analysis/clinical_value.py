@@ -497,7 +497,8 @@ def clinical_value(
     started = time.perf_counter()
     numbers = np.asarray(numbers)
     levels = sorted(set(numbers.tolist()))
-    k = max(1, len(levels) - 1)
+    # as many components as biotype indicators, but never more than the clustered features have
+    k = max(1, min(len(levels) - 1, np.asarray(features).shape[1]))
     notes = list(notes)
     arms, arm_note = treatment_arms(frame[treatment]) if treatment else (None, "")
     if arm_note:

@@ -166,8 +166,8 @@ def decoded_text_of(file: InputFile) -> DecodedText:
     data = maybe_gunzip(file)
     kind = workbooks.table_format(data)
     if kind == workbooks.XLSX:
-        text, sheet, no_value = workbooks.xlsx_as_csv(file.name, data, file.sheet)
-        return DecodedText(text, "xlsx", sheet=sheet, sheets=tuple(workbooks.sheet_names(file.name, data)), formulas_without_value=no_value)
+        text, sheet, sheets, no_value = workbooks.xlsx_as_csv(file.name, data, file.sheet)
+        return DecodedText(text, "xlsx", sheet=sheet, sheets=sheets, formulas_without_value=no_value)
     if file.sheet:
         raise CohortError(
             f"a sheet ('{file.sheet}') was chosen for '{file.name}', which is not an Excel workbook",

@@ -224,12 +224,10 @@ def _time_to_event_role(column: str, values: pd.Series, numeric: bool) -> RolePr
 def _date_reading(words: list[str], values: pd.Series, numeric: bool) -> tuple[str, str, str] | None:
     """(role, kind, reason) for a date column: a batch/time covariate when it dates enrolment, a scan or a visit; else set aside."""
     named = "date" in words or "dt" == words[-1] or "dttm" in words
-    looks = not numeric and share_of_dates(values) >= DATE_SHARE
-    if not (named or looks):
+    share = 0.0 if numeric or named else share_of_dates(values)
+    if not named and share < DATE_SHARE:
         return None
-    if numeric and not named:
-        return None
-    why = "named like a date" if named else f"{share_of_dates(values):.0%} of its values are dates"
+    why = "named like a date" if named else f"{share:.0%} of its values are dates"
     if _DATE_EVENT_WORDS & set(words):
         return M.COVARIATE, BATCH, f"{why} of enrolment, a scan or a visit: a batch or time covariate, audited as time"
     return M.IGNORE, DATE, f"{why}: kept, never clustered"
@@ -335,13 +333,3 @@ def _shown_levels(values: pd.Series, most: int = 5) -> str:
     levels = sorted(values.unique().tolist(), key=lambda v: (isinstance(v, str), v))
     shown = [f"{v:g}" if isinstance(v, float) else str(v) for v in levels[:most]]
     return ", ".join(shown) + (", ..." if len(levels) > most else "")
-
-
-def is_batch_or_time_name(column: str) -> bool:
-    """Whether a column's name is that of a batch or time variable (``year``, ``wave``, ``visit``, ``batch``, ``scan_date``)."""
-    words = name_words(column)
-    if not words:
-        return False
-    return _batch_reason(words, pd.Series(dtype=float), numeric=False) is not None or (
-        ("date" in words) and bool(_DATE_EVENT_WORDS & set(words))
-    )

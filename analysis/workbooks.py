@@ -41,7 +41,7 @@ def sheet_names(name: str, data: bytes) -> list[str]:
     return list(_workbook(name, data).sheetnames)
 
 
-def xlsx_as_csv(name: str, data: bytes, sheet: str = "") -> tuple[str, str, int]:
+def xlsx_as_csv(name: str, data: bytes, sheet: str = "") -> tuple[str, str, tuple[str, ...], int]:
     """One worksheet as CSV text.
 
     Parameters
@@ -61,6 +61,8 @@ def xlsx_as_csv(name: str, data: bytes, sheet: str = "") -> tuple[str, str, int]
         written exactly (a whole number without ``.0``), dates as ISO 8601, TRUE/FALSE as true/false.
     sheet : str
         The worksheet read.
+    sheets : tuple of str
+        Every worksheet of the workbook, in order.
     no_saved_value : int
         Formula cells that had no saved value (read as missing).
 
@@ -95,7 +97,7 @@ def xlsx_as_csv(name: str, data: bytes, sheet: str = "") -> tuple[str, str, int]
     formulas = _formulas_without_value(data, chosen, rows)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue(), chosen, formulas
+    return buffer.getvalue(), chosen, tuple(names), formulas
 
 
 def parquet_as_csv(name: str, data: bytes) -> tuple[str, int]:
@@ -193,4 +195,5 @@ def _formulas_without_value(data: bytes, sheet: str, rows: list[list[str]]) -> i
 def _holds_formulas(data: bytes) -> bool:
     """Whether any worksheet of the workbook holds a formula element (``<f>``)."""
     archive = zipfile.ZipFile(io.BytesIO(data))
-    return any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    sheets = (archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    return any(b"<f>" in xml or b"<f " in xml for xml in sheets)

@@ -43,53 +43,36 @@ for k, (name, content) in enumerate(files.items()):
         )
         st.caption(DESCRIPTIONS.get(name, ""))
 
+
+def offer(label: str, make, mime: str, icon: str, key: str, file_name: str = "") -> None:
+    """A download button whose bytes are made only when it is clicked."""
+    st.download_button(
+        label, make, file_name=file_name or label, mime=mime, on_click="ignore", icon=icon, key=f"{state.EXPORT_PREFIX}{key}"
+    )
+
+
 st.subheader("Everything, with the model for assigning new participants")
-st.download_button(
-    "biotype_run.zip",
-    lambda: cache.run_archive(result, cohort),
-    file_name="biotype_run.zip",
-    mime="application/zip",
-    on_click="ignore",
-    icon=":material/folder_zip:",
-    key=f"{state.EXPORT_PREFIX}zip",
-)
+offer("biotype_run.zip", lambda: cache.run_archive(result, cohort), "application/zip", ":material/folder_zip:", "zip")
 st.subheader("For the neighbouring tools")
-st.download_button(
-    "biotypes_bids.zip",
-    lambda: cache.bids_archive(result, cohort),
-    file_name="biotypes_bids.zip",
-    mime="application/zip",
-    on_click="ignore",
-    icon=":material/folder_zip:",
-    key=f"{state.EXPORT_PREFIX}bids",
-)
+offer("biotypes_bids.zip", lambda: cache.bids_archive(result, cohort), "application/zip", ":material/folder_zip:", "bids")
 st.caption(
     "A BIDS derivative: biotypes.tsv keyed by participant_id (sub- labels), biotypes.json describing every column, and "
     "dataset_description.json naming this tool; `cluster --format bids` writes the same files. Put them in your "
     "dataset's derivatives/ folder."
 )
-st.download_button(
-    "biotypes.h5ad",
-    lambda: h5ad_bytes(result, cohort, run_record(result, cohort)),
-    file_name="biotypes.h5ad",
-    mime="application/x-hdf5",
-    on_click="ignore",
-    icon=":material/download:",
-    key=f"{state.EXPORT_PREFIX}h5ad",
-)
+offer("biotypes.h5ad", lambda: h5ad_bytes(result, cohort, run_record(result, cohort)), "application/x-hdf5", ":material/download:", "h5ad")
 st.caption(
     "AnnData for scanpy, ehrapy and muon: obs holds the assignments and covariates, obsm X_umap and the clustering "
     "embedding, uns the run record; `cluster --format h5ad` writes the same file."
 )
 st.subheader("Report")
-st.download_button(
+offer(
     "report.html",
     lambda: report_html(result, cohort).encode(),
+    "text/html",
+    ":material/description:",
+    "report",
     file_name="biotype_report.html",
-    mime="text/html",
-    on_click="ignore",
-    icon=":material/description:",
-    key=f"{state.EXPORT_PREFIX}report",
 )
 st.caption(
     "A single HTML file with the methods text for this run, the biotypes, profiles, audits and each modality's figures. "

@@ -36,3 +36,25 @@ def test_age_difference_is_flagged(labels):
     audit = covariate_audit(labels, pd.DataFrame({"age": age}, index=labels.index))
     assert audit.iloc[0]["flagged"]
     assert audit.iloc[0]["value"] > 0.5
+
+
+def test_nesting_is_theils_uncertainty_coefficient_of_the_code_given_the_biotype():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.audits import codes_the_biotypes_nest_in
+
+    index = pd.Index([f"p{i}" for i in range(120)])
+    labels = pd.Series(np.repeat([1, 2, 3, 4], 30), index=index)
+    nested = np.repeat([2007.0, 2007.0, 2008.0, 2009.0], 30)  # B1 and B2 inside 2007, B3 2008, B4 2009
+    half = np.tile([1.0, 2.0], 60)  # unrelated to the biotypes
+    rare = np.r_[np.ones(115), np.full(5, 2.0)]  # one level holds 96%: not tested
+    features = pd.DataFrame({"year": nested, "item": half, "rare": rare, "score": np.linspace(0, 1, 120)}, index=index)
+    found = codes_the_biotypes_nest_in(labels, features)
+    assert [c.feature for c in found] == ["year"]
+    assert found[0].uncertainty == pytest.approx(1.0) and found[0].n_levels == 3
+    assert found[0].detail == "B1: 2007 (100%); B2: 2007 (100%); B3: 2008 (100%); B4: 2009 (100%)"
+    # B1 all 2007, B2 all 2008, B3 and B4 half 2009 half 2010: H(L | B) = log(2) / 2 of H(L) = log(4), so U = 0.75
+    partly = np.r_[np.full(30, 2007.0), np.full(30, 2008.0), np.tile([2009.0, 2010.0], 30)]
+    found = codes_the_biotypes_nest_in(labels, pd.DataFrame({"year": partly}, index=index))
+    assert found[0].uncertainty == pytest.approx(0.75)

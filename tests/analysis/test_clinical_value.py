@@ -124,3 +124,16 @@ def test_a_p_value_that_underflows_is_written_below_a_bound_never_as_zero():
     value = OutcomeValue("outcome_y", "r2", 500, 0.1, 0.4, 0.3, 0.25, 0.35, 0.0, 2000.0, 2, "the first 2 principal components", "5 folds")
     assert "LR test p < 0.001" in value.reading() and "p = 0" not in value.reading()
     assert value.to_dict()["p_value"] > 0
+
+
+def test_more_biotypes_than_clustered_features_compare_with_as_many_components_as_the_features_have():
+    from analysis.clinical_value import clinical_value
+
+    rng = np.random.default_rng(0)
+    n = 240
+    numbers = np.repeat(np.arange(1, 9), n // 8)  # eight biotypes
+    features = rng.normal(size=(n, 3)) + numbers[:, None] * 0.1  # three clustered features
+    frame = pd.DataFrame({"outcome_pain": rng.normal(size=n) + numbers * 0.2})
+    value = clinical_value(frame, ["outcome_pain"], [], features, numbers, None, 0)
+    assert value.outcomes[0].baseline == "the first 3 principal components of the clustered features"
+    assert np.isfinite(value.outcomes[0].gain)
