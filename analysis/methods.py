@@ -74,6 +74,17 @@ def methods_paragraphs(result, cohort) -> list[str]:
             else "; none was flagged."
         ),
     ]
+    used = [p for p in cohort.proposals if cohort.modality.get(p.column) == p.role]
+    if used:
+        kinds: dict[str, list[str]] = {}
+        for proposal in used:
+            kinds.setdefault(proposal.kind, []).append(proposal.column)
+        paragraphs.append(
+            "Columns that no data dictionary described were given roles proposed from their names and values and not "
+            "changed by the researcher (docs/input_formats.md): "
+            + "; ".join(f"{kind}: {', '.join(columns)}" for kind, columns in kinds.items())
+            + ". None of them was clustered."
+        )
     paragraphs.append(structure_paragraph(result.structure))
     paragraphs.append(replication_paragraph(result.split_half, result.replication_note))
     if result.sites:

@@ -150,6 +150,12 @@ def test_a_year_column_is_a_covariate_by_default_said_in_the_notes_and_audited(w
     audit = result.audit.set_index("covariate")
     assert audit.loc["year", "kind"] == "categorical" and audit.loc["year", "flagged"]
     assert any(m.startswith("biotypes track year (cramers_v") for m in messages)
+    from analysis.methods import methods_paragraphs
+
+    assert any(
+        "not changed by the researcher (docs/input_formats.md): batch or time: year. None of them was clustered." in p
+        for p in methods_paragraphs(result, cohort)
+    )
     record = json.loads(json.dumps(run_record(result, cohort), default=str))
     assert {"column": "year", "role": "covariate", "kind": R.BATCH} == {
         k: v for k, v in record["role_proposals"][0].items() if k != "reason"
