@@ -30,6 +30,9 @@ SHARED_START_MIN_PARTICIPANTS = 200_000
 #: Largest min_samples chosen when the configuration leaves it open: core distances over more
 #: neighbours cost time and memory (n x min_samples distances) and smooth the density no further.
 MAX_DEFAULT_MIN_SAMPLES = 100
+#: Most points on which a candidate's DBCV is computed (a seeded random sample, the same for every
+#: candidate of a run): the exact index costs the square of the points in a cluster.
+DBCV_MAX_POINTS = 3000
 #: Below this median ARI of the chosen split under subsampling, the run's number of biotypes carries a
 #: caution: Steinley (2004) reads an ARI under 0.65 as poor agreement between two partitions.
 SPLIT_STABILITY_CAUTION = 0.65
@@ -61,8 +64,8 @@ class ClusterResult:
     selection : tuple of dict
         One row per min_cluster_size tried (:func:`selection_row`): the final ``n_biotypes`` and
         ``noise_fraction`` (after the neighbour-agreement check, as the run reports them), HDBSCAN's
-        own ``hdbscan_clusters`` and ``hdbscan_noise_fraction``, ``dbcv`` (HDBSCAN's relative
-        validity), ``stability`` (when several sizes were tried) and ``chosen``.
+        own ``hdbscan_clusters`` and ``hdbscan_noise_fraction``, ``dbcv`` (:func:`dbcv_of`),
+        ``stability`` (when several sizes were tried) and ``chosen``.
     """
 
     labels: np.ndarray
@@ -555,7 +558,8 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
     min_samples = config.min_samples or shared_min_samples(sizes)
     say(0.5, f"HDBSCAN (min_samples {min_samples}) at min_cluster_size {', '.join(map(str, sizes))}")
     fits = candidate_fits(embedding, sizes, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
-    rows = [selection_row(fits[size], size, min_samples, knn[0], config.neighbour_agreement) for size in sizes]
+    sample = dbcv_sample(n, config.seed)
+    rows = [selection_row(fits[size], size, min_samples, knn[0], config.neighbour_agreement, sample) for size in sizes]
     if len(sizes) > 1:
         say(0.65, "stability of each candidate split under subsampling")
         stability = split_stabilities(embedding, {size: fit.labels_ for size, fit in fits.items()}, min_samples, config, seed=config.seed)
@@ -622,7 +626,9 @@ def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[Clust
     """
     fit = refit_from_tree(models["hdbscan"], config.min_cluster_size, config.cluster_selection_method, config.cluster_selection_epsilon)
     neighbours = np.asarray(models["neighbours"])
-    selection = ({**selection_row(fit, config.min_cluster_size, fit.min_samples, neighbours, config.neighbour_agreement), "chosen": True},)
+    sample = dbcv_sample(len(neighbours), config.seed)
+    row = selection_row(fit, config.min_cluster_size, fit.min_samples, neighbours, config.neighbour_agreement, sample)
+    selection = ({**row, "chosen": True},)
     result, label_order = _clusters_of(fit, neighbours, clusters.embedding, clusters.display, clusters.n_neighbors, selection, config)
     return result, {**models, "hdbscan": fit, "label_order": label_order}
 
@@ -656,7 +662,7 @@ def agreed_labels(labels: np.ndarray, agreement: np.ndarray, threshold: float) -
     return np.where(agreement < threshold, -1, labels)
 
 
-def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, threshold: float) -> dict:
+def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, threshold: float, sample: np.ndarray) -> dict:
     """What one HDBSCAN fit gives as a run: biotypes and noise after the neighbour-agreement check, and HDBSCAN's own.
 
     Parameters
@@ -668,6 +674,8 @@ def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, thre
         The run's neighbour graph (:func:`neighbour_agreement`).
     threshold : float
         ``RunConfig.neighbour_agreement``.
+    sample : ndarray of int
+        Rows on which DBCV is computed (:func:`dbcv_sample`).
 
     Returns
     -------
@@ -675,15 +683,11 @@ def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, thre
         ``min_cluster_size``, ``min_samples``, ``n_biotypes`` and ``noise_fraction`` (the run's figures
         with this size: clusters that keep members after the agreement check, and the share of
         noise then), ``hdbscan_clusters`` and ``hdbscan_noise_fraction`` (HDBSCAN's labels before the
-        check) and ``dbcv`` (HDBSCAN's relative validity of its own labels; NaN below two clusters).
+        check) and ``dbcv`` (:func:`dbcv_of` HDBSCAN's own labels; NaN below two clusters).
     """
     labels = np.asarray(fit.labels_)
     final = agreed_labels(labels, neighbour_agreement(labels, neighbours), threshold)
     clusters = int(labels.max()) + 1 if (labels >= 0).any() else 0
-    try:
-        dbcv = float(fit.relative_validity_) if clusters >= 2 else float("nan")
-    except (ValueError, ZeroDivisionError, IndexError):
-        dbcv = float("nan")
     return {
         "min_cluster_size": size,
         "min_samples": min_samples,
@@ -691,8 +695,54 @@ def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, thre
         "noise_fraction": float((final < 0).mean()),
         "hdbscan_clusters": clusters,
         "hdbscan_noise_fraction": float((labels < 0).mean()),
-        "dbcv": dbcv,
+        "dbcv": dbcv_of(np.asarray(fit._raw_data), labels, sample),
     }
+
+
+def dbcv_sample(n: int, seed: int) -> np.ndarray:
+    """Sorted rows on which DBCV is computed: all ``n`` up to :data:`DBCV_MAX_POINTS`, else a seeded random sample of that many."""
+    if n <= DBCV_MAX_POINTS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, DBCV_MAX_POINTS, replace=False))
+
+
+def dbcv_of(embedding: np.ndarray, labels: np.ndarray, sample: np.ndarray) -> float:
+    """Density-based clustering validation (Moulavi et al. 2014) of a labelling, on the rows ``sample``.
+
+    The exact index (``hdbscan.validity.validity_index``: mutual-reachability minimum spanning trees
+    within each cluster), not HDBSCAN's ``relative_validity_``, whose cheap approximation ranked
+    splits that merge clear clusters above the splits that keep them (digits: 8 biotypes scored over
+    the 11 that match the ten digits). Noise counts in the denominator, so a labelling that leaves
+    more participants as noise scores lower. Clusters with fewer than 3 rows in the sample count as noise.
+
+    Parameters
+    ----------
+    embedding : ndarray of shape (n, d)
+    labels : ndarray of int, shape (n,)
+        -1 for noise.
+    sample : ndarray of int
+        Rows to use (:func:`dbcv_sample`).
+
+    Returns
+    -------
+    float
+        In [-1, 1], higher is better; NaN when fewer than two clusters have 3 rows in the sample.
+    """
+    from hdbscan.validity import validity_index
+
+    points = np.asarray(embedding, dtype=np.float64)[sample]
+    kept = np.asarray(labels)[sample].copy()
+    ids, counts = np.unique(kept[kept >= 0], return_counts=True)
+    kept[np.isin(kept, ids[counts < 3])] = -1
+    if (counts >= 3).sum() < 2:
+        return float("nan")
+    _, kept[kept >= 0] = np.unique(kept[kept >= 0], return_inverse=True)
+    try:
+        with np.errstate(all="ignore"):
+            value = float(validity_index(points, kept))
+    except (ValueError, ZeroDivisionError, FloatingPointError):
+        return float("nan")
+    return value if np.isfinite(value) else float("nan")
 
 
 def split_stabilities(embedding: np.ndarray, labels: dict, min_samples: int, config, seed: int) -> dict:
@@ -742,16 +792,18 @@ def split_stabilities(embedding: np.ndarray, labels: dict, min_samples: int, con
 
 
 def _choose(rows: list[dict]) -> int:
-    """The min_cluster_size with the best DBCV + split stability among sizes that give two or more biotypes.
+    """The min_cluster_size with the best DBCV among sizes that give two or more biotypes and split firmly.
 
-    DBCV alone favours many small clusters on some data; adding the stability of the split under
-    subsampling (both on comparable scales, at most 1) prefers splits that are both dense and firm.
-    Ties go to the larger size; with no fit of two or more biotypes, the fit with the most biotypes.
+    A size splits firmly when its split stability under subsampling is at least
+    :data:`SPLIT_STABILITY_CAUTION`; when none does (or stability was not measured), all sizes with two
+    or more biotypes compete. Ties go to the larger size; with no fit of two or more biotypes, the fit
+    with the most biotypes.
     """
     scored = [r for r in rows if r["n_biotypes"] >= 2 and np.isfinite(r["dbcv"])]
     if not scored:
         return max(rows, key=lambda r: (r["n_biotypes"], r["min_cluster_size"]))["min_cluster_size"]
-    return max(scored, key=lambda r: (round(r["dbcv"] + r.get("stability", 0.0), 6), r["min_cluster_size"]))["min_cluster_size"]
+    firm = [r for r in scored if r.get("stability", 1.0) >= SPLIT_STABILITY_CAUTION]
+    return max(firm or scored, key=lambda r: (round(r["dbcv"], 6), r["min_cluster_size"]))["min_cluster_size"]
 
 
 def compile_ahead() -> float:

@@ -12,7 +12,7 @@ import pandas as pd
 from analysis import modalities as M
 from analysis.atlas import resolve_atlas
 from analysis.connectivity import Connectivity, load_connectivity
-from analysis.errors import CohortError, Issue
+from analysis.errors import CohortError, Issue, named_columns
 from analysis.inputs import InputFile
 from analysis.io import DataDictionary, ScoreTable, load_dictionary, load_participants, load_prs
 from analysis.roles import RoleProposal
@@ -217,9 +217,10 @@ def load_cohort(files: CohortFiles) -> Cohort:
             issues.append(
                 Issue(
                     "warning",
-                    f"{len(unknown)} data dictionary column(s) name no column of the cohort ({', '.join(unknown[:5])})",
+                    f"{len(unknown)} data dictionary column(s) name no column of the cohort ({named_columns(unknown)})",
                     dictionary.name,
                     "check their spelling against the files",
+                    columns=tuple(unknown),
                 )
             )
     if dictionary is not None and dictionary.source in ("bids", "redcap"):
@@ -296,8 +297,8 @@ def _dictionary_note(dictionary: DataDictionary, columns: set[str]) -> Issue:
     identifiers = [c for c in dictionary.identifiers if c in columns]
     text = f"read as a {kind}: {len(described)} column(s) described, {len(with_levels)} with category levels"
     if identifiers:
-        text += f", {len(identifiers)} identifier(s) never used or exported ({', '.join(sorted(identifiers)[:5])})"
-    return Issue("info", text, dictionary.name, "")
+        text += f", {len(identifiers)} identifier(s) never used or exported ({named_columns(sorted(identifiers))})"
+    return Issue("info", text, dictionary.name, "", columns=tuple(sorted(identifiers)))
 
 
 def descriptions_of(dictionary: DataDictionary | None, columns: list[str]) -> dict[str, str]:

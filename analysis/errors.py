@@ -29,6 +29,16 @@ class CohortError(Exception):
         super().__init__(f"{what} in {where}: {fix}" if where else f"{what}: {fix}")
 
 
+#: Columns a finding about several columns names in its message before "and N more".
+NAMED_IN_MESSAGE = 8
+
+
+def named_columns(columns: list[str]) -> str:
+    """``a, b, c`` for up to :data:`NAMED_IN_MESSAGE` columns, else the first ones and ``and N more``."""
+    shown = ", ".join(columns[:NAMED_IN_MESSAGE])
+    return shown if len(columns) <= NAMED_IN_MESSAGE else f"{shown} and {len(columns) - NAMED_IN_MESSAGE} more"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One finding of the validation report.
@@ -47,6 +57,9 @@ class Issue:
         together instead of one box each. Empty for the others.
     column : str
         The column a kinded finding is about.
+    columns : tuple of str
+        Every column of a finding about several columns at once (the message names the first
+        :data:`NAMED_IN_MESSAGE`; run.json, the report and the dashboard list them all).
     """
 
     severity: str
@@ -55,6 +68,7 @@ class Issue:
     fix: str
     kind: str = ""
     column: str = ""
+    columns: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:

@@ -277,7 +277,9 @@ def run_record(result, cohort) -> dict:
         "structure": structure_record(result.structure),
         "replication": replication_record(result),
         "clinical_value": None if result.clinical_value is None else result.clinical_value.to_dict(),
-        "notes": [{"severity": i.severity, "message": i.message} for i in result.issues],
+        "notes": [
+            {"severity": i.severity, "message": i.message, **({"columns": list(i.columns)} if i.columns else {})} for i in result.issues
+        ],
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in RECORDED_PACKAGES}},
         "machine": machine_description(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},

@@ -21,7 +21,7 @@ from analysis import modalities as M
 from analysis.cohort import Cohort
 from analysis.config import RunConfig
 from analysis.connectivity import Connectivity
-from analysis.errors import CohortError, Issue
+from analysis.errors import CohortError, Issue, named_columns
 from analysis.harmonisation import ComBatModel, apply_combat, combat
 from analysis.tables import YES_NO, ids_in, is_yes_no
 from analysis.wearables import wearable_summaries
@@ -516,15 +516,18 @@ def screen_columns(raw: pd.DataFrame, modality: str, max_missing: float) -> tupl
         notes.append(
             Issue(
                 "warning",
-                f"{len(too_sparse)} {modality} column(s) missing for more than {max_missing:.0%} of participants are not used: {', '.join(too_sparse[:8])}",
+                f"{len(too_sparse)} {modality} column(s) missing for more than {max_missing:.0%} of participants are not used: {named_columns(too_sparse)}",
                 modality,
                 "raise max_missing_fraction to keep them",
+                columns=tuple(too_sparse),
             )
         )
     raw = raw.drop(columns=too_sparse)
     constant = [c for c in raw.columns if raw[c].nunique(dropna=True) <= 1]
     if constant:
-        notes.append(Issue("info", f"constant {modality} column(s) not used: {', '.join(constant[:8])}", modality, ""))
+        notes.append(
+            Issue("info", f"constant {modality} column(s) not used: {named_columns(constant)}", modality, "", columns=tuple(constant))
+        )
     raw = raw.drop(columns=constant)
     return raw[raw.notna().any(axis=1)], notes
 

@@ -17,6 +17,7 @@ from joblib import Parallel, delayed
 
 from analysis.clustering import (
     candidate_fits,
+    dbcv_sample,
     neighbour_graph,
     selection_row,
     shared_min_samples,
@@ -73,9 +74,10 @@ def sweep_column(x: np.ndarray, config, n_neighbors: int, min_cluster_size_grid:
     min_samples = config.min_samples or shared_min_samples(min_cluster_size_grid)
     fits = candidate_fits(embedding, min_cluster_size_grid, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
     stability = split_stabilities(embedding, {m: fit.labels_ for m, fit in fits.items()}, min_samples, config, seed=config.seed)
+    sample = dbcv_sample(len(x), config.seed)
     rows = []
     for m in min_cluster_size_grid:
-        row = selection_row(fits[m], m, min_samples, knn[0], config.neighbour_agreement)
+        row = selection_row(fits[m], m, min_samples, knn[0], config.neighbour_agreement, sample)
         rows.append({"n_neighbors": n_neighbors, **row, "stability": stability[m]})
     return rows
 

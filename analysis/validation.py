@@ -117,9 +117,16 @@ class ValidationReport:
         return [i.column for i in self.issues if i.severity == severity and i.kind == problem]
 
     def issues_table(self) -> pd.DataFrame:
-        """Every finding as a table (the Data page's CSV download): ``severity``, ``problem``, ``column``, ``message``."""
+        """Every finding as a table (the Data page's CSV download): ``severity``, ``problem``, ``column``, ``message``.
+
+        A finding about several columns (``Issue.columns``) gives one row per column.
+        """
         return pd.DataFrame(
-            [{"severity": i.severity, "problem": i.kind, "column": i.column, "message": i.message} for i in self.issues],
+            [
+                {"severity": i.severity, "problem": i.kind, "column": column, "message": i.message}
+                for i in self.issues
+                for column in (i.columns or (i.column,))
+            ],
             columns=["severity", "problem", "column", "message"],
         )
 

@@ -10,6 +10,7 @@ import streamlit as st
 from analysis.biotypes import RunResult
 from analysis.clustering import SPLIT_STABILITY_CAUTION, biotype_numbers
 from analysis.density import DENSITY_FROM_POINTS, map_density, map_sample
+from analysis.errors import NAMED_IN_MESSAGE
 from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.stability import Stability
 
@@ -347,8 +348,15 @@ def render_run_summary(result: RunResult):
     for issue in result.issues:
         if issue.severity == "warning" and issue.where != "structure test":
             st.warning(issue.message, icon=":material/warning:")
-    notes = [i.message for i in result.issues if i.severity != "warning"]
+            if len(issue.columns) > NAMED_IN_MESSAGE:
+                with st.expander(f"All {len(issue.columns)} columns"):
+                    st.markdown(", ".join(f"`{c}`" for c in issue.columns))
+    notes = [i for i in result.issues if i.severity != "warning"]
     if notes:
         with st.expander(f"What the run chose or set aside ({len(notes)})"):
-            st.markdown("\n".join(f"- {n}" for n in notes))
+            st.markdown(
+                "\n".join(
+                    f"- {n.message}" + (f" — all: {', '.join(n.columns)}" if len(n.columns) > NAMED_IN_MESSAGE else "") for n in notes
+                )
+            )
     return slots

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from analysis import modalities as M
+from analysis.errors import NAMED_IN_MESSAGE
 from analysis.features import prs_features, shown_connectivity
 from analysis.methods import methods_paragraphs
 from analysis.profiling import DESCRIPTIVE
@@ -73,7 +74,10 @@ def report_html(result, cohort) -> str:
     ]
     warnings = [i for i in result.issues if i.severity == "warning"]
     if warnings:
-        parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li class='warning'>{html.escape(i.message)}</li>" for i in warnings) + "</ul>")
+        parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li class='warning'>{_issue_html(i)}</li>" for i in warnings) + "</ul>")
+    notes = list({i.message: i for i in result.issues if i.severity == "info"}.values())
+    if notes:
+        parts.append("<h2>Notes on the run</h2><ul>" + "".join(f"<li class='note'>{_issue_html(i)}</li>" for i in notes) + "</ul>")
     parts += ["<h2>Profiles</h2>", _figure(effect_heatmap_figure(result.profile, names))]
     parts += _largest_effects(result.profile, names)
     for feature in dict.fromkeys(result.categorical_profile["feature"]):
@@ -99,6 +103,15 @@ def report_html(result, cohort) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Biotype run report</title>"
         f"<style>{_STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
     )
+
+
+def _issue_html(issue) -> str:
+    """An issue's message, with every column it is about in a collapsed list when the message names only some."""
+    text = html.escape(issue.message)
+    if len(issue.columns) > NAMED_IN_MESSAGE:
+        listed = ", ".join(html.escape(c) for c in issue.columns)
+        text += f"<details><summary>all {len(issue.columns)} columns</summary>{listed}</details>"
+    return text
 
 
 def _largest_effects(profile: pd.DataFrame, names: dict[int, str]) -> list[str]:

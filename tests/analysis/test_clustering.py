@@ -237,3 +237,57 @@ def test_an_unstable_chosen_split_is_flagged_beside_the_count():
     assert issue.severity == "warning" and "median ARI of 0.37" in issue.message and "2 biotype(s)" in issue.message
     assert split_caution(clusters(0.9)) == []
     assert split_caution(replace(unstable, selection=())) == []  # one size given: nothing measured, nothing claimed
+
+
+def test_dbcv_is_the_exact_index_on_a_seeded_sample_with_noise_in_the_denominator(monkeypatch):
+    """Candidates were once scored by HDBSCAN's approximate relative validity, which ranked merged digits first."""
+    from hdbscan.validity import validity_index
+
+    from analysis.clustering import dbcv_of, dbcv_sample
+
+    x, y = make_blobs(n_samples=[60, 60, 40], n_features=3, cluster_std=0.5, random_state=1)
+    everyone = dbcv_sample(len(x), seed=0)
+    assert (everyone == np.arange(len(x))).all()
+    assert dbcv_of(x, y, everyone) == pytest.approx(validity_index(x, y))
+    some_noise = y.copy()
+    some_noise[:20] = -1
+    assert dbcv_of(x, some_noise, everyone) < dbcv_of(x, y, everyone)  # the 20 count, unassigned
+    merged = np.where(y == 2, 1, y)
+    assert dbcv_of(x, merged, everyone) < dbcv_of(x, y, everyone)
+    tiny = y.copy()
+    tiny[:2] = 7  # a cluster of 2: counted as noise, no error
+    assert np.isfinite(dbcv_of(x, tiny, everyone))
+    assert np.isnan(dbcv_of(x, np.zeros(len(x), dtype=int), everyone))
+
+    monkeypatch.setattr(clustering, "DBCV_MAX_POINTS", 100)
+    sample = dbcv_sample(len(x), seed=3)
+    assert len(sample) == 100 and (np.diff(sample) > 0).all()
+    assert (sample == dbcv_sample(len(x), seed=3)).all() and not (sample == dbcv_sample(len(x), seed=4)).all()
+    assert dbcv_of(x, y, sample) == pytest.approx(validity_index(x[sample], y[sample]))
+
+
+def test_candidate_rows_carry_the_exact_dbcv_of_hdbscans_labels(warm_umap, blobs):
+    from hdbscan.validity import validity_index
+
+    x, _ = blobs
+    result, models = find_biotypes(x, RunConfig(seed=0))
+    chosen = [row for row in result.selection if row["chosen"]][0]
+    own = np.asarray(models["hdbscan"].labels_)
+    assert chosen["dbcv"] == pytest.approx(validity_index(result.embedding.astype(np.float64), own))
+
+
+def test_the_size_chosen_is_the_best_dbcv_among_firm_splits():
+    from analysis.clustering import _choose
+
+    def row(size, k, dbcv, stability):
+        return {"min_cluster_size": size, "n_biotypes": k, "dbcv": dbcv, "stability": stability}
+
+    # DBCV decides among firm splits (stability is a gate, not added to the score)
+    assert _choose([row(10, 4, 0.88, 1.0), row(20, 2, 0.94, 0.90)]) == 20
+    # an infirm split loses to a firm one, whatever its DBCV
+    assert _choose([row(10, 4, 0.70, 0.99), row(20, 2, 0.95, 0.40)]) == 10
+    # none firm: the best DBCV of all; ties to the larger size
+    assert _choose([row(10, 4, 0.70, 0.30), row(20, 2, 0.95, 0.40)]) == 20
+    assert _choose([row(10, 3, 0.80, 1.0), row(20, 3, 0.80, 1.0)]) == 20
+    # one biotype everywhere: the fit with the most biotypes
+    assert _choose([row(10, 1, float("nan"), 1.0), row(20, 0, float("nan"), 1.0)]) == 10

@@ -178,3 +178,17 @@ def test_automatic_harmonisation_turns_on_only_when_connectivity_comes_from_seve
     frame["site"] = "A"
     config, note = harmonisation_choice(matrix_cohort(frame), RunConfig())
     assert config.harmonise_sites is False and note.severity == "info"
+
+
+def test_a_run_note_about_many_columns_keeps_every_name():
+    """The warning once listed the first 8 of 234 dropped columns, and nothing anywhere listed the rest."""
+    from analysis.errors import NAMED_IN_MESSAGE
+
+    rng = np.random.default_rng(0)
+    sparse = {f"item_{i:02d}": np.r_[rng.normal(size=3), np.full(17, np.nan)] for i in range(20)}
+    raw = pd.DataFrame({"score": rng.normal(size=20), **sparse, "flat": np.ones(20)})
+    _, notes = screen_columns(raw, "clinical", 0.5)
+    dropped = next(n for n in notes if "missing for more than" in n.message)
+    assert dropped.columns == tuple(sparse)
+    assert f"and {20 - NAMED_IN_MESSAGE} more" in dropped.message and "item_07" in dropped.message and "item_08" not in dropped.message
+    assert next(n for n in notes if "constant" in n.message).columns == ("flat",)

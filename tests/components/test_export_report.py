@@ -114,3 +114,36 @@ def test_the_report_and_methods_give_survival_by_biotype_and_the_treatment_inter
     text = " ".join(methods_paragraphs(result, cohort))
     assert "log-rank test across biotypes" in text and survival.reading() in text
     assert "the biotypes are predictive of response, which is a causal reading only when the arm was randomised" in text
+
+
+def test_the_report_lists_the_runs_notes_beside_its_warnings(run):
+    """Info-level notes (a batch column kept as a covariate, roles proposed) were once left out of the report."""
+    from dataclasses import replace
+
+    from analysis.errors import Issue
+
+    result, cohort = run
+    note = Issue("info", "batch or time column(s) 'year' kept as covariates, not clustered", "column roles", "")
+    page = report_html(replace(result, issues=(*result.issues, note, note)), cohort)
+    notes = page.split("<h2>Notes on the run</h2>")[1].split("</ul>")[0]
+    assert notes.count(html.escape(note.message)) == 1
+    for issue in result.issues:
+        if issue.severity == "info":
+            assert html.escape(issue.message) in notes
+
+
+def test_every_column_of_a_many_column_warning_is_in_run_json_and_the_report(run):
+    import json
+    from dataclasses import replace
+
+    from analysis.errors import Issue
+
+    result, cohort = run
+    columns = tuple(f"item_{i:03d}" for i in range(30))
+    dropped = Issue("warning", "30 clinical column(s) missing ... are not used: item_000 ... and 22 more", "clinical", "", columns=columns)
+    many = replace(result, issues=(*result.issues, dropped))
+    notes = json.loads(run_files(many, cohort)["run.json"])["notes"]
+    assert next(n for n in notes if n["message"] == dropped.message)["columns"] == list(columns)
+    page = report_html(many, cohort)
+    listed = page.split("<summary>all 30 columns</summary>")[1].split("</details>")[0]
+    assert listed.split(", ") == list(columns)
