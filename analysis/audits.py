@@ -54,11 +54,12 @@ def covariate_audit(labels: pd.Series, covariates: pd.DataFrame, seed: int = 0) 
     -------
     DataFrame
         One row per covariate: ``covariate``, ``kind`` (categorical/numeric), ``statistic``
-        (``cramers_v``: bias-corrected Cramér's V; ``epsilon_squared``: Kruskal-Wallis eta-squared
-        (H - k + 1) / (n - k), 0 at most when nothing differs), ``value``, ``p_value``, ``test``
-        (how the p-value was computed), ``q_value`` (Benjamini-Hochberg over the rows), ``flagged``
-        (bool: effect at its threshold and q below :data:`AUDIT_Q_FLAG`) and ``detail`` (the
-        biotype that is most lopsided, in words).
+        (``corrected_cramers_v``: bias-corrected Cramér's V; ``eta_squared_h``: Kruskal-Wallis eta-squared
+        (H - k + 1) / (n - k), 0 at most when nothing differs), ``value``, ``p_value``, ``q_value``
+        (Benjamini-Hochberg over the rows), ``flagged`` (bool: effect at its threshold and q below
+        :data:`AUDIT_Q_FLAG`), ``detail`` (the biotype that is most lopsided, in words) and ``test``
+        (how the p-value was computed: ``chi-square`` or ``Kruskal-Wallis``, with ``, permutation``
+        when it came from :data:`AUDIT_PERMUTATIONS` label permutations).
     """
     clustered = labels[labels >= 0]
     rng = np.random.default_rng(seed)
@@ -72,9 +73,9 @@ def covariate_audit(labels: pd.Series, covariates: pd.DataFrame, seed: int = 0) 
             rows.append(_numeric_row(column, values[present], clustered[present], rng))
         else:
             rows.append(_categorical_row(column, values[present].astype(str), clustered[present], rng))
-    columns = ["covariate", "kind", "statistic", "value", "p_value", "test", "q_value", "flagged", "detail"]
+    columns = ["covariate", "kind", "statistic", "value", "p_value", "q_value", "flagged", "detail", "test"]
     audit = pd.DataFrame(rows, columns=[c for c in columns if c != "q_value"])
-    audit.insert(6, "q_value", stats.false_discovery_control(audit["p_value"], method="bh") if len(audit) else [])
+    audit.insert(5, "q_value", stats.false_discovery_control(audit["p_value"], method="bh") if len(audit) else [])
     audit["flagged"] = audit["flagged"] & (audit["q_value"] < AUDIT_Q_FLAG)
     return audit[columns]
 
@@ -102,7 +103,7 @@ def _categorical_row(column: str, values: pd.Series, labels: pd.Series, rng) -> 
         return {
             "covariate": column,
             "kind": "categorical",
-            "statistic": "cramers_v",
+            "statistic": "corrected_cramers_v",
             "value": 0.0,
             "p_value": 1.0,
             "test": "one level only",
@@ -121,7 +122,7 @@ def _categorical_row(column: str, values: pd.Series, labels: pd.Series, rng) -> 
     return {
         "covariate": column,
         "kind": "categorical",
-        "statistic": "cramers_v",
+        "statistic": "corrected_cramers_v",
         "value": v,
         "p_value": p,
         "test": test,
@@ -146,9 +147,7 @@ def _chi_square_p(counts: np.ndarray, labels: np.ndarray, values: np.ndarray, rn
 
     observed = statistic(rows)
     exceed = sum(statistic(rng.permutation(rows)) >= observed - 1e-9 for _ in range(AUDIT_PERMUTATIONS))
-    return (1 + exceed) / (
-        1 + AUDIT_PERMUTATIONS
-    ), f"chi-square, {AUDIT_PERMUTATIONS} label permutations (expected counts under {MIN_EXPECTED})"
+    return (1 + exceed) / (1 + AUDIT_PERMUTATIONS), "chi-square, permutation"
 
 
 def _numeric_row(column: str, values: pd.Series, labels: pd.Series, rng) -> dict:
@@ -160,7 +159,7 @@ def _numeric_row(column: str, values: pd.Series, labels: pd.Series, rng) -> dict
     if min(len(g) for g in groups) < MIN_EXPECTED:
         p, test = (
             _kruskal_permutation_p(values.to_numpy(), labels.to_numpy(), h, rng),
-            f"Kruskal-Wallis, {AUDIT_PERMUTATIONS} label permutations (a biotype under {MIN_EXPECTED})",
+            "Kruskal-Wallis, permutation",
         )
     eta = max(0.0, float((h - k + 1) / (n - k))) if n > k else 0.0
     means = values.groupby(labels).mean()
@@ -168,7 +167,7 @@ def _numeric_row(column: str, values: pd.Series, labels: pd.Series, rng) -> dict
     return {
         "covariate": column,
         "kind": "numeric",
-        "statistic": "epsilon_squared",
+        "statistic": "eta_squared_h",
         "value": eta,
         "p_value": float(p),
         "test": test,

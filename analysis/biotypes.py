@@ -317,7 +317,7 @@ def finished_run(
         issues.append(
             Issue(
                 "warning",
-                f"biotypes track {row.covariate} ({row.statistic} {row.value:.2f}, q {row.q_value:.2g}; {row.detail})",
+                f"biotypes track {row.covariate} ({row.statistic} {row.value:.2f}, q {row.q_value:.2g}): {row.detail}",
                 "confound audit",
                 f"check whether {row.covariate} rather than pain biology drives the split (harmonise sites, stratify, or adjust)",
             )

@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import modalities as M
+from analysis.audits import AUDIT_PERMUTATIONS, AUDIT_Q_FLAG, CRAMERS_V_FLAG, EPSILON_SQUARED_FLAG, MIN_EXPECTED
 from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.profiling import DESCRIPTIVE
 from analysis.validation import MODALITY_TITLES
@@ -25,6 +26,14 @@ MODALITY_CODES = {
 #: Most title characters per heat-map column for the full title to fit under its group (at the page's
 #: usual width a column is ~11 px and a character ~6.5 px; plotly draws group labels horizontally).
 TITLE_CHARACTERS_PER_COLUMN = 1.6
+#: Under the confound-audit table: what its columns mean.
+AUDIT_CAPTION = (
+    "value: Cramér's V with Bergsma's bias correction (categories) or the Kruskal-Wallis eta-squared (numbers); both are "
+    "about 0 when the covariate is unrelated to the biotypes, whatever the sample size. test: how p was computed; "
+    f"'permutation' means {AUDIT_PERMUTATIONS:,} label permutations, used where expected counts (chi-square) or a biotype "
+    f"(Kruskal-Wallis) are under {MIN_EXPECTED}. q: Benjamini-Hochberg over the covariates. flagged: V >= {CRAMERS_V_FLAG}, "
+    f"eta-squared >= {EPSILON_SQUARED_FLAG} or one biotype drawn mostly from a minority level, with q < {AUDIT_Q_FLAG}."
+)
 
 
 #: Colours of a categorical feature's levels (Okabe-Ito, colour-blind safe), set on the figure so that

@@ -5,6 +5,7 @@ import streamlit as st
 from analysis.summaries import binary_outcome_by_biotype, is_binary
 from components import cache, state
 from components.profiles import (
+    AUDIT_CAPTION,
     binary_outcome_figure,
     category_figure,
     effect_heatmap_figure,
@@ -77,8 +78,11 @@ st.caption(
 
 st.subheader("Confound audits")
 for row in result.audit[result.audit["flagged"]].itertuples():
-    st.warning(f"Biotypes track {row.covariate} ({row.statistic} {row.value:.2f}; {row.detail}).", icon=":material/warning:")
+    st.warning(
+        f"Biotypes track {row.covariate} ({row.statistic} {row.value:.2f}, q {row.q_value:.2g}): {row.detail}.", icon=":material/warning:"
+    )
 render_table(result.audit)
+st.caption(AUDIT_CAPTION)
 
 outcomes = result.profile.loc[result.profile["modality"] == "outcome", "feature"].unique()
 if len(outcomes):

@@ -149,7 +149,7 @@ def test_a_year_column_is_a_covariate_by_default_said_in_the_notes_and_audited(w
     assert any("batch or time column(s) 'year' kept as covariates" in m for m in messages)
     audit = result.audit.set_index("covariate")
     assert audit.loc["year", "kind"] == "categorical" and audit.loc["year", "flagged"]
-    assert any(m.startswith("biotypes track year (cramers_v") for m in messages)
+    assert any(m.startswith("biotypes track year (corrected_cramers_v") for m in messages)
     from analysis.methods import methods_paragraphs
 
     assert any(
