@@ -424,7 +424,7 @@ def _folder(out: str | Path) -> Path:
 def machine_description() -> dict[str, str]:
     """The processor a run was computed on, for run.json: numba compiles UMAP's code for it.
 
-    The same files, configuration and packages gave different embeddings on two processors (README,
+    The same files, configuration and packages gave different embeddings on two processors (docs/cli.md,
     "Reproducibility"), so a run is reproduced exactly only on the same kind of machine.
 
     Returns

@@ -27,6 +27,24 @@ def frame_file(name: str, frame: pd.DataFrame, sep: str = ",") -> InputFile:
     return InputFile(name, frame.to_csv(index=False, sep=sep).encode())
 
 
+def biotypes_on_a_line(per: int, seed: int, n_features: int) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
+    """Three biotypes of ``per`` participants along the first of ``n_features`` features (centres 0, 6, 12).
+
+    Returns
+    -------
+    x : ndarray of shape (3 * per, n_features)
+    numbers : ndarray of int, shape (3 * per,)
+        Biotype numbers 1, 2, 3.
+    rng : numpy.random.Generator
+        The generator that drew ``x``, for the test's further draws.
+    """
+    rng = np.random.default_rng(seed)
+    numbers = np.repeat([1, 2, 3], per)
+    x = rng.normal(size=(3 * per, n_features))
+    x[:, 0] += 6.0 * (numbers - 1)
+    return x, numbers, rng
+
+
 def participants_frame(n: int = 12, seed: int = 0) -> pd.DataFrame:
     """A valid participants table: ids sub-01.., covariates, three clinical scores, a PRS and an outcome."""
     rng = np.random.default_rng(seed)

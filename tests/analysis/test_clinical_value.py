@@ -4,15 +4,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.clinical_value import Designs, clinical_value, cv_folds, out_of_fold, outcome_kind, refit_gain_interval, score
+from tests.conftest import biotypes_on_a_line
 
 
 def clusters_on_a_line(per: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Three clusters along the first of four features (centres 0, 6, 12): one severity axis orders them."""
-    rng = np.random.default_rng(seed)
-    numbers = np.repeat([1, 2, 3], per)
-    x = rng.normal(size=(3 * per, 4))
-    x[:, 0] += 6.0 * (numbers - 1)
-    return x, numbers
+    return biotypes_on_a_line(per, seed, 4)[:2]
 
 
 def value_of(y: np.ndarray, x: np.ndarray, numbers: np.ndarray, **kwargs):

@@ -14,7 +14,7 @@ from analysis.export import run_record, structure_record
 from analysis.inputs import InputFile
 from analysis.spreadsheet import csv_bytes
 
-#: Smallest ARI accepted between a run and the same run on shuffled rows (README, "Reproducibility").
+#: Smallest ARI accepted between a run and the same run on shuffled rows (docs/cli.md, "Reproducibility").
 MIN_SHUFFLED_ARI = 0.9
 
 

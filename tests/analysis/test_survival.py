@@ -17,7 +17,7 @@ from analysis.survival import (
     time_to_event_pairs,
     unpenalised_cox,
 )
-from tests.conftest import frame_file, participants_frame, text_file
+from tests.conftest import biotypes_on_a_line, frame_file, participants_frame, text_file
 
 
 def exponential_times(hazards: np.ndarray, follow_up: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -144,11 +144,7 @@ def test_cox_models_recover_a_planted_log_hazard_ratio_and_a_constant_column_get
 
 
 def three_biotypes_on_a_line(per: int = 150, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    numbers = np.repeat([1, 2, 3], per)
-    x = rng.normal(size=(3 * per, 3))
-    x[:, 0] += 6.0 * (numbers - 1)
-    return x, numbers
+    return biotypes_on_a_line(per, seed, 3)[:2]
 
 
 def survival_value(hazards: np.ndarray, x: np.ndarray, numbers: np.ndarray, seed: int):

@@ -6,14 +6,12 @@ import pandas as pd
 from analysis.clinical_value import clinical_value
 from analysis.survival import TimeToEvent
 from analysis.treatment import treatment_arms, treatment_interaction
+from tests.conftest import biotypes_on_a_line
 
 
 def trial(per: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.random.Generator]:
     """Three biotypes along one axis of three features, a randomised 0/1 arm: (features, numbers, arm, rng)."""
-    rng = np.random.default_rng(seed)
-    numbers = np.repeat([1, 2, 3], per)
-    x = rng.normal(size=(3 * per, 3))
-    x[:, 0] += 6.0 * (numbers - 1)
+    x, numbers, rng = biotypes_on_a_line(per, seed, 3)
     return x, numbers, rng.integers(0, 2, 3 * per).astype(float), rng
 
 
