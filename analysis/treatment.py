@@ -102,7 +102,9 @@ class TreatmentInteraction:
     effects : DataFrame
         One row per biotype: ``biotype`` (1-based, -1 noise), ``n``, ``treated`` (participants in the
         treated arm), ``effect``, ``ci_low``, ``ci_high`` (Wald 95%), the treatment effect in that
-        biotype at the biotype's mean dimensional summary.
+        biotype at the biotype's mean dimensional summary; all three NaN where the interval is unbounded
+        (quasi-separation: the arm's effect in that biotype is not identified; the likelihood-ratio
+        test, which stays valid then, still counts it).
     statistic, p_value : float
         Likelihood-ratio test of the biotype × arm terms.
     df : int
@@ -255,7 +257,10 @@ def treatment_interaction(
         se = float(np.sqrt(max(contrast @ covariance @ contrast, 0.0)))
         low, high = estimate - 1.959964 * se, estimate + 1.959964 * se
         if metric != "r2":
-            estimate, low, high = np.exp(estimate), np.exp(low), np.exp(high)
+            with np.errstate(over="ignore"):
+                estimate, low, high = np.exp(estimate), np.exp(low), np.exp(high)
+        if not np.isfinite([estimate, low, high]).all():
+            estimate = low = high = float("nan")
         rows.append(
             {
                 "biotype": biotype,

@@ -107,7 +107,10 @@ def treatment_figure(interaction: TreatmentInteraction, names: dict[int, str]) -
     """
     rows = interaction.effects.iloc[::-1]
     ratio = interaction.effect != "mean difference"
-    labels = [f"{_label(int(b), names)} (n = {n})" for b, n in zip(rows["biotype"], rows["n"], strict=True)]
+    labels = [
+        f"{_label(int(b), names)} (n = {n})" + ("" if np.isfinite(e) else ": not estimable")
+        for b, n, e in zip(rows["biotype"], rows["n"], rows["effect"], strict=True)
+    ]
     fig = go.Figure(
         go.Scatter(
             x=rows["effect"],
@@ -128,7 +131,7 @@ def treatment_figure(interaction: TreatmentInteraction, names: dict[int, str]) -
         )
     )
     fig.add_vline(x=1.0 if ratio else 0.0, line=dict(color="#333333", dash="dash"))
-    if ratio:
+    if ratio and rows["effect"].notna().any():
         ticks = ratio_ticks(float(rows["ci_low"].min()), float(rows["ci_high"].max()))
         fig.update_xaxes(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     fig.update_layout(

@@ -1,5 +1,7 @@
 """Biotype × treatment interaction: predictive of response, reported apart from prognosis."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -86,3 +88,24 @@ def test_biotypes_whose_effect_cannot_be_estimated_are_left_out_and_listed():
     assert interaction.left_out == (1, 2)
     assert interaction.note.startswith("fewer than two biotypes have 5 participants in each arm and both outcomes")
     assert np.isnan(interaction.p_value) and interaction.effects.empty
+
+
+def test_an_unbounded_interval_is_reported_as_not_estimable_not_as_infinity(monkeypatch):
+    """A quasi-separated biotype once overflowed exp() to an infinite odds ratio (and broke the figure's axis)."""
+    import analysis.treatment as treatment
+
+    fitted = treatment._coefficients
+
+    def flat_likelihood(metric, y, design):
+        params, covariance = fitted(metric, y, design)
+        return params, covariance * 1e8  # standard errors 10,000 times larger: exp() of the bounds overflows
+
+    x, numbers, arm, rng = trial(seed=4)
+    y = (rng.uniform(size=len(numbers)) < 0.4).astype(float)
+    monkeypatch.setattr(treatment, "_coefficients", flat_likelihood)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        interaction, _ = interaction_of(y, x, numbers, arm)
+    assert interaction.effect == "odds ratio"
+    assert interaction.effects[["effect", "ci_low", "ci_high"]].isna().all().all()
+    assert np.isfinite(interaction.p_value)  # the likelihood-ratio test does not depend on the Wald intervals

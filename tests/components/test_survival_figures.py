@@ -64,3 +64,17 @@ def test_the_treatment_figure_draws_ratios_on_a_log_axis_around_1_and_difference
 def test_ratio_ticks_run_1_2_5_per_decade_across_the_intervals_and_always_hold_1():
     assert ratio_ticks(0.02, 0.6) == [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
     assert ratio_ticks(1.5, 40.0) == [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+
+
+def test_a_biotype_whose_effect_is_not_estimable_is_named_so_and_the_axis_still_drawn():
+    from dataclasses import replace
+
+    interaction = an_interaction("odds ratio")
+    effects = interaction.effects.copy()
+    effects.loc[1, ["effect", "ci_low", "ci_high"]] = np.nan
+    fig = treatment_figure(replace(interaction, effects=effects), {})
+    assert list(fig.data[0].y) == ["B2 (n = 70): not estimable", "B1 (n = 80)"]
+    assert list(fig.layout.xaxis.tickvals) == [0.2, 0.5, 1.0, 2.0]  # from the estimable interval 0.3 to 0.8
+    effects.loc[0, ["effect", "ci_low", "ci_high"]] = np.nan
+    fig = treatment_figure(replace(interaction, effects=effects), {})
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.tickvals is None
