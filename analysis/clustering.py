@@ -559,7 +559,7 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
     say(0.5, f"HDBSCAN (min_samples {min_samples}) at min_cluster_size {', '.join(map(str, sizes))}")
     fits = candidate_fits(embedding, sizes, min_samples, config.cluster_selection_method, config.cluster_selection_epsilon)
     sample = dbcv_sample(n, config.seed)
-    rows = [selection_row(fits[size], size, min_samples, knn[0], config.neighbour_agreement, sample) for size in sizes]
+    rows = [selection_row(fits[size], size, min_samples, knn[0], config.neighbour_agreement, embedding, sample) for size in sizes]
     if len(sizes) > 1:
         say(0.65, "stability of each candidate split under subsampling")
         stability = split_stabilities(embedding, {size: fit.labels_ for size, fit in fits.items()}, min_samples, config, seed=config.seed)
@@ -627,7 +627,7 @@ def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[Clust
     fit = refit_from_tree(models["hdbscan"], config.min_cluster_size, config.cluster_selection_method, config.cluster_selection_epsilon)
     neighbours = np.asarray(models["neighbours"])
     sample = dbcv_sample(len(neighbours), config.seed)
-    row = selection_row(fit, config.min_cluster_size, fit.min_samples, neighbours, config.neighbour_agreement, sample)
+    row = selection_row(fit, config.min_cluster_size, fit.min_samples, neighbours, config.neighbour_agreement, clusters.embedding, sample)
     selection = ({**row, "chosen": True},)
     result, label_order = _clusters_of(fit, neighbours, clusters.embedding, clusters.display, clusters.n_neighbors, selection, config)
     return result, {**models, "hdbscan": fit, "label_order": label_order}
@@ -662,7 +662,9 @@ def agreed_labels(labels: np.ndarray, agreement: np.ndarray, threshold: float) -
     return np.where(agreement < threshold, -1, labels)
 
 
-def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, threshold: float, sample: np.ndarray) -> dict:
+def selection_row(
+    fit, size: int, min_samples: int, neighbours: np.ndarray, threshold: float, embedding: np.ndarray, sample: np.ndarray
+) -> dict:
     """What one HDBSCAN fit gives as a run: biotypes and noise after the neighbour-agreement check, and HDBSCAN's own.
 
     Parameters
@@ -674,6 +676,8 @@ def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, thre
         The run's neighbour graph (:func:`neighbour_agreement`).
     threshold : float
         ``RunConfig.neighbour_agreement``.
+    embedding : ndarray of shape (n, n_components)
+        The embedding the fit clustered.
     sample : ndarray of int
         Rows on which DBCV is computed (:func:`dbcv_sample`).
 
@@ -695,7 +699,7 @@ def selection_row(fit, size: int, min_samples: int, neighbours: np.ndarray, thre
         "noise_fraction": float((final < 0).mean()),
         "hdbscan_clusters": clusters,
         "hdbscan_noise_fraction": float((labels < 0).mean()),
-        "dbcv": dbcv_of(np.asarray(fit._raw_data), labels, sample),
+        "dbcv": dbcv_of(embedding, labels, sample),
     }
 
 

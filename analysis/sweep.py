@@ -77,7 +77,7 @@ def sweep_column(x: np.ndarray, config, n_neighbors: int, min_cluster_size_grid:
     sample = dbcv_sample(len(x), config.seed)
     rows = []
     for m in min_cluster_size_grid:
-        row = selection_row(fits[m], m, min_samples, knn[0], config.neighbour_agreement, sample)
+        row = selection_row(fits[m], m, min_samples, knn[0], config.neighbour_agreement, embedding, sample)
         rows.append({"n_neighbors": n_neighbors, **row, "stability": stability[m]})
     return rows
 

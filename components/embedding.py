@@ -13,6 +13,7 @@ from analysis.density import DENSITY_FROM_POINTS, map_density, map_sample
 from analysis.errors import NAMED_IN_MESSAGE
 from analysis.groups import GROUP_LABEL_OFFSET
 from analysis.stability import Stability
+from components.tables import render_all_columns
 
 #: Biotype colours (colour-blind-safe Tableau 10); noise is grey.
 BIOTYPE_COLOURS = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")
@@ -348,9 +349,7 @@ def render_run_summary(result: RunResult):
     for issue in result.issues:
         if issue.severity == "warning" and issue.where != "structure test":
             st.warning(issue.message, icon=":material/warning:")
-            if len(issue.columns) > NAMED_IN_MESSAGE:
-                with st.expander(f"All {len(issue.columns)} columns"):
-                    st.markdown(", ".join(f"`{c}`" for c in issue.columns))
+            render_all_columns(issue)
     notes = [i for i in result.issues if i.severity != "warning"]
     if notes:
         with st.expander(f"What the run chose or set aside ({len(notes)})"):

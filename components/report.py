@@ -7,8 +7,8 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.errors import NAMED_IN_MESSAGE
 from analysis.validation import MODALITY_TITLES, ValidationReport
+from components.tables import render_all_columns
 
 MODALITY_COLOURS = {
     "clinical": "#4C78A8",
@@ -168,9 +168,7 @@ def render_report_details(report: ValidationReport) -> None:
         st.success("No problems found.")
     for issue in report.single_warnings:
         st.warning(issue.message)
-        if len(issue.columns) > NAMED_IN_MESSAGE:
-            with st.expander(f"All {len(issue.columns)} columns"):
-                st.markdown(", ".join(f"`{c}`" for c in issue.columns))
+        render_all_columns(issue)
     counts = report.problem_counts()
     for row in counts[counts["severity"] == "warning"].itertuples():
         with st.expander(f":material/warning: {row.problem}: {row.columns} column(s)"):

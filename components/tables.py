@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.errors import NAMED_IN_MESSAGE
+
 #: Columns holding p- or q-values (exact names, and any name ending in one of the suffixes).
 P_VALUE_COLUMNS = ("p_value", "q_value", "p", "q")
 P_VALUE_SUFFIXES = ("_p", "_q")
@@ -47,3 +49,10 @@ def column_config(frame: pd.DataFrame) -> dict:
 def render_table(frame: pd.DataFrame, container=st, **options) -> None:
     """Draw a results table (no index, full width) with :func:`column_config`; ``options`` go to ``st.dataframe``."""
     container.dataframe(frame, hide_index=True, width="stretch", column_config=column_config(frame), **options)
+
+
+def render_all_columns(issue) -> None:
+    """Under a finding whose message names only some of its columns, an expander listing them all."""
+    if len(issue.columns) > NAMED_IN_MESSAGE:
+        with st.expander(f"All {len(issue.columns)} columns"):
+            st.markdown(", ".join(f"`{c}`" for c in issue.columns))

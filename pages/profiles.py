@@ -77,10 +77,9 @@ st.caption(
 )
 
 st.subheader("Confound audits")
-for row in result.audit[result.audit["flagged"]].itertuples():
-    st.warning(
-        f"Biotypes track {row.covariate} ({row.statistic} {row.value:.2f}, q {row.q_value:.2g}): {row.detail}.", icon=":material/warning:"
-    )
+for issue in result.issues:
+    if issue.where == "confound audit":
+        st.warning(issue.message, icon=":material/warning:")
 render_table(result.audit)
 st.caption(AUDIT_CAPTION)
 

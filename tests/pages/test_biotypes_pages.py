@@ -95,6 +95,11 @@ def test_profiles_page_shows_the_run(computed):
     result = current(at)
     at.switch_page("pages/profiles.py").run()
     assert not at.exception
+    from components.profiles import AUDIT_CAPTION
+
+    shown = [w.value for w in at.warning]
+    assert all(i.message in shown for i in result.issues if i.where == "confound audit")  # the run's own warnings, not a second wording
+    assert AUDIT_CAPTION in [c.value for c in at.caption]
     heat = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert heat["type"] == "heatmap"
     assert len(heat["y"]) == result.clusters.n_biotypes
