@@ -1,10 +1,15 @@
 """Pain Biotype Explorer: entry point (page config, navigation, sidebar status)."""
 
-import streamlit as st
+from analysis.engine.compiled_code import use_private_cache_folder
 
-from components import cache, state
-from components.guard import page_guard
-from components.structure import verdict_word
+# Before anything imports numba: its compiled code is kept in a private temporary folder.
+use_private_cache_folder()
+
+import streamlit as st  # noqa: E402
+
+from components import cache, state  # noqa: E402
+from components.guard import page_guard  # noqa: E402
+from components.structure import verdict_word  # noqa: E402
 
 st.set_page_config(page_title="Pain Biotype Explorer", page_icon=":material/neurology:", layout="wide")
 cache.compiling_in_background()

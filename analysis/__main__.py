@@ -2,6 +2,11 @@
 
 import sys
 
-from analysis.cli import main
+from analysis.engine.compiled_code import use_private_cache_folder
+
+# Before anything imports numba: its compiled code is kept in a private temporary folder.
+use_private_cache_folder()
+
+from analysis.cli import main  # noqa: E402
 
 sys.exit(main())

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from analysis.atlas import BUNDLED_ATLASES
-from analysis.bids import PARTICIPANTS_SIDECAR
+from analysis.cohort.atlas import BUNDLED_ATLASES
 from analysis.errors import CohortError
-from analysis.inputs import MAX_INPUT_BYTES, InputFile
+from analysis.io.bids import PARTICIPANTS_SIDECAR
+from analysis.io.inputs import MAX_INPUT_BYTES, InputFile
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,7 +116,7 @@ def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cohort_files_from_args(args: argparse.Namespace):
     """Read the files named on the command line into a CohortFiles."""
-    from analysis.cohort import CohortFiles
+    from analysis.cohort.cohort import CohortFiles
 
     if not (math.isfinite(args.max_file_mb) and args.max_file_mb > 0):
         raise CohortError(
@@ -163,8 +163,8 @@ def sidecar_of(path: Path) -> Path | None:
 
 def run_generate(args: argparse.Namespace) -> int:
     """Write a synthetic cohort and say where."""
-    from analysis.export import write_synthetic_cohort
-    from analysis.synthetic import generate_cohort
+    from analysis.cohort.synthetic import generate_cohort
+    from analysis.reporting.run_files import write_synthetic_cohort
 
     if args.n < 10:
         raise CohortError(f"--n must be at least 10, got {args.n}", "--n", "ask for 10 participants or more")
@@ -176,8 +176,8 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Load the cohort and print its report."""
-    from analysis.cohort import load_cohort
-    from analysis.validation import validation_report
+    from analysis.cohort.cohort import load_cohort
+    from analysis.cohort.validation import validation_report
 
     print(validation_report(load_cohort(cohort_files_from_args(args))).to_text())
     return 0
@@ -209,11 +209,11 @@ EXTRA_FORMATS = ("bids", "h5ad")
 
 def run_cluster(args: argparse.Namespace) -> int:
     """Load, cluster, write the record, print a summary."""
-    from analysis.biotypes import run_biotypes
-    from analysis.cohort import load_cohort
-    from analysis.export import write_run
-    from analysis.parallel import compute_on
-    from analysis.spreadsheet import csv_bytes
+    from analysis.cohort.cohort import load_cohort
+    from analysis.engine.parallel import compute_on
+    from analysis.engine.run import run_biotypes
+    from analysis.io.spreadsheet import csv_bytes
+    from analysis.reporting.run_files import write_run
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {message}", flush=True)
@@ -231,19 +231,19 @@ def run_cluster(args: argparse.Namespace) -> int:
         result = run_biotypes(cohort, config, progress, for_saving=True)
         paths = write_run(result, cohort, args.out)
         if "bids" in formats:
-            from analysis.export import bids_derivative_files
+            from analysis.reporting.run_files import bids_derivative_files
 
             for name, content in bids_derivative_files(result, cohort).items():
                 paths.append(args.out / name)
                 paths[-1].write_bytes(content)
         if "h5ad" in formats:
-            from analysis.export import run_record
-            from analysis.h5ad import h5ad_bytes
+            from analysis.reporting.h5ad import h5ad_bytes
+            from analysis.reporting.run_files import run_record
 
             paths.append(args.out / "biotypes.h5ad")
             paths[-1].write_bytes(h5ad_bytes(result, cohort, run_record(result, cohort)))
         if args.sweep:
-            from analysis.sweep import run_sweep
+            from analysis.engine.sweep import run_sweep
 
             table = run_sweep(result, progress)
             paths.append(args.out / "sweep.csv")
@@ -274,9 +274,9 @@ def run_cluster(args: argparse.Namespace) -> int:
 
 def run_assign(args: argparse.Namespace) -> int:
     """Load a model and a new cohort, assign, write assignments.csv."""
-    from analysis.cohort import load_cohort
-    from analysis.export import write_assignments
-    from analysis.model import assign_participants, load_model
+    from analysis.cohort.cohort import load_cohort
+    from analysis.engine.model import assign_participants, load_model
+    from analysis.reporting.run_files import write_assignments
 
     model = load_model(args.model)
     cohort = load_cohort(cohort_files_from_args(args))
@@ -298,10 +298,10 @@ def run_assign(args: argparse.Namespace) -> int:
 
 def run_replicate(args: argparse.Namespace) -> int:
     """Load a model and a new cohort, cluster it alone and place it, write replication.json and replication.csv."""
-    from analysis.cohort import load_cohort
-    from analysis.export import write_replication
-    from analysis.external import replicate_in_cohort
-    from analysis.model import load_model
+    from analysis.cohort.cohort import load_cohort
+    from analysis.engine.model import load_model
+    from analysis.reporting.run_files import write_replication
+    from analysis.validity.external import replicate_in_cohort
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {message}", flush=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from analysis import modalities as M
+from analysis.cohort import modalities as M
 from analysis.errors import CohortError
-from analysis.replication import DEFAULT_REPLICATION_SPLITS
-from analysis.structure import DEFAULT_NULL_COHORTS, MIN_NULL_COHORTS
+from analysis.validity.replication import DEFAULT_REPLICATION_SPLITS
+from analysis.validity.structure import DEFAULT_NULL_COHORTS, MIN_NULL_COHORTS
 
 IMPUTERS = ("median", "knn", "iterative")
 SCALERS = ("standard", "robust")
@@ -28,7 +28,7 @@ AUTOMATIC_PARAMETERS = ("n_neighbors", "min_cluster_size", "min_samples")
 class RunConfig:
     """Every parameter of one biotype run.
 
-    Parameters left as None are chosen from the data (see :mod:`analysis.clustering`); the resolved
+    Parameters left as None are chosen from the data (see :mod:`analysis.engine.clustering`); the resolved
     values are written to run.json so that passing it back reproduces the run exactly.
 
     Attributes
@@ -59,7 +59,7 @@ class RunConfig:
         Remove site (or scanner) effects from the connectivity features with ComBat before clustering.
         None (the default) decides from the data: on when connectivity is clustered and its
         participants come from two or more sites with at least two participants each, every one
-        with a known site (see :func:`analysis.features.harmonisation_choice`).
+        with a known site (see :func:`analysis.features.blocks.harmonisation_choice`).
     harmonise_protect : tuple of str
         Covariates whose effects ComBat keeps (default age and sex). With automatic harmonisation,
         the ones the table lacks are left out (and the resolved configuration says so).
@@ -88,15 +88,15 @@ class RunConfig:
         with the resample's UMAP ``transform`` and HDBSCAN ``approximate_predict``, so every
         participant is still compared.
     null_cohorts : int
-        Null cohorts of the structure test (:mod:`analysis.structure`): Gaussian cohorts with the
+        Null cohorts of the structure test (:mod:`analysis.validity.structure`): Gaussian cohorts with the
         fused features' mean and covariance, run through the same pipeline; 0 leaves the biotypes
         untested; otherwise at least 19, with which the smallest p-value is 0.05.
     replication_splits : int
-        Random splits of the split-half replication (:mod:`analysis.replication`): each half is
+        Random splits of the split-half replication (:mod:`analysis.validity.replication`): each half is
         clustered with the run's pipeline and placed into the other half's biotypes; 0 skips it (it is
         skipped anyway below 100 clustered participants).
     site_replication : bool
-        Leave-one-site-out replication (:mod:`analysis.external`) when the cohort has two or more
+        Leave-one-site-out replication (:mod:`analysis.validity.external`) when the cohort has two or more
         sites: the pipeline, harmonisation included, is fitted on the other sites and each site is
         placed into those biotypes and clustered alone.
     severity_score : str

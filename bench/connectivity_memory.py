@@ -50,11 +50,11 @@ def write_files(n: int, folder: Path, compressed: bool, n_rois: int, atlas: str)
 
 def child(folder: Path, atlas: str) -> None:
     """Run the steps here, printing ``step peak_gb`` lines (peak above the baseline)."""
-    from analysis.cohort import CohortFiles, load_cohort
+    from analysis.cohort.cohort import CohortFiles, load_cohort
     from analysis.config import RunConfig
-    from analysis.features import connectivity_features
-    from analysis.inputs import InputFile
-    from analysis.summaries import biotype_connectivity
+    from analysis.describe.summaries import biotype_connectivity
+    from analysis.features.blocks import connectivity_features
+    from analysis.io.inputs import InputFile
 
     with TreeMemory(interval=0.1) as memory:
         time.sleep(0.3)
@@ -96,7 +96,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.atlas)
         return
-    from analysis.atlas import bundled_atlas
+    from analysis.cohort.atlas import bundled_atlas
 
     n_rois = bundled_atlas(args.atlas).n_rois
     with tempfile.TemporaryDirectory(prefix="bench-connectivity-") as tmp:

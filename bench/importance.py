@@ -1,9 +1,9 @@
-"""Permutation importance: scikit-learn's one-call-per-shuffle against the stacked shuffles of analysis.importance.
+"""Permutation importance: scikit-learn's one-call-per-shuffle against the stacked shuffles of analysis.describe.importance.
 
     python bench/importance.py [--n 300 2000] [--features 60] [--repeats 3] [--trees 200]
 
 Synthetic one-vs-rest problem (4 biotypes, the first three features informative), one random forest
-of ``analysis.importance.N_TREES`` trees per biotype as in the run. Prints the median seconds of each
+of ``analysis.describe.importance.N_TREES`` trees per biotype as in the run. Prints the median seconds of each
 way, their ratio, and the largest difference between the importances (they use different shuffles,
 so small differences are expected; the top feature of each biotype is printed too).
 
@@ -24,8 +24,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import analysis.importance as importance  # noqa: E402
-from analysis.importance import biotype_importance  # noqa: E402
+import analysis.describe.importance as importance  # noqa: E402
+from analysis.describe.importance import biotype_importance  # noqa: E402
 
 
 def sklearn_importance(features: pd.DataFrame, labels: pd.Series, seed: int = 0, n_repeats: int = 5) -> pd.DataFrame:

@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 CHILD = """
 import resource, sys, time
-from analysis.cohort import CohortFiles, load_cohort
-from analysis.inputs import InputFile
-from analysis.validation import validation_report
+from analysis.cohort.cohort import CohortFiles, load_cohort
+from analysis.io.inputs import InputFile
+from analysis.cohort.validation import validation_report
 folder = sys.argv[1]
 start = time.perf_counter()
 files = CohortFiles(**{role: InputFile.from_path(f"{folder}/{name}") for role, name in
@@ -38,8 +38,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    from analysis.export import write_synthetic_cohort
-    from analysis.synthetic import generate_cohort
+    from analysis.cohort.synthetic import generate_cohort
+    from analysis.reporting.run_files import write_synthetic_cohort
 
     print(f"{'N':>9} {'files MB':>9} {'median s':>9} {'min s':>7} {'peak GB':>8}")
     for n in args.sizes:

@@ -7,8 +7,8 @@ once (min_cluster_size 1% of N, min_samples 25% of it, the run's default before 
 is changed to 2% of N, the selection method to "leaf" and epsilon to 0.5, each done two ways:
 
 - a new ``hdbscan.HDBSCAN`` fit (what changing a parameter costs without the tree), and
-- :func:`analysis.clustering.labels_from_tree` (labels and membership: what the split view needs) and
-  :func:`analysis.clustering.refit_from_tree` with its outlier scores (what a re-cut run needs; the
+- :func:`analysis.engine.clustering.labels_from_tree` (labels and membership: what the split view needs) and
+  :func:`analysis.engine.clustering.refit_from_tree` with its outlier scores (what a re-cut run needs; the
   prediction data for placing new participants is built only when a model is saved).
 
 Prints the median seconds of each, the ratio, and whether the labels agree exactly. Asserts nothing.
@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.clustering import hdbscan_fit, labels_from_tree, refit_from_tree  # noqa: E402
+from analysis.engine.clustering import hdbscan_fit, labels_from_tree, refit_from_tree  # noqa: E402
 
 
 def median_seconds(call, repeats: int) -> tuple[float, object]:

@@ -36,16 +36,16 @@ from structure import (  # noqa: E402
     public_table,
 )
 
-from analysis.biotypes import run_biotypes  # noqa: E402
-from analysis.cohort import CohortFiles, load_cohort  # noqa: E402
+from analysis.cohort.cohort import CohortFiles, load_cohort  # noqa: E402
 from analysis.config import RunConfig  # noqa: E402
-from analysis.inputs import InputFile  # noqa: E402
+from analysis.engine.run import run_biotypes  # noqa: E402
+from analysis.io.inputs import InputFile  # noqa: E402
 
 
 def synthetic_cohort(n: int, modalities: str):
     """The synthetic generator's cohort (seed 0, as sample_data/ holds at N = 1,000), with an outcome unrelated to anything added."""
-    from analysis.export import write_synthetic_cohort
-    from analysis.synthetic import generate_cohort
+    from analysis.cohort.synthetic import generate_cohort
+    from analysis.reporting.run_files import write_synthetic_cohort
 
     cohort = generate_cohort(n, seed=0)
     rng = np.random.default_rng(99)
@@ -87,10 +87,10 @@ def panel(quick: bool) -> list[tuple[str, bool, object, tuple[str, ...]]]:
 
 def large(n: int) -> None:
     """Time split-half replication and clinical value alone on ``n`` participants of planted clusters (true labels as the run's)."""
-    from analysis.clinical_value import clinical_value
     from analysis.config import AUTOMATIC_PARAMETERS
-    from analysis.replication import split_half_replication
-    from analysis.survival import TimeToEvent
+    from analysis.outcomes.clinical_value import clinical_value
+    from analysis.outcomes.survival import TimeToEvent
+    from analysis.validity.replication import split_half_replication
 
     x, truth = large_planted_clusters(n)
     rng = np.random.default_rng(8)
@@ -156,7 +156,7 @@ def main() -> None:
             flush=True,
         )
         if result.sites:
-            from analysis.export import site_reading
+            from analysis.reporting.run_files import site_reading
 
             assessed = [site for site in result.sites if not site.note]
             readings = "; ".join(f"B{b} {site_reading(assessed, b)}" for b in sorted({b for site in assessed for b in site.found}))
@@ -184,8 +184,8 @@ def main() -> None:
 
 def external() -> None:
     """A reference run of the synthetic cohort (clinical, N = 1,000) replicated in another seed's cohort, and in one lacking a biotype."""
-    from analysis.external import replicate_in_cohort
-    from analysis.model import biotype_model
+    from analysis.engine.model import biotype_model
+    from analysis.validity.external import replicate_in_cohort
 
     reference = synthetic_cohort(1000, "clinical")
     result = run_biotypes(
@@ -207,7 +207,7 @@ def external() -> None:
 
 def external_cohort(n: int, seed: int, without: int | None):
     """The generator's clinical table of another seed, with one planted biotype's participants removed."""
-    from analysis.synthetic import generate_cohort
+    from analysis.cohort.synthetic import generate_cohort
 
     cohort = generate_cohort(n, seed=seed)
     keep = (cohort.truth["true_biotype"] != without).to_numpy() if without is not None else np.ones(n, dtype=bool)

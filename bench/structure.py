@@ -22,10 +22,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.biotypes import run_biotypes  # noqa: E402
-from analysis.cohort import CohortFiles, load_cohort  # noqa: E402
+from analysis.cohort.cohort import CohortFiles, load_cohort  # noqa: E402
 from analysis.config import RunConfig  # noqa: E402
-from analysis.inputs import InputFile  # noqa: E402
+from analysis.engine.run import run_biotypes  # noqa: E402
+from analysis.io.inputs import InputFile  # noqa: E402
 
 
 def correlated_gaussian(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -61,7 +61,7 @@ def planted_clusters(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def sample_generator_biotypes(n: int, seed: int) -> pd.DataFrame:
     """The clinical table of the synthetic cohort generator (planted biotypes), as the tool writes it."""
-    from analysis.synthetic import generate_cohort
+    from analysis.cohort.synthetic import generate_cohort
 
     return generate_cohort(n, seed=seed).participants
 
@@ -116,7 +116,7 @@ def large_planted_clusters(n: int) -> tuple[np.ndarray, np.ndarray]:
 def large(n: int) -> None:
     """Time the structure test alone on ``n`` participants of planted clusters (their true labels as the run's)."""
     from analysis.config import AUTOMATIC_PARAMETERS
-    from analysis.structure import structure_test
+    from analysis.validity.structure import structure_test
 
     x, truth = large_planted_clusters(n)
     started = time.perf_counter()

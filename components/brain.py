@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.atlas import Atlas
-from analysis.summaries import network_order
+from analysis.cohort.atlas import Atlas
+from analysis.describe.summaries import network_order
 
 
 def matrix_figure(matrix: np.ndarray, atlas: Atlas | None, title: str, colour_title: str, diverging: bool = True) -> go.Figure:
@@ -28,7 +28,7 @@ def matrix_figure(matrix: np.ndarray, atlas: Atlas | None, title: str, colour_ti
     Returns
     -------
     go.Figure
-        One Heatmap trace; ``z`` is ``matrix`` reordered by :func:`analysis.summaries.network_order`.
+        One Heatmap trace; ``z`` is ``matrix`` reordered by :func:`analysis.describe.summaries.network_order`.
     """
     n = matrix.shape[0]
     order = network_order(atlas) if atlas is not None else np.arange(n)
@@ -76,7 +76,7 @@ def network_figure(table: pd.DataFrame, title: str, colour_title: str, limit: fl
     Parameters
     ----------
     table : DataFrame, shape (n_networks, n_networks)
-        From :func:`analysis.summaries.network_matrix`.
+        From :func:`analysis.describe.summaries.network_matrix`.
     limit : float, optional
         Colour range ±limit (the same for figures shown side by side); default the largest |value|.
 

@@ -16,13 +16,13 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from analysis.biotypes import RunResult, recut, renamed, run_biotypes, with_groups, with_replication, with_stability, with_structure
-from analysis.clustering import compile_ahead
-from analysis.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
+from analysis.cohort.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
+from analysis.cohort.validation import ValidationReport, validation_report
 from analysis.config import RunConfig
-from analysis.export import synthetic_cohort_files, write_run
-from analysis.features import ShownConnectivity, shown_connectivity
-from analysis.validation import ValidationReport, validation_report
+from analysis.engine.clustering import compile_ahead
+from analysis.engine.run import RunResult, recut, renamed, run_biotypes, with_groups, with_replication, with_stability, with_structure
+from analysis.features.blocks import ShownConnectivity, shown_connectivity
+from analysis.reporting.run_files import synthetic_cohort_files, write_run
 from components import state
 from components.structure import render_verdict
 
@@ -175,7 +175,7 @@ def set_groups(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> RunResult:
     """Give the current run these custom groups (each profiled; nothing is re-clustered); the grouped run becomes current.
 
     Stored like a renamed run: under its own key (its configuration holds the groups, so run.json
-    reproduces them). Build ``groups`` with :func:`analysis.groups.with_group`, ``renamed_group`` or ``without_group``.
+    reproduces them). Build ``groups`` with :func:`analysis.describe.groups.with_group`, ``renamed_group`` or ``without_group``.
     """
     cohort = st.session_state[state.COHORT]
     return _replace_current(lambda result: with_groups(result, cohort, groups))
@@ -185,7 +185,7 @@ def recut_current(min_cluster_size: int, method: str, epsilon: float, progress=N
     """Cut the current run's HDBSCAN tree elsewhere (no new embedding); the new run becomes current.
 
     Stored under its configuration, which is the one a full run giving the same biotypes would have
-    (:func:`analysis.biotypes.recut`); nothing computed for the old biotypes is carried over.
+    (:func:`analysis.engine.run.recut`); nothing computed for the old biotypes is carried over.
     """
     key = st.session_state[state.CURRENT_RUN]
     result = recut(st.session_state[state.RUNS][key], st.session_state[state.COHORT], min_cluster_size, method, epsilon, progress)
@@ -302,8 +302,8 @@ def connectivity_shown(result: RunResult, cohort: Cohort, harmonise: bool = True
 
 
 def bids_archive(result: RunResult, cohort: Cohort) -> bytes:
-    """The run's BIDS derivative files (:func:`analysis.export.bids_derivative_files`) as zip bytes, packed on click."""
-    from analysis.export import bids_derivative_files
+    """The run's BIDS derivative files (:func:`analysis.reporting.run_files.bids_derivative_files`) as zip bytes, packed on click."""
+    from analysis.reporting.run_files import bids_derivative_files
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -315,7 +315,7 @@ def bids_archive(result: RunResult, cohort: Cohort) -> bytes:
 def run_archive(result: RunResult, cohort: Cohort) -> bytes:
     """The run's record (assignments.csv, profiles, audits, run.json, model/) as zip bytes.
 
-    Written through :func:`analysis.export.write_run` into a temporary folder that is removed at once.
+    Written through :func:`analysis.reporting.run_files.write_run` into a temporary folder that is removed at once.
     Called only when the user clicks the download button (Streamlit's deferred download data), so a
     rerun of the page never packs it.
     """

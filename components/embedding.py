@@ -7,12 +7,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.biotypes import RunResult
-from analysis.clustering import SPLIT_STABILITY_CAUTION, biotype_numbers
-from analysis.density import DENSITY_FROM_POINTS, map_density, map_sample
+from analysis.describe.density import DENSITY_FROM_POINTS, map_density, map_sample
+from analysis.describe.groups import GROUP_LABEL_OFFSET
+from analysis.engine.clustering import SPLIT_STABILITY_CAUTION, biotype_numbers
+from analysis.engine.run import RunResult
+from analysis.engine.stability import Stability
 from analysis.errors import NAMED_IN_MESSAGE
-from analysis.groups import GROUP_LABEL_OFFSET
-from analysis.stability import Stability
 from components.tables import render_all_columns
 
 #: Biotype colours (colour-blind-safe Tableau 10); noise is grey.
@@ -50,7 +50,7 @@ def embedding_figure(
     colour_name : str
         Legend and hover label of ``colour``.
     sample_points : int
-        With more than :data:`analysis.density.DENSITY_FROM_POINTS` participants: how many of them
+        With more than :data:`analysis.describe.density.DENSITY_FROM_POINTS` participants: how many of them
         (a seeded random sample) are drawn over the density; 0 draws the density alone.
     dragmode : {"lasso", "pan", "zoom", "select"}
         What dragging does when the map opens: "lasso" where participants are selected as a set
@@ -253,7 +253,7 @@ def stability_figure(stability: Stability, names: dict[int, str]) -> go.Figure:
 
     Parameters
     ----------
-    stability : analysis.stability.Stability
+    stability : analysis.engine.stability.Stability
     names : dict of int to str
         Biotype number → name.
 

@@ -71,7 +71,7 @@ def odds_ratio_figure(association: pd.DataFrame, outcome: str) -> go.Figure:
     Parameters
     ----------
     association : DataFrame
-        :func:`analysis.summaries.prs_association_by_biotype` output.
+        :func:`analysis.describe.summaries.prs_association_by_biotype` output.
 
     Returns
     -------

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import modalities as M
-from analysis.audits import AUDIT_PERMUTATIONS, AUDIT_Q_FLAG, CRAMERS_V_FLAG, EPSILON_SQUARED_FLAG, MIN_EXPECTED
-from analysis.groups import GROUP_LABEL_OFFSET
-from analysis.profiling import DESCRIPTIVE
-from analysis.validation import MODALITY_TITLES
+from analysis.cohort import modalities as M
+from analysis.cohort.validation import MODALITY_TITLES
+from analysis.describe.audits import AUDIT_PERMUTATIONS, AUDIT_Q_FLAG, CRAMERS_V_FLAG, EPSILON_SQUARED_FLAG, MIN_EXPECTED
+from analysis.describe.groups import GROUP_LABEL_OFFSET
+from analysis.describe.profiling import DESCRIPTIVE
 from components.embedding import biotype_colour
 
 #: Short names of the modalities, drawn under heat-map groups too narrow for the full title.
@@ -79,7 +79,7 @@ def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str], labels: 
     Parameters
     ----------
     profile : DataFrame
-        :func:`analysis.profiling.profile_table` output.
+        :func:`analysis.describe.profiling.profile_table` output.
     names : dict of int to str
         Biotype number → name.
     labels : dict of int to str, optional
@@ -176,7 +176,7 @@ def category_figure(categories: pd.DataFrame, feature: str, names: dict[int, str
     Parameters
     ----------
     categories : DataFrame
-        :func:`analysis.profiling.categorical_profile` output.
+        :func:`analysis.describe.profiling.categorical_profile` output.
     feature : str
 
     Returns
@@ -228,7 +228,7 @@ def pairwise_effects_figure(
     Parameters
     ----------
     pairwise : DataFrame
-        :func:`analysis.profiling.pairwise_profile` output.
+        :func:`analysis.describe.profiling.pairwise_profile` output.
     a, b : int
         Biotype numbers (or group labels), in either order.
     labels : dict of int to str, optional
@@ -275,9 +275,9 @@ def importance_figure(importance: pd.DataFrame, profile: pd.DataFrame, biotype: 
     Parameters
     ----------
     importance : DataFrame
-        :func:`analysis.importance.biotype_importance` output.
+        :func:`analysis.describe.importance.biotype_importance` output.
     profile : DataFrame
-        :func:`analysis.profiling.profile_table` output (the fallback's Cohen's d).
+        :func:`analysis.describe.profiling.profile_table` output (the fallback's Cohen's d).
     biotype : int
         Biotype number.
     names : dict of int to str
@@ -366,7 +366,7 @@ def binary_outcome_figure(shares: pd.DataFrame, outcome: str, names: dict[int, s
     Parameters
     ----------
     shares : DataFrame
-        :func:`analysis.summaries.binary_outcome_by_biotype` output.
+        :func:`analysis.describe.summaries.binary_outcome_by_biotype` output.
     outcome : str
     names : dict of int to str
 

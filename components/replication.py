@@ -6,9 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.clinical_value import METRIC_NAMES, ClinicalValue
-from analysis.replication import PREDICTION_STRENGTH_THRESHOLD, SplitHalf
-from analysis.structure import p_text
+from analysis.outcomes.clinical_value import METRIC_NAMES, ClinicalValue
+from analysis.validity.replication import PREDICTION_STRENGTH_THRESHOLD, SplitHalf
+from analysis.validity.structure import p_text
 from components.survival import render_survival, render_treatment
 from components.tables import render_table
 

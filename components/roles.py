@@ -5,17 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import modalities as M
-from analysis.cohort import Cohort, CohortFiles
+from analysis.cohort import modalities as M
+from analysis.cohort.cohort import Cohort, CohortFiles
+from analysis.cohort.participants import dictionary_with_modalities, load_dictionary
 from analysis.errors import CohortError
-from analysis.io import dictionary_with_modalities, load_dictionary
 from components import state
 
 
 def roles_table(cohort: Cohort, participants_file: str) -> pd.DataFrame:
     """One row per column of the participants table: ``column``, ``modality``, ``values`` (numeric or text), ``proposed because``, ``description``.
 
-    ``proposed because`` holds the reason for a role the tool proposed (:mod:`analysis.roles`), empty
+    ``proposed because`` holds the reason for a role the tool proposed (:mod:`analysis.cohort.roles`), empty
     for roles set by the data dictionary or the plain name rules.
     """
     columns = [c for c, source in cohort.sources.items() if source == participants_file and c in cohort.modality]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis import modalities as M
-from analysis.cohort import Cohort
+from analysis.cohort import modalities as M
+from analysis.cohort.cohort import Cohort
+from analysis.cohort.validation import MODALITY_TITLES
 from analysis.config import IMPUTERS, MISSING_MODALITY_POLICIES, SELECTION_METHODS, RunConfig
-from analysis.replication import MIN_REPLICATION_PARTICIPANTS
-from analysis.validation import MODALITY_TITLES
+from analysis.validity.replication import MIN_REPLICATION_PARTICIPANTS
 from components import state
 
 AUTOMATIC = 0

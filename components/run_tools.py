@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import streamlit as st
 
-from analysis.biotypes import RunResult
 from analysis.config import MAX_NAME_LENGTH, MIN_STABILITY_SUBSAMPLE
+from analysis.describe.groups import renamed_group, with_group, without_group
+from analysis.engine.run import RunResult
 from analysis.errors import CohortError
-from analysis.groups import renamed_group, with_group, without_group
 from components import cache, state
 from components.embedding import stability_figure
 from components.tables import render_table

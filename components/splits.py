@@ -20,9 +20,9 @@ def split_figure(nodes: pd.DataFrame, flows: pd.DataFrame, run_size: int, names:
     Parameters
     ----------
     nodes : DataFrame
-        :func:`analysis.splits.split_nodes` output.
+        :func:`analysis.engine.splits.split_nodes` output.
     flows : DataFrame
-        :func:`analysis.splits.split_flows` output.
+        :func:`analysis.engine.splits.split_flows` output.
     run_size : int
         The run's min_cluster_size (its column is headed "this run").
     names : dict of int to str

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from analysis.structure import ALPHA, TOO_SMALL_SEPARATION, Structure
+from analysis.validity.structure import ALPHA, TOO_SMALL_SEPARATION, Structure
 
 VERDICT_WORDS = {"distinct": "distinct", "graded": "graded", "not_distinct": "not distinct", "untested": "not tested"}
 OBSERVED_COLOUR = "#D62728"

@@ -7,9 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.structure import p_text
-from analysis.survival import SurvivalByBiotype
-from analysis.treatment import TreatmentInteraction
+from analysis.outcomes.survival import SurvivalByBiotype
+from analysis.outcomes.treatment import TreatmentInteraction
+from analysis.validity.structure import p_text
 from components.embedding import biotype_colour
 from components.tables import render_table
 

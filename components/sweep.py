@@ -28,7 +28,7 @@ def sweep_figure(table: pd.DataFrame, metric: str, current: tuple[int, int] | No
     Parameters
     ----------
     table : DataFrame
-        :func:`analysis.sweep.parameter_sweep` output.
+        :func:`analysis.engine.sweep.parameter_sweep` output.
     metric : str
         One of :data:`SWEEP_METRICS`.
     current : (int, int), optional

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from analysis.atlas import BUNDLED_ATLASES
-from analysis.cohort import CohortFiles
+from analysis.cohort.atlas import BUNDLED_ATLASES
+from analysis.cohort.cohort import CohortFiles
 from analysis.errors import CohortError
-from analysis.inputs import InputFile, check_size
-from analysis.redcap import events_in_file
-from analysis.workbooks import XLSX, sheet_names, table_format
+from analysis.io.inputs import InputFile, check_size
+from analysis.io.redcap import events_in_file
+from analysis.io.workbooks import XLSX, sheet_names, table_format
 from components import state
 
 #: Extensions offered for every delimited-text upload (the loaders look through gzip for each of them).

@@ -21,7 +21,7 @@ def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3, l
     Parameters
     ----------
     trajectories : DataFrame
-        :func:`analysis.summaries.wearable_trajectories` output.
+        :func:`analysis.describe.summaries.wearable_trajectories` output.
     metric : str
     min_n : int
         Days where a biotype has fewer participants with a value are not drawn (their mean is noise).
@@ -87,7 +87,7 @@ def participant_figure(
     days : DataFrame
         The participant's rows of the wearable table (``day`` and ``metric``).
     biotype_mean : DataFrame or None
-        Their biotype's rows of :func:`analysis.summaries.wearable_trajectories`.
+        Their biotype's rows of :func:`analysis.describe.summaries.wearable_trajectories`.
     biotype : int or None
         Biotype number, None for noise or not clustered.
 
@@ -126,7 +126,7 @@ def adherence_figure(per_participant: pd.DataFrame, p_value: float) -> go.Figure
     Parameters
     ----------
     per_participant : DataFrame
-        :func:`analysis.summaries.adherence_by_biotype` first output.
+        :func:`analysis.describe.summaries.adherence_by_biotype` first output.
     p_value : float
         Kruskal-Wallis p across biotypes (in the title).
 

@@ -79,13 +79,13 @@ def main() -> None:
 
 
 def roles_review(out: Path) -> None:
-    """The Data page with a wide clinical-study export made here (tests/analysis/test_roles.py) and 400 more columns."""
+    """The Data page with a wide clinical-study export made here (tests/analysis/cohort/test_roles.py) and 400 more columns."""
     import tempfile
 
     import numpy as np
     import pandas as pd
 
-    from tests.analysis.test_roles import wide_export
+    from tests.analysis.cohort.test_roles import wide_export
 
     rng = np.random.default_rng(3)
     export = wide_export(470)

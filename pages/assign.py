@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from analysis.engine.model import assign_participants, biotype_model, placement_summary
 from analysis.errors import CohortError
-from analysis.export import replication_files
-from analysis.external import replicate_in_cohort
-from analysis.model import assign_participants, biotype_model, placement_summary
-from analysis.spreadsheet import csv_bytes
+from analysis.io.spreadsheet import csv_bytes
+from analysis.reporting.run_files import replication_files
+from analysis.validity.external import replicate_in_cohort
 from components import cache, state
 from components.embedding import assigned_figure
 from components.replication import render_cohort_replication

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from analysis.biotypes import participant_stability
+from analysis.engine.run import participant_stability
+from analysis.engine.splits import split_view
+from analysis.engine.sweep import run_sweep
 from analysis.errors import CohortError
-from analysis.splits import split_view
-from analysis.sweep import run_sweep
 from components import cache, state
 from components.embedding import embedding_figure, render_run_summary, sample_points_control, selection_table, sizes_figure
 from components.naming import render_naming_form

@@ -3,8 +3,8 @@
 import streamlit as st
 import streamlit.components.v1 as html_components
 
-from analysis.connectivity import edges_to_matrix
-from analysis.summaries import biotype_connectivity, network_matrix, significant_edges, strongest_edges
+from analysis.cohort.connectivity import edges_to_matrix
+from analysis.describe.summaries import biotype_connectivity, network_matrix, significant_edges, strongest_edges
 from components import cache, state
 from components.brain import connectome_html, glass_brain_png, matrix_figure, network_figure
 from components.profiles import biotype_label

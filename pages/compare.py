@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import modalities as M
-from analysis.features import prs_features
-from analysis.groups import MIN_COMPARE_N, comparison_labels, comparison_sizes, group_label, group_members
-from analysis.profiling import pairwise_profile, profile_table
-from analysis.summaries import biotype_connectivity, network_matrix, wearable_trajectories
+from analysis.cohort import modalities as M
+from analysis.describe.groups import MIN_COMPARE_N, comparison_labels, comparison_sizes, group_label, group_members
+from analysis.describe.profiling import pairwise_profile, profile_table
+from analysis.describe.summaries import biotype_connectivity, network_matrix, wearable_trajectories
+from analysis.features.blocks import prs_features
 from components import cache, state
 from components.brain import network_figure
 from components.genetics import prs_violin_figure

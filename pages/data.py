@@ -6,9 +6,9 @@ import streamlit as st
 
 from analysis.errors import CohortError
 from components import cache, state
-from components.report import render_validation_report
 from components.roles import render_roles_editor
 from components.uploads import render_upload_form
+from components.validation_report import render_validation_report
 
 st.title("Data")
 st.caption("Load the bundled synthetic cohort, or upload your own files. Nothing leaves this machine.")

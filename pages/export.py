@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from analysis.export import run_files, run_record
-from analysis.h5ad import h5ad_bytes
+from analysis.reporting.h5ad import h5ad_bytes
+from analysis.reporting.run_files import run_files, run_record
 from components import cache, state
-from components.export import report_html
+from components.html_report import report_html
 
 st.title("Export")
 result, cohort = cache.require_run()

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from analysis import modalities as M
-from analysis.features import prs_features
-from analysis.summaries import is_binary, prs_association_by_biotype, prs_deciles
+from analysis.cohort import modalities as M
+from analysis.describe.summaries import is_binary, prs_association_by_biotype, prs_deciles
+from analysis.features.blocks import prs_features
 from components import cache, state
 from components.genetics import decile_make_up_figure, decile_prevalence_figure, odds_ratio_figure, prs_violin_figure
 from components.profiles import biotype_label

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.summaries import binary_outcome_by_biotype, is_binary
+from analysis.describe.summaries import binary_outcome_by_biotype, is_binary
 from components import cache, state
 from components.profiles import (
     AUDIT_CAPTION,

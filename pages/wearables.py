@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.summaries import adherence_by_biotype, wearable_trajectories
+from analysis.describe.summaries import adherence_by_biotype, wearable_trajectories
 from components import cache, state
 from components.embedding import embedding_figure
 from components.profiles import biotype_label

@@ -9,7 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 
-from analysis.inputs import InputFile
+from analysis.engine.compiled_code import use_private_cache_folder
+from analysis.io.inputs import InputFile
+
+# As the entry points do, before anything imports numba.
+use_private_cache_folder()
 
 # CI runs the same examples every time (a red CI must be reproducible); locally hypothesis explores.
 settings.register_profile("ci", derandomize=True, database=None)
@@ -84,8 +88,15 @@ def participants_file(participants: pd.DataFrame) -> InputFile:
 @pytest.fixture(scope="session")
 def warm_umap():
     """Compile umap-learn's numba code once per test session (the first fit in a process takes ~40 s)."""
-    from analysis.clustering import neighbour_graph, umap_embedding
+    from analysis.engine.clustering import neighbour_graph, umap_embedding
 
     x = np.random.default_rng(0).normal(size=(60, 4))
     umap_embedding(x, neighbour_graph(x, 10, 0), 2, 0.1, 0)
     return True
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e carries the ``e2e`` marker (pyproject.toml registers it)."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)

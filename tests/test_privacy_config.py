@@ -17,6 +17,6 @@ def test_no_telemetry_no_email_prompt_local_only():
 
 
 def test_upload_limit_equals_the_loaders_limit():
-    from analysis.inputs import MAX_INPUT_BYTES
+    from analysis.io.inputs import MAX_INPUT_BYTES
 
     assert tomllib.loads(CONFIG.read_text())["server"]["maxUploadSize"] * 2**20 == MAX_INPUT_BYTES

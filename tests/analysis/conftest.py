@@ -2,12 +2,12 @@
 
 import pytest
 
-from analysis.biotypes import run_biotypes
-from analysis.cohort import CohortFiles, load_cohort
+from analysis.cohort.cohort import CohortFiles, load_cohort
+from analysis.cohort.synthetic import generate_cohort
 from analysis.config import RunConfig
-from analysis.export import write_synthetic_cohort
-from analysis.inputs import InputFile
-from analysis.synthetic import generate_cohort
+from analysis.engine.run import run_biotypes
+from analysis.io.inputs import InputFile
+from analysis.reporting.run_files import write_synthetic_cohort
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 import pytest
 
 from analysis.cli import main
-from analysis.cohort import CohortFiles, load_cohort
-from analysis.inputs import InputFile
+from analysis.cohort.cohort import CohortFiles, load_cohort
+from analysis.io.inputs import InputFile
 from tests.bad_inputs import cases
 
 CASES = cases()

@@ -188,7 +188,7 @@ def test_every_bad_modality_case_gives_exit_2_and_one_error_line(case, generated
 
 
 def test_an_unreachable_dask_scheduler_is_one_error_line(generated, tmp_path, capsys, monkeypatch):
-    from analysis import parallel
+    from analysis.engine import parallel
 
     monkeypatch.setattr(parallel, "SCHEDULER_TIMEOUT_S", 2)
     code = main(

@@ -1,6 +1,7 @@
 """The layers run one way: pages -> components -> analysis; analysis/ stays pure Python."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,10 +23,31 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "analysis").glob("*.py")), ids=lambda p: p.name)
+ANALYSIS_MODULES = sorted((ROOT / "analysis").rglob("*.py"))
+
+
+def test_every_analysis_module_is_checked_subpackages_included():
+    subpackages = {p.parent.name for p in ANALYSIS_MODULES if p.parent != ROOT / "analysis"}
+    assert {"io", "cohort", "features", "engine", "validity", "outcomes", "describe", "reporting"} <= subpackages
+    assert all((p.parent / "__init__.py").exists() for p in ANALYSIS_MODULES)
+
+
+@pytest.mark.parametrize("path", ANALYSIS_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_analysis_imports_no_ui_or_plotting(path):
     bad = {m for m in imported_modules(path) if any(m == f or m.startswith(f + ".") for f in FORBIDDEN_IN_ANALYSIS)}
-    assert not bad, f"{path.name} imports {bad}"
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_importing_analysis_has_no_side_effect(tmp_path):
+    """Importing the package (and its subpackages) sets no environment variable and makes no folder."""
+    code = (
+        "import os, tempfile; before = set(os.listdir(tempfile.gettempdir())); "
+        "import analysis, analysis.engine.clustering, analysis.cohort.cohort; "
+        "print(os.environ.get('NUMBA_CACHE_DIR'), sorted(set(os.listdir(tempfile.gettempdir())) - before))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"} | {"TMPDIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
+    assert result.stdout.strip() == "None []"
 
 
 def test_components_do_not_import_pages_and_pages_do_not_import_algorithms():
@@ -37,7 +59,7 @@ def test_components_do_not_import_pages_and_pages_do_not_import_algorithms():
 
 def test_loading_a_cohort_pulls_in_no_ui_library_transitively():
     code = (
-        "import sys; from analysis.cohort import load_cohort, sample_cohort_files; from analysis.cli import main; "
+        "import sys; from analysis.cohort.cohort import load_cohort, sample_cohort_files; from analysis.cli import main; "
         "load_cohort(sample_cohort_files()); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'plotly', 'matplotlib')))"
     )

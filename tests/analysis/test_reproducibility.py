@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from analysis.biotypes import run_biotypes
-from analysis.cohort import CohortFiles, load_cohort
+from analysis.cohort.cohort import CohortFiles, load_cohort
 from analysis.config import RunConfig
-from analysis.export import run_record, structure_record
-from analysis.inputs import InputFile
-from analysis.spreadsheet import csv_bytes
+from analysis.engine.run import run_biotypes
+from analysis.io.inputs import InputFile
+from analysis.io.spreadsheet import csv_bytes
+from analysis.reporting.run_files import run_record, structure_record
 
 #: Smallest ARI accepted between a run and the same run on shuffled rows (docs/cli.md, "Reproducibility").
 MIN_SHUFFLED_ARI = 0.9

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from plotly.offline import get_plotlyjs
 
-from analysis.biotypes import run_biotypes
-from analysis.cohort import load_cohort, sample_cohort_files
+from analysis.cohort.cohort import load_cohort, sample_cohort_files
 from analysis.config import RunConfig
-from analysis.export import run_files, write_run
-from analysis.methods import methods_paragraphs
-from components.export import report_html
+from analysis.engine.run import run_biotypes
+from analysis.reporting.methods import methods_paragraphs
+from analysis.reporting.run_files import run_files, write_run
+from components.html_report import report_html
 
 
 @pytest.fixture(scope="module")

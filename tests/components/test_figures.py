@@ -197,7 +197,7 @@ def test_map_of_100k_participants_draws_every_point_in_under_10_mb():
 
 
 def test_map_of_500k_participants_is_a_density_with_a_sample_and_full_counts():
-    from analysis.density import DENSITY_FROM_POINTS
+    from analysis.describe.density import DENSITY_FROM_POINTS
 
     a = large_assignments(500_000)
     assert len(a) > DENSITY_FROM_POINTS

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from analysis.atlas import Atlas
+from analysis.cohort.atlas import Atlas
 from components.brain import matrix_figure, network_figure
 from components.genetics import decile_make_up_figure, odds_ratio_figure, prs_violin_figure
 from components.wearables import adherence_figure, trajectory_figure

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from analysis.clinical_value import ClinicalValue, OutcomeValue
-from analysis.replication import BiotypeReplication, SplitHalf
+from analysis.outcomes.clinical_value import ClinicalValue, OutcomeValue
+from analysis.validity.replication import BiotypeReplication, SplitHalf
 from components.replication import (
     FAILS_COLOUR,
     REPLICATES_COLOUR,

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from analysis.cohort import CohortFiles, load_cohort
-from analysis.inputs import InputFile
-from analysis.validation import validation_report
-from components.report import MAX_MISSINGNESS_BARS, missingness_figure
+from analysis.cohort.cohort import CohortFiles, load_cohort
+from analysis.cohort.validation import validation_report
+from analysis.io.inputs import InputFile
+from components.validation_report import MAX_MISSINGNESS_BARS, missingness_figure
 
 
 def report_of(frame: pd.DataFrame):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from analysis.structure import Gap, GradedCheck, NullComparison, Power, Structure
+from analysis.validity.structure import Gap, GradedCheck, NullComparison, Power, Structure
 from components.structure import null_figure, power_figure, verdict_word
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from analysis.survival import survival_by_biotype
-from analysis.treatment import TreatmentInteraction
+from analysis.outcomes.survival import survival_by_biotype
+from analysis.outcomes.treatment import TreatmentInteraction
 from components.embedding import biotype_colour
 from components.survival import ratio_ticks, survival_figure, survival_table, treatment_figure
 

@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from analysis.cohort import SAMPLE_DATA
+from analysis.cohort.cohort import SAMPLE_DATA
 from tests.e2e.server import ROOT, browser_page, no_network_env, served_app
 
 #: Page link, a text the page shows once drawn, and the screenshot name.

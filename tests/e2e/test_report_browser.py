@@ -13,10 +13,10 @@ from matplotlib.colors import rgb_to_hsv
 from PIL import Image
 
 import components.embedding  # noqa: F401  (imports Streamlit, which installs its plotly template)
-from analysis.biotypes import run_biotypes
-from analysis.cohort import load_cohort, sample_cohort_files
+from analysis.cohort.cohort import load_cohort, sample_cohort_files
 from analysis.config import RunConfig
-from components.export import report_html
+from analysis.engine.run import run_biotypes
+from components.html_report import report_html
 from tests.e2e.server import browser_page
 
 #: A pixel counts towards a hue when it is this saturated and bright (text, grid lines and greys are not).

@@ -11,9 +11,9 @@ import pytest
 
 import components.cache
 from analysis.cli import main as cli_main
-from analysis.cohort import SAMPLE_DATA
+from analysis.cohort.cohort import SAMPLE_DATA
 from analysis.config import RunConfig
-from analysis.export import write_run
+from analysis.reporting.run_files import write_run
 from components import state
 from tests.pages.conftest import metric
 
@@ -159,7 +159,7 @@ def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, co
 
 
 def test_a_saved_group_is_profiled_on_the_profiles_page(computed):
-    from analysis.biotypes import with_groups
+    from analysis.engine.run import with_groups
 
     at = computed
     result = current(at)

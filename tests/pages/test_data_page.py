@@ -108,8 +108,8 @@ def test_an_upload_is_read_and_hashed_once_across_reruns(app):
 def test_column_roles_edited_in_the_table_reload_the_cohort_like_the_command_line(app):
     from dataclasses import replace
 
-    from analysis.cohort import load_cohort, sample_cohort_files
-    from analysis.io import load_dictionary
+    from analysis.cohort.cohort import load_cohort, sample_cohort_files
+    from analysis.cohort.participants import load_dictionary
 
     app.button(key=state.DATA_LOAD_SAMPLE).click().run()
     before = app.session_state[state.COHORT]
@@ -148,8 +148,8 @@ def test_column_roles_edited_in_the_table_reload_the_cohort_like_the_command_lin
 
 
 def test_a_wide_export_gets_a_summary_first_and_a_roles_review_that_is_confirmed_in_the_table(app):
-    from analysis.io import load_dictionary
-    from tests.analysis.test_roles import wide_export
+    from analysis.cohort.participants import load_dictionary
+    from tests.analysis.cohort.test_roles import wide_export
 
     app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("export.csv", csv_bytes(wide_export()), "text/csv"))
     app.run()
@@ -194,7 +194,7 @@ def test_a_workbook_upload_offers_its_sheets_and_reads_the_one_chosen(app):
 
 
 def test_a_longitudinal_redcap_export_asks_for_its_event_and_reads_the_one_chosen(app):
-    from tests.analysis.test_redcap import redcap_export
+    from tests.analysis.io.test_redcap import redcap_export
 
     frame = redcap_export(30, events=("baseline_arm_1", "week_12_arm_1"))
     app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("Project_DATA.csv", csv_bytes(frame), "text/csv"))
@@ -212,7 +212,7 @@ def test_a_longitudinal_redcap_export_asks_for_its_event_and_reads_the_one_chose
 def test_phenotype_tables_uploaded_with_their_sidecars_are_joined(app):
     import json
 
-    from tests.analysis.test_bids import PHENOTYPE_SIDECAR, bids_table, phenotype_table
+    from tests.analysis.io.test_bids import PHENOTYPE_SIDECAR, bids_table, phenotype_table
 
     app.file_uploader(key=state.DATA_PARTICIPANTS).set_value(("participants.tsv", bids_table().encode(), "text/tab-separated-values"))
     table = phenotype_table([f"sub-{i:03d}" for i in range(1, 31)]).encode()

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis.features import prs_features
-from analysis.summaries import (
+from analysis.describe.summaries import (
     adherence_by_biotype,
     biotype_connectivity,
     prs_association_by_biotype,
     significant_edges,
     wearable_trajectories,
 )
+from analysis.features.blocks import prs_features
 from components import state
 from tests.pages.conftest import APP, computed_session, plotly_array
 
@@ -113,7 +113,7 @@ def test_wearables_page_draws_trajectories_and_adherence(computed):
 
 
 def test_export_page_offers_the_runs_files(computed):
-    from analysis.export import run_files
+    from analysis.reporting.run_files import run_files
 
     at = computed
     at.switch_page("pages/export.py").run()
@@ -152,9 +152,9 @@ def test_compare_page_shows_each_modality_for_the_chosen_biotypes(computed):
 
 
 def test_assign_page_places_new_participants_like_the_command_line(computed):
-    from analysis.cohort import load_cohort
-    from analysis.export import synthetic_cohort_files
-    from analysis.model import assign_participants, biotype_model
+    from analysis.cohort.cohort import load_cohort
+    from analysis.engine.model import assign_participants, biotype_model
+    from analysis.reporting.run_files import synthetic_cohort_files
 
     at = computed
     at.switch_page("pages/assign.py").run()
@@ -181,10 +181,10 @@ def test_assign_page_places_new_participants_like_the_command_line(computed):
 
 
 def test_assign_page_replicates_the_run_in_the_new_cohort_as_the_command_line_does(computed):
-    from analysis.cohort import load_cohort
-    from analysis.export import synthetic_cohort_files
-    from analysis.external import replicate_in_cohort
-    from analysis.model import biotype_model
+    from analysis.cohort.cohort import load_cohort
+    from analysis.engine.model import biotype_model
+    from analysis.reporting.run_files import synthetic_cohort_files
+    from analysis.validity.external import replicate_in_cohort
 
     at = computed
     at.switch_page("pages/assign.py").run()
@@ -225,7 +225,7 @@ def test_the_demo_places_nearly_everyone_into_a_run_of_every_modality(warm_umap)
 
 
 def test_sweep_runs_from_the_page_and_a_cell_can_be_adopted(computed):
-    from analysis.sweep import run_sweep
+    from analysis.engine.sweep import run_sweep
 
     at = computed
     at.switch_page("pages/biotypes.py").run()
@@ -250,7 +250,7 @@ def test_sweep_runs_from_the_page_and_a_cell_can_be_adopted(computed):
 
 
 def test_split_view_draws_the_runs_tree_at_each_min_cluster_size(computed):
-    from analysis.splits import split_flows, split_levels, split_nodes
+    from analysis.engine.splits import split_flows, split_levels, split_nodes
 
     at = computed
     at.switch_page("pages/biotypes.py").run()
@@ -269,7 +269,7 @@ def test_split_view_draws_the_runs_tree_at_each_min_cluster_size(computed):
 
 
 def test_stability_is_measured_from_the_page_and_drawn_per_biotype_and_participant(computed):
-    from analysis.biotypes import participant_stability
+    from analysis.engine.run import participant_stability
 
     at = computed
     at.switch_page("pages/biotypes.py").run()
@@ -300,15 +300,15 @@ def test_stability_is_measured_from_the_page_and_drawn_per_biotype_and_participa
 
 
 def test_groups_are_renamed_removed_and_compared_with_biotypes(computed):
-    from analysis.groups import GROUP_LABEL_OFFSET, comparison_labels, group_members
-    from analysis.profiling import pairwise_profile
-    from analysis.summaries import wearable_trajectories
+    from analysis.describe.groups import GROUP_LABEL_OFFSET, comparison_labels, group_members
+    from analysis.describe.profiling import pairwise_profile
+    from analysis.describe.summaries import wearable_trajectories
 
     at = computed
     result, cohort = run_and_cohort(at)
     ids = result.assignments["participant_id"]
     groups = (("first fifty", tuple(ids[:50])), ("next thirty", tuple(ids[50:80])))
-    from analysis.biotypes import with_groups
+    from analysis.engine.run import with_groups
 
     grouped = with_groups(result, cohort, groups)
     key = (cohort.fingerprint, grouped.config)
@@ -361,7 +361,7 @@ def test_groups_are_renamed_removed_and_compared_with_biotypes(computed):
 
 
 def test_recut_from_the_page_changes_the_biotypes_without_a_new_embedding(computed):
-    from analysis.biotypes import recut
+    from analysis.engine.run import recut
 
     at = computed
     at.switch_page("pages/biotypes.py").run()
@@ -382,10 +382,10 @@ def test_recut_from_the_page_changes_the_biotypes_without_a_new_embedding(comput
 
 
 def test_moving_between_pages_and_changing_display_choices_recomputes_nothing(computed, monkeypatch):
-    import analysis.biotypes
-    import analysis.features
-    import analysis.splits
-    import analysis.summaries
+    import analysis.describe.summaries
+    import analysis.engine.run
+    import analysis.engine.splits
+    import analysis.features.blocks
     import components.cache
 
     calls = []
@@ -401,12 +401,12 @@ def test_moving_between_pages_and_changing_display_choices_recomputes_nothing(co
 
     for module, name in (
         (components.cache, "run_biotypes"),
-        (analysis.summaries, "biotype_connectivity"),
-        (analysis.summaries, "wearable_trajectories"),
-        (analysis.summaries, "adherence_by_biotype"),
-        (analysis.summaries, "prs_deciles"),
-        (analysis.features, "prs_features"),
-        (analysis.splits, "split_view"),
+        (analysis.describe.summaries, "biotype_connectivity"),
+        (analysis.describe.summaries, "wearable_trajectories"),
+        (analysis.describe.summaries, "adherence_by_biotype"),
+        (analysis.describe.summaries, "prs_deciles"),
+        (analysis.features.blocks, "prs_features"),
+        (analysis.engine.splits, "split_view"),
     ):
         counted(module, name)
     at = computed
@@ -430,8 +430,8 @@ def test_moving_between_pages_and_changing_display_choices_recomputes_nothing(co
 
 def test_compare_shows_every_sets_n_and_refuses_statistics_for_a_set_shrunk_by_overlap(computed):
     """A group that took 42 of a biotype's 46 participants left the biotype drawn under its full name, with 4 people."""
-    from analysis.biotypes import with_groups
-    from analysis.groups import GROUP_LABEL_OFFSET, MIN_COMPARE_N
+    from analysis.describe.groups import GROUP_LABEL_OFFSET, MIN_COMPARE_N
+    from analysis.engine.run import with_groups
 
     at = computed
     result, cohort = run_and_cohort(at)
@@ -463,7 +463,7 @@ def test_compare_shows_every_sets_n_and_refuses_statistics_for_a_set_shrunk_by_o
 
 
 def test_brain_page_of_a_harmonised_run_tests_the_harmonised_edges(warm_umap):
-    from analysis.features import shown_connectivity
+    from analysis.features.blocks import shown_connectivity
 
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()

@@ -23,12 +23,12 @@ def _open_through_app(at: AppTest) -> AppTest:
 
 
 def test_a_bug_in_one_page_shows_one_message_there_and_the_rest_of_the_app_works(computed, monkeypatch):
-    import components.report
+    import components.validation_report
 
     def broken(*args, **kwargs):
         raise RuntimeError("sub-0042 pain_intensity 7.5")  # what a traceback could leak
 
-    monkeypatch.setattr(components.report, "render_validation_report", broken)
+    monkeypatch.setattr(components.validation_report, "render_validation_report", broken)
     at = computed
     run_key = at.session_state[state.CURRENT_RUN]
     _open_through_app(at)
@@ -43,7 +43,7 @@ def test_a_bug_in_one_page_shows_one_message_there_and_the_rest_of_the_app_works
 
 
 def test_a_user_error_a_page_did_not_catch_is_shown_as_it_is(computed, monkeypatch):
-    import components.report
+    import components.validation_report
     from analysis.errors import CohortError
 
     error = CohortError("the PRS file has no SCORE column", "prs.sscore", "export the scores with PLINK 2 --score")
@@ -51,7 +51,7 @@ def test_a_user_error_a_page_did_not_catch_is_shown_as_it_is(computed, monkeypat
     def refuse(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(components.report, "render_validation_report", refuse)
+    monkeypatch.setattr(components.validation_report, "render_validation_report", refuse)
     at = _open_through_app(computed)
     assert not at.exception
     assert [e.value for e in at.error] == [str(error)]

@@ -1,0 +1,1 @@
+"""What a run writes: its files and run.json, the methods paragraph, AnnData."""
