@@ -485,7 +485,7 @@ def cohort_subset(cohort: Cohort, rows: pd.Index, label: str) -> Cohort:
 
 
 #: Folder of the bundled synthetic cohort.
-SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def sample_cohort_files() -> CohortFiles:
