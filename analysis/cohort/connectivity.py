@@ -229,11 +229,11 @@ def _stack_from_relmat_zip(file: InputFile) -> tuple[np.ndarray, np.ndarray]:
 
 def _relmat_array(member: str, data: bytes) -> np.ndarray:
     """Parse one relmat TSV/CSV (with or without a header row of ROI labels) into a square array."""
-    if not data.strip():
-        raise CohortError(f"'{member}' is empty", member, "export that participant's matrix again, or leave the file out of the zip")
-    text = decode_text(member, data)
+    text = decode_text(member, data) if data.strip() else ""
     delimiter = "\t" if member.endswith(".tsv") else ","
     rows = [line.split(delimiter) for line in text.split("\n") if line.strip()]
+    if not rows:  # no bytes, or only characters Unicode counts as white space (e.g. U+001C)
+        raise CohortError(f"'{member}' is empty", member, "export that participant's matrix again, or leave the file out of the zip")
     try:
         float(rows[0][0])
     except ValueError:

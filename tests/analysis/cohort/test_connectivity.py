@@ -208,3 +208,10 @@ def test_absurdly_large_values_are_refused(rng):
     m[0, 0, 1] = m[0, 1, 0] = 1e300
     with pytest.raises(CohortError, match="hold values up to 1e\\+300, far outside any connectivity measure"):
         load_connectivity(npz(matrices=m, participant_id=np.array(["a", "b", "c"])))
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "\x1c", "\x1d\n\x1e"])
+def test_a_relmat_member_of_only_white_space_is_refused_as_empty(content):
+    # U+001C..U+001E are white space to str.strip but not to bytes.strip: no IndexError
+    with pytest.raises(CohortError, match="'sub-01_relmat.tsv' is empty"):
+        load_connectivity(zipped({"sub-01_relmat.tsv": content}))
