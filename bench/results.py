@@ -48,7 +48,7 @@ def record(bench: str, figures: dict, arguments: dict | None = None, folder: Pat
         Where the results files are kept.
     """
     sys.path.insert(0, str(ROOT))
-    from analysis.export import machine_description
+    from analysis.reporting.run_files import machine_description
 
     commit, dirty = git_state()
     line = {
