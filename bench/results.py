@@ -68,15 +68,6 @@ def record(bench: str, figures: dict, arguments: dict | None = None, folder: Pat
     return path
 
 
-def latest(bench: str, folder: Path = RESULTS) -> dict | None:
-    """The last line recorded for ``bench``, or None when it was never run."""
-    path = folder / f"{bench}.jsonl"
-    if not path.exists():
-        return None
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return json.loads(lines[-1]) if lines else None
-
-
 def _finite(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
