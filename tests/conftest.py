@@ -21,6 +21,11 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+#: The validity checks off (null cohorts, split halves, left-out sites), for tests about something else;
+#: each check has tests of its own under tests/analysis/validity.
+WITHOUT_CHECKS = {"null_cohorts": 0, "replication_splits": 0, "site_replication": False}
+
+
 def text_file(name: str, text: str, encoding: str = "utf-8") -> InputFile:
     """An InputFile holding ``text`` encoded as ``encoding``."""
     return InputFile(name, text.encode(encoding))

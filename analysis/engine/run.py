@@ -25,7 +25,7 @@ from analysis.describe.groups import (
     group_profile,
     group_table,
 )
-from analysis.describe.importance import biotype_importance
+from analysis.describe.importance import IMPORTANCE_COLUMNS, biotype_importance
 from analysis.describe.profiling import biotype_names, categorical_columns, categorical_profile, pairwise_profile, profile_table
 from analysis.engine.clustering import (
     SPLIT_STABILITY_CAUTION,
@@ -146,6 +146,7 @@ def run_biotypes(
     for_saving: bool = False,
     structure: bool = True,
     replication: bool = True,
+    outcomes: bool = True,
 ) -> RunResult:
     """Find biotypes in a cohort.
 
@@ -163,6 +164,11 @@ def run_biotypes(
         dashboard runs it separately, after drawing the map.
     replication : bool
         Also measure split-half replication (:func:`with_replication`; its own progress), likewise.
+    outcomes : bool
+        Also measure what the biotypes add to outcomes (``clinical_value``) and which features define
+        them (``importance``). The inner runs of the validity checks (a left-out site's training run, a
+        new cohort clustered on its own) need only the biotypes: they pass False, and the result then
+        has no clinical value and an empty importance table.
 
     Returns
     -------
@@ -199,7 +205,7 @@ def run_biotypes(
     }
     timings["embedding_and_clustering"] = time.perf_counter() - started
     with prediction_data_alongside(models["hdbscan"] if for_saving else None):
-        result = finished_run(cohort, config, fused, clusters, models, timings, created, say)
+        result = finished_run(cohort, config, fused, clusters, models, timings, created, say, outcomes)
     result = with_structure(result, say) if structure else result
     return with_replication(result, cohort, say) if replication else result
 
@@ -273,6 +279,7 @@ def finished_run(
     timings: dict[str, float],
     created: str,
     say: Callable[[float, str], None],
+    outcomes: bool = True,
 ) -> RunResult:
     """Profiles, audits, importance, names, assignments (and stability and groups when configured) of clustered biotypes.
 
@@ -291,6 +298,8 @@ def finished_run(
         Seconds per step so far; profiling (and stability) are added.
     created : str
     say : callable(fraction, message)
+    outcomes : bool
+        Also measure clinical value and permutation importance (see :func:`run_biotypes`).
 
     Returns
     -------
@@ -310,9 +319,13 @@ def finished_run(
     names, naming = given_names(biotype_names(profile), config.biotype_names)
     issues += naming
     audit = covariate_audit(labels, audit_covariates(cohort))
-    say(0.94, "what defines each biotype (permutation importance)")
-    importance = biotype_importance(fused.matrix, labels, seed=config.seed)
-    value = run_clinical_value(cohort, config, fused, clusters, models.get("strata", ("", None))[1])
+    if outcomes:
+        say(0.94, "what defines each biotype (permutation importance)")
+        importance = biotype_importance(fused.matrix, labels, seed=config.seed)
+        say(0.95, "what the biotypes add to each outcome (clinical value)")
+        value = run_clinical_value(cohort, config, fused, clusters, models.get("strata", ("", None))[1])
+    else:
+        importance, value = pd.DataFrame(columns=list(IMPORTANCE_COLUMNS)), None
     for row in audit[audit["flagged"]].itertuples():
         issues.append(
             Issue(

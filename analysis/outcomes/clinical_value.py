@@ -51,6 +51,8 @@ COX_REFITS = 100
 #: Above this many participants, each Cox refit draws this many (an m-out-of-n bootstrap): the
 #: interval is then wider than the cohort's own, i.e. conservative; run.json records the size.
 COX_REFIT_SIZE = 5_000
+#: Most processes the refits of an interval are spread over (they change no result, only the time).
+MAX_REFIT_WORKERS = 8
 #: Ridge penalties searched (by leave-one-out) for numeric outcomes.
 RIDGE_PENALTIES = np.logspace(-3, 3, 13)
 #: Folds of the cross-validation without sites.
@@ -380,23 +382,65 @@ def refit_gain_interval(designs: Designs, seed: int, resamples: int = BOOTSTRAP_
     interval holds the variation from refitting as well as from sampling (the .632 bootstrap's
     out-of-bag estimate; Efron & Tibshirani 1997). ``size`` smaller than the cohort draws that many
     per resample (m-out-of-n) and scores at most that many of those left out, which widens the interval.
+    The draws are made here, in order, from the seed; the refits then run in :func:`refit_workers`
+    processes, which changes no gain.
 
     Returns
     -------
     (low, high) : tuple of float
     """
+    from joblib import Parallel, delayed
+
+    draws = resample_draws(designs, seed, resamples, size)
+    workers = min(refit_workers(), len(draws))
+    if workers > 1:
+        chunks = [draws[k::workers] for k in range(workers)]
+        parts = Parallel(n_jobs=workers, backend="loky", max_nbytes=None)(delayed(refit_gains)(designs, chunk) for chunk in chunks)
+        gains = [g for part in parts for g in part]
+    else:
+        gains = refit_gains(designs, draws)
+    if not gains:
+        return float("nan"), float("nan")
+    low, high = np.percentile(gains, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def refit_workers() -> int:
+    """Processes the out-of-bootstrap refits run in: every core of this machine, at most :data:`MAX_REFIT_WORKERS`."""
+    import os
+
+    return max(1, min(MAX_REFIT_WORKERS, os.cpu_count() or 1))
+
+
+def resample_draws(designs: Designs, seed: int, resamples: int, size: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The out-of-bootstrap draws of :func:`refit_gain_interval`: (drawn, left out) index arrays, in order.
+
+    A draw whose drawn or left-out participants hold a single stratum (one outcome value, or no
+    event) cannot be scored and is left out.
+    """
     rng = np.random.default_rng([seed, 6])
     n = len(designs.y)
     size = n if size is None else min(size, n)
-    gains = []
+    strata = _strata(designs.metric, designs.y)
+    draws = []
     for _ in range(resamples):
         drawn = rng.integers(0, n, size)
         left_out = np.setdiff1d(np.arange(n), drawn)
         if len(left_out) > size:  # an m-out-of-n draw is scored on as many of those left out
             left_out = np.sort(rng.choice(left_out, size, replace=False))
-        strata = _strata(designs.metric, designs.y)
         if strata is not None and (len(set(strata[drawn].tolist())) < 2 or len(set(strata[left_out].tolist())) < 2):
             continue
+        draws.append((drawn, left_out))
+    return draws
+
+
+def refit_gains(designs: Designs, draws: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
+    """The gain of each draw: both models fitted on the drawn participants and scored on those left out.
+
+    A Cox fit that does not converge on a draw skips that draw; any other failure is raised.
+    """
+    gains = []
+    for drawn, left_out in draws:
         try:
             base, full = designs.predictions(drawn, left_out)
         except Exception:  # a Cox fit that does not converge on this draw; the draw is skipped
@@ -404,10 +448,7 @@ def refit_gain_interval(designs: Designs, seed: int, resamples: int = BOOTSTRAP_
                 raise
             continue
         gains.append(score(designs.metric, designs.y[left_out], full) - score(designs.metric, designs.y[left_out], base))
-    if not gains:
-        return float("nan"), float("nan")
-    low, high = np.percentile(gains, [2.5, 97.5])
-    return float(low), float(high)
+    return gains
 
 
 def likelihood_ratio(metric: str, y: np.ndarray, baseline: np.ndarray, indicators: np.ndarray) -> tuple[float, float]:

@@ -236,7 +236,12 @@ def replicate_in_cohort(model, cohort, seed: int | None = None, progress: Callab
     placement = place_participants(with_unseen_sites_estimated(model), cohort)
     say(0.2, "clustering the new cohort on its own")
     own = run_biotypes(
-        cohort, own_pipeline_config(model.config).with_(seed=seed), lambda f, m: say(0.2 + 0.7 * f, m), structure=False, replication=False
+        cohort,
+        own_pipeline_config(model.config).with_(seed=seed),
+        lambda f, m: say(0.2 + 0.7 * f, m),
+        structure=False,
+        replication=False,
+        outcomes=False,
     )
     placed = pd.Series(placement.clusters.labels, index=placement.fused.included)
     own_labels = pd.Series(own.clusters.labels, index=own.fused.included)
@@ -399,6 +404,7 @@ def leave_one_site_out(result, cohort, progress: Callable[[float, str], None] | 
             for_saving=True,
             structure=False,
             replication=False,
+            outcomes=False,
         )
         if not fit.clusters.n_biotypes:
             out.append(SiteReplication(site, len(fit.clusters.labels), n_site, float("nan"), {}, {}, "the other sites give no biotype"))

@@ -18,7 +18,7 @@ from components.html_report import report_html
 @pytest.fixture(scope="module")
 def run(warm_umap):
     cohort = load_cohort(sample_cohort_files())
-    return run_biotypes(cohort, RunConfig(modalities=("clinical",), stability_resamples=2, seed=2)), cohort
+    return run_biotypes(cohort, RunConfig(modalities=("clinical",), stability_resamples=2, seed=2, site_replication=False)), cohort
 
 
 def test_run_files_are_what_write_run_writes(run, tmp_path):

@@ -16,8 +16,20 @@ STEP_TIMEOUT_MS = 900_000
 STEPS = ("load sample", "compute biotypes")
 
 
-async def one_session(browser, url: str, k: int) -> dict:
+async def without_validity_checks(page) -> None:
+    """Set the run form's null cohorts and split halves to 0 and leave-one-site-out off (the checks have their own tests)."""
+    for label in ("Null cohorts of the structure test (0 = not tested)", "Split-half replications (0 = off)"):
+        await page.get_by_role("spinbutton", name=label).fill("0")
+    sites = page.get_by_role("checkbox", name="Leave each site out in turn")
+    await page.get_by_text("Leave each site out in turn").click()
+    if await sites.is_checked():
+        raise AssertionError("the leave-one-site-out box is still ticked")
+
+
+async def one_session(browser, url: str, k: int, checks: bool = True) -> dict:
     """Load the sample and compute biotypes in a fresh browser context (no shared cookies or state).
+
+    With ``checks`` False the run form's validity checks are turned off first (:func:`without_validity_checks`).
 
     Returns
     -------
@@ -35,9 +47,14 @@ async def one_session(browser, url: str, k: int) -> dict:
         await page.get_by_text("Problems found", exact=True).wait_for(timeout=STEP_TIMEOUT_MS)
         out[STEPS[0]] = time.perf_counter() - started
         await page.get_by_role("link", name="Biotypes", exact=True).click()
+        if not checks:
+            await page.get_by_role("button", name="Compute biotypes").wait_for(timeout=STEP_TIMEOUT_MS)
+            await without_validity_checks(page)
         clicked = time.perf_counter()
         await page.get_by_role("button", name="Compute biotypes").click(timeout=STEP_TIMEOUT_MS)
         await page.get_by_text("min_cluster_size candidates").wait_for(timeout=STEP_TIMEOUT_MS)
+        if not checks:  # the form's values reached the run
+            await page.get_by_text("Not tested (null_cohorts = 0)").first.wait_for(timeout=STEP_TIMEOUT_MS)
         out[STEPS[1]] = time.perf_counter() - clicked
         if await page.locator('[data-testid="stException"]').count():
             out["error"] = "an exception was shown"
@@ -57,7 +74,7 @@ async def _open_once(browser, url: str) -> None:
     await context.close()
 
 
-async def _drive(url: str, sessions: int, warm_for: float) -> tuple[list[dict], float]:
+async def _drive(url: str, sessions: int, warm_for: float, checks: bool) -> tuple[list[dict], float]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -67,13 +84,13 @@ async def _drive(url: str, sessions: int, warm_for: float) -> tuple[list[dict], 
                 await _open_once(browser, url)
                 await asyncio.sleep(warm_for)
             started = time.perf_counter()
-            results = await asyncio.gather(*(one_session(browser, url, k) for k in range(sessions)))
+            results = await asyncio.gather(*(one_session(browser, url, k, checks) for k in range(sessions)))
             return list(results), time.perf_counter() - started
         finally:
             await browser.close()
 
 
-def concurrent_sessions(url: str, sessions: int, warm_for: float = 0.0) -> tuple[list[dict], float]:
+def concurrent_sessions(url: str, sessions: int, warm_for: float = 0.0, checks: bool = True) -> tuple[list[dict], float]:
     """Run ``sessions`` sessions at once (one chromium, one context each) against the app at ``url``.
 
     Parameters
@@ -83,6 +100,9 @@ def concurrent_sessions(url: str, sessions: int, warm_for: float = 0.0) -> tuple
     warm_for : float
         When > 0, the app is opened once first (starting the server's background numba compilation)
         and the sessions start this many seconds later.
+    checks : bool
+        Run with the form's default validity checks (structure test, split halves, left-out sites);
+        False turns them off in each session before computing.
 
     Returns
     -------
@@ -91,4 +111,4 @@ def concurrent_sessions(url: str, sessions: int, warm_for: float = 0.0) -> tuple
     seconds : float
         From the sessions' start to the last one's end.
     """
-    return asyncio.run(_drive(url, sessions, warm_for))
+    return asyncio.run(_drive(url, sessions, warm_for, checks))

@@ -204,6 +204,8 @@ def test_the_structure_verdict_is_drawn_beside_the_biotypes_and_heads_every_page
     app.button(key=state.DATA_LOAD_SAMPLE).click().run()
     app.switch_page("pages/biotypes.py").run()
     app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    app.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
+    app.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
     app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=600)  # the default 19 null cohorts
     assert not app.exception and not app.error
     structure = current(app).structure

@@ -13,6 +13,7 @@ from analysis.config import RunConfig
 from analysis.engine.run import run_biotypes
 from analysis.io.inputs import InputFile
 from analysis.reporting.run_files import run_record
+from tests.conftest import WITHOUT_CHECKS
 
 
 def wide_export(n: int = 120, seed: int = 0) -> pd.DataFrame:
@@ -143,7 +144,7 @@ def test_a_year_column_is_a_covariate_by_default_said_in_the_notes_and_audited(w
     frame, truth = groups_with_a_year(year_tracks_group=True)
     cohort = cohort_of(frame)
     assert cohort.modality["year"] == "covariate"
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, **WITHOUT_CHECKS))
     assert "clinical:year" not in result.fused.matrix.columns
     messages = [i.message for i in result.issues]
     assert any("batch or time column(s) 'year' kept as covariates" in m for m in messages)
@@ -167,10 +168,10 @@ def test_biotypes_that_nest_inside_a_clustered_code_are_warned_about_by_name(war
     frame["year"] = frame["year"] * 0 + np.repeat([1, 2, 3], len(frame) // 3)[np.random.default_rng(1).permutation(len(frame))]
     frame["year"] = frame["year"] * 10  # a code (10, 20, 30) with a large spread, made a measure by the dictionary
     cohort = cohort_of(frame.rename(columns={"year": "wave_code"}), "column,modality\nwave_code,clinical\n")
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, **WITHOUT_CHECKS))
     nested = [i.message for i in result.issues if "nest inside the levels of 'wave_code'" in i.message]
     assert len(nested) == 1 and "an integer code with 3 values" in nested[0]
-    clean = run_biotypes(cohort_of(frame.drop(columns="year")), RunConfig(modalities=("clinical",), seed=0))
+    clean = run_biotypes(cohort_of(frame.drop(columns="year")), RunConfig(modalities=("clinical",), seed=0, **WITHOUT_CHECKS))
     assert not any("nest inside" in i.message for i in clean.issues)
 
 

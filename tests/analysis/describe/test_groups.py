@@ -6,6 +6,7 @@ import pytest
 from scipy import stats
 
 from analysis.describe.groups import group_members, group_profile, group_table
+from tests.conftest import WITHOUT_CHECKS
 
 
 def test_members_profile_and_table():
@@ -53,7 +54,7 @@ def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
     from analysis.reporting.run_files import run_files
 
     cohort = load_cohort(sample_cohort_files())
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=1, null_cohorts=0, replication_splits=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=1, **WITHOUT_CHECKS))
     chosen = tuple(result.assignments.loc[result.assignments["biotype"].fillna(0) == 1, "participant_id"][:30])
     grouped = with_groups(result, cohort, (("my group", chosen),))
     assert grouped.clusters is result.clusters

@@ -1,5 +1,7 @@
 """Saving a run as a model and placing new participants into its biotypes."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,7 @@ from analysis.engine.run import ASSIGNMENT_COLUMNS, run_biotypes
 from analysis.errors import CohortError
 from analysis.io.inputs import InputFile
 from analysis.reporting.run_files import write_synthetic_cohort
+from tests.conftest import WITHOUT_CHECKS
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +39,7 @@ def cohort_in(folder, wearables=True):
 @pytest.fixture(scope="module")
 def reference(warm_umap, folders, tmp_path_factory):
     cohort = cohort_in(folders["reference"])
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=4, null_cohorts=0, replication_splits=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=4, **WITHOUT_CHECKS))
     folder = tmp_path_factory.mktemp("model")
     save_model(biotype_model(result, cohort), folder)
     return cohort, result, folder
@@ -118,9 +121,10 @@ def test_missing_modality_and_bad_model_files_are_user_errors(reference, folders
 
 def test_cluster_then_assign_on_the_command_line(warm_umap, folders, tmp_path, capsys):
     ref, new = folders["reference"], folders["new"]
-    assert (
-        main(["cluster", "--participants", str(ref / "participants.csv"), "--modalities", "clinical", "--out", str(tmp_path / "run")]) == 0
-    )
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(WITHOUT_CHECKS))
+    cluster = ["cluster", "--participants", str(ref / "participants.csv"), "--modalities", "clinical", "--config", str(config)]
+    assert main([*cluster, "--out", str(tmp_path / "run")]) == 0
     assert (tmp_path / "run" / "model" / "model.joblib").is_file()
     code = main(
         [

@@ -18,6 +18,7 @@ from analysis.config import RunConfig
 from analysis.engine.run import ASSIGNMENT_COLUMNS, run_biotypes
 from analysis.io.inputs import InputFile
 from analysis.reporting.run_files import write_synthetic_cohort
+from tests.conftest import WITHOUT_CHECKS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -46,7 +47,7 @@ def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir)
             participants=InputFile.from_path(cohort_dir / "participants.csv"), wearables=InputFile.from_path(cohort_dir / "wearables.csv")
         )
     )
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=3, null_cohorts=0, replication_splits=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical", "wearables"), seed=3, **WITHOUT_CHECKS))
     a = result.assignments
     assert tuple(a.columns) == ASSIGNMENT_COLUMNS
     assert len(a) == cohort.n_participants
@@ -77,7 +78,7 @@ def test_assignments_cover_every_participant_with_reasons(warm_umap, cohort_dir)
 
 def test_clinical_biotypes_match_the_planted_ones(warm_umap, cohort_dir):
     cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0, replication_splits=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, **WITHOUT_CHECKS))
     truth = pd.read_csv(cohort_dir / "truth.csv", dtype={"participant_id": str})
     planted = truth["true_biotype"].to_numpy() >= 0
     found = result.assignments["biotype"].to_numpy(dtype=float)
@@ -170,12 +171,8 @@ def test_site_harmonisation_removes_the_planted_scanner_confound(warm_umap, tmp_
             participants=InputFile.from_path(folder / "participants.csv"), connectivity=InputFile.from_path(folder / "connectivity.npz")
         )
     )
-    plain = run_biotypes(
-        cohort, RunConfig(modalities=("connectivity",), harmonise_sites=False, seed=1, null_cohorts=0, replication_splits=0)
-    )
-    harmonised = run_biotypes(
-        cohort, RunConfig(modalities=("connectivity",), seed=1, null_cohorts=0, replication_splits=0)
-    )  # automatic: four sites, so on
+    plain = run_biotypes(cohort, RunConfig(modalities=("connectivity",), harmonise_sites=False, seed=1, **WITHOUT_CHECKS))
+    harmonised = run_biotypes(cohort, RunConfig(modalities=("connectivity",), seed=1, **WITHOUT_CHECKS))  # automatic: four sites, so on
     assert harmonised.config.harmonise_sites is True and plain.config.harmonise_sites is False
     site_v = {name: r.audit.set_index("covariate").loc["site", "value"] for name, r in (("plain", plain), ("harmonised", harmonised))}
     assert site_v["plain"] > 0.5
@@ -188,7 +185,7 @@ def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, coh
     from analysis.engine.run import renamed
 
     cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0, replication_splits=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, **WITHOUT_CHECKS))
     named = renamed(result, {1: "high distress", 2: "B2 low sleep", 99: "absent"})
     assert named.models["names"][1] == "B1 · high distress" and named.models["names"][2] == "B2 low sleep"
     assert named.config.biotype_names == ((1, "high distress"), (2, "B2 low sleep"), (99, "absent"))
@@ -215,9 +212,7 @@ def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir
     cohort = load_cohort(
         CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv"), prs=InputFile.from_path(cohort_dir / "prs.sscore"))
     )
-    result = with_stability(
-        run_biotypes(cohort, RunConfig(modalities=("clinical", "prs"), seed=2, null_cohorts=0, replication_splits=0)), 2
-    )
+    result = with_stability(run_biotypes(cohort, RunConfig(modalities=("clinical", "prs"), seed=2, **WITHOUT_CHECKS)), 2)
     result = renamed(result, {2: "second"})
     assert result.clusters.n_biotypes >= 2
     write_run(result, cohort, tmp_path)
@@ -279,7 +274,7 @@ def test_a_run_tests_its_validators_and_only_describes_what_it_clustered_on(tmp_
         dictionary=InputFile("data_dictionary.csv", dictionary.encode()),
     )
     cohort = load_cohort(files)
-    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, null_cohorts=0, replication_splits=0))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, **WITHOUT_CHECKS))
     clustered = set(result.models["clustered_features"])
     assert "crp_mg_l" not in clustered and "crp_mg_l" not in result.fused.matrix.columns  # never clustered
     assert {f"clinical:{c}" for c in clustered} == set(result.fused.blocks["clinical"])  # the fused names carry their block

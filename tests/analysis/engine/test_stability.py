@@ -32,7 +32,12 @@ def test_measuring_a_finished_run_equals_configuring_it(clinical_cohort, clinica
     assert calls == [0.0, 1 / 3, 2 / 3, 1.0]
     assert np.array_equal(measured.clusters.labels, clinical_run.clusters.labels)  # biotypes untouched
     assert measured.config.stability_resamples == 3 and clinical_run.stability is None
-    configured = run_biotypes(clinical_cohort, measured.config.with_(min_cluster_size=None, min_samples=None, n_neighbors=None))
+    configured = run_biotypes(
+        clinical_cohort,
+        measured.config.with_(min_cluster_size=None, min_samples=None, n_neighbors=None),
+        structure=False,
+        replication=False,
+    )
     assert configured.config == measured.config
     assert configured.stability.jaccard.equals(measured.stability.jaccard)
     assert np.array_equal(configured.stability.participant, measured.stability.participant, equal_nan=True)

@@ -134,3 +134,19 @@ def test_more_biotypes_than_clustered_features_compare_with_as_many_components_a
     value = clinical_value(frame, ["outcome_pain"], [], features, numbers, None, 0)
     assert value.outcomes[0].baseline == "the first 3 principal components of the clustered features"
     assert np.isfinite(value.outcomes[0].gain)
+
+
+def test_refits_spread_over_processes_give_the_interval_computed_in_one(monkeypatch):
+    from analysis.outcomes import clinical_value as module
+
+    x, numbers = clusters_on_a_line(per=40, seed=3)
+    y = (numbers == 2).astype(float)
+    y[np.random.default_rng(1).random(len(y)) < 0.2] = 1.0
+    indicators = (numbers[:, None] == np.array([2, 3])).astype(float)
+    designs = Designs("auc", y, np.zeros((len(y), 0)), x, indicators, 2, None)
+    monkeypatch.setattr(module, "refit_workers", lambda: 1)
+    here = refit_gain_interval(designs, 4, resamples=30)
+    monkeypatch.setattr(module, "refit_workers", lambda: 2)
+    assert refit_gain_interval(designs, 4, resamples=30) == here
+    draws = module.resample_draws(designs, 4, 30, None)
+    assert len(draws) == 30 and all(len(np.intersect1d(drawn, left)) == 0 for drawn, left in draws)
