@@ -55,6 +55,7 @@ def first_compute_seconds(wait: float, screenshot: Path | None = None) -> tuple[
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wait", type=float, nargs="+", default=[60.0, 0.0])
     parser.add_argument("--screenshot", type=Path, help="save the Biotypes page after the first run as this PNG")

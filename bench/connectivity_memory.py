@@ -87,6 +87,7 @@ def child(folder: Path, atlas: str) -> None:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--atlas", default="power_2011", help="a bundled atlas: power_2011, dosenbach_2010, seitzman_2018")

@@ -81,6 +81,7 @@ def compare_tree_counts(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[300, 2000])
     parser.add_argument("--features", type=int, default=60)

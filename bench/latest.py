@@ -83,6 +83,7 @@ def page_with_blocks(page: str, folder: Path = RESULTS) -> str:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"rewrite the generated blocks of {PAGE.relative_to(ROOT)}")
     args = parser.parse_args()

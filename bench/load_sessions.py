@@ -31,6 +31,7 @@ from tests.e2e.sessions import STEPS, concurrent_sessions  # noqa: E402
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--warm", action="store_true", help="open the app once and let the background compilation finish first (90 s)")

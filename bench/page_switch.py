@@ -34,6 +34,7 @@ PAGES = (
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     from streamlit.testing.v1 import AppTest
 
     from components import state

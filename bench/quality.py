@@ -136,6 +136,7 @@ def paired(ours: list[float], baseline: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--tables", nargs="+", help="only these tables (default: all)")

@@ -40,6 +40,7 @@ def median_seconds(call, repeats: int) -> tuple[float, object]:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--dims", type=int, default=5)

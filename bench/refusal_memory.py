@@ -38,6 +38,7 @@ def refusal(args: list[str]) -> tuple[str, float, float]:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, nargs=2, default=[200, 600], metavar=("LINE_MB", "NPY_MB"))
     args = parser.parse_args()

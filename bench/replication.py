@@ -123,6 +123,7 @@ def large(n: int) -> None:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two cohorts at N = 300")
     parser.add_argument("--large", type=int, help="only time replication and clinical value on this many participants")

@@ -94,6 +94,7 @@ def quality(assignments: Path, truth: pd.Series) -> tuple[float, float]:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[10_000])
     parser.add_argument("--features", type=int, default=50)

@@ -127,6 +127,7 @@ def large(n: int) -> None:
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one cohort of each kind at N = 300")
     parser.add_argument("--large", type=int, help="only time the test on this many participants")

@@ -23,6 +23,7 @@ from scale import PROJECT, run_child, write_cohort  # noqa: E402
 
 
 def main() -> None:
+    """Run the measurements of the module docstring and print them (the command line above)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=120)
     parser.add_argument("--features", type=int, default=5000)

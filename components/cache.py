@@ -6,6 +6,8 @@ fingerprint is the key (Streamlit hashes only a sample of a large frame's rows).
 
 from __future__ import annotations
 
+import functools
+import inspect
 import io
 import tempfile
 import threading
@@ -17,13 +19,33 @@ import pandas as pd
 import streamlit as st
 
 from analysis.cohort.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
+from analysis.cohort.connectivity import edges_to_matrix
 from analysis.cohort.validation import ValidationReport, validation_report
 from analysis.config import RunConfig
+from analysis.describe.groups import comparison_labels, group_members
+from analysis.describe.profiling import pairwise_profile, profile_table
+from analysis.describe.summaries import (
+    BiotypeConnectivity,
+    adherence_by_biotype,
+    binary_outcome_by_biotype,
+    biotype_connectivity,
+    prs_association_by_biotype,
+    prs_deciles,
+    significant_edges,
+    strongest_edges,
+    wearable_trajectories,
+)
 from analysis.engine.clustering import compile_ahead
+from analysis.engine.model import biotype_model
 from analysis.engine.run import RunResult, recut, renamed, run_biotypes, with_groups, with_replication, with_stability, with_structure
-from analysis.features.blocks import ShownConnectivity, shown_connectivity
-from analysis.reporting.run_files import synthetic_cohort_files, write_run
+from analysis.engine.splits import split_view
+from analysis.engine.sweep import run_sweep
+from analysis.features.blocks import ShownConnectivity, prs_features, shown_connectivity
+from analysis.reporting.run_files import run_files, synthetic_cohort_files, write_run
+from analysis.validity.external import CohortReplication, replicate_in_cohort
 from components import state
+from components.brain import glass_brain_png
+from components.profiles import biotype_label
 from components.structure import render_verdict
 
 T = TypeVar("T")
@@ -33,7 +55,7 @@ T = TypeVar("T")
 def compiling_in_background() -> threading.Thread:
     """Start compiling UMAP's and pynndescent's numba code once per server process (a daemon thread).
 
-    The first nearest-neighbour search and UMAP fit in a process cost ~40 s of compilation; started
+    The first nearest-neighbour search and UMAP fit in a process pay numba's compilation; started
     when the first page is drawn, it is done by the time a researcher has loaded a cohort and set a
     run up, and their first "Compute biotypes" runs warm.
     """
@@ -236,42 +258,15 @@ def tested_run(result: RunResult) -> RunResult:
 
 
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:
-    """Store ``change(current run)`` under its own key and make it current, carrying over name-free summaries."""
+    """Store ``change(current run)`` under its own key and make it current, carrying over summaries that show no names."""
     key = st.session_state[state.CURRENT_RUN]
     result = change(st.session_state[state.RUNS][key])
     new_key = (key[0], result.config)
-    store = st.session_state.setdefault(state.DERIVED, {})
-    for (run_key, name), value in list(store.items()):
-        if run_key == key and not name.startswith(NAMED_SUMMARIES):
-            store[(new_key, name)] = value
+    store = _summaries()
+    for (run_key, name, params), value in list(store.items()):
+        if run_key == key and name not in _SHOWS_NAMES:
+            store[(new_key, name, params)] = value
     return _keep(new_key, result)
-
-
-#: Summaries that show biotype names (recomputed after renaming).
-NAMED_SUMMARIES = ("glass:", "export:")
-
-
-def derived(name: str, compute: Callable[[], T]) -> T:
-    """A summary of the current run (per-biotype connectivity, trajectories, ...), computed once per run.
-
-    Kept in this session's state beside the runs, keyed by the current run and ``name``; summaries
-    of runs no longer kept are dropped.
-
-    Parameters
-    ----------
-    name : str
-        What is computed, with every parameter that changes it (e.g. ``"trajectories:steps"``).
-    compute : callable() -> T
-        Called only when the summary is not stored yet.
-    """
-    key = st.session_state.get(state.CURRENT_RUN)
-    store = st.session_state.setdefault(state.DERIVED, {})
-    runs = st.session_state.get(state.RUNS, {})
-    for stale in [k for k in store if k[0] not in runs]:
-        store.pop(stale)
-    if (key, name) not in store:
-        store[(key, name)] = compute()
-    return store[(key, name)]
 
 
 def require_run(why: str = "") -> tuple[RunResult, Cohort]:
@@ -289,16 +284,6 @@ def require_run(why: str = "") -> tuple[RunResult, Cohort]:
     result = tested_run(result)
     render_verdict(result.structure, compact=True)
     return result, cohort
-
-
-def run_labels(result: RunResult) -> pd.Series:
-    """Biotype number (1-based, -1 noise) of every clustered participant, indexed like the cohort's participants."""
-    return pd.Series(result.clusters.numbers, index=result.fused.included)
-
-
-def connectivity_shown(result: RunResult, cohort: Cohort, harmonise: bool = True) -> ShownConnectivity | None:
-    """The current run's connectivity for the brain views, harmonised as the run was (computed once per run and view)."""
-    return derived(f"connectivity:shown:{harmonise}", lambda: shown_connectivity(cohort, result.config, harmonise))
 
 
 def bids_archive(result: RunResult, cohort: Cohort) -> bytes:
@@ -326,3 +311,197 @@ def run_archive(result: RunResult, cohort: Cohort) -> bytes:
             for path in paths:
                 archive.write(path, path.relative_to(folder).as_posix())
     return buffer.getvalue()
+
+
+# Summaries of a run: what a page shows of the run beyond the run itself, computed once per run and
+# parameters and kept in this session's state beside the run (dropped with it). Each is a named
+# function of (result, cohort, *parameters); the parameters are its key.
+
+#: Names of the summaries that show biotype names (recomputed after renaming; the others are carried over).
+_SHOWS_NAMES: set[str] = set()
+
+
+def _summaries() -> dict:
+    """The summaries of this session, keyed by (run key, summary name, parameters), without those of runs no longer kept."""
+    store = st.session_state.setdefault(state.DERIVED, {})
+    runs = st.session_state.get(state.RUNS, {})
+    for stale in [k for k in store if k[0] not in runs]:
+        store.pop(stale)
+    return store
+
+
+def _run_key(result: RunResult) -> tuple | None:
+    """The key this session keeps ``result`` under (None for a run it does not keep)."""
+    return next((key for key, kept in st.session_state.get(state.RUNS, {}).items() if kept is result), None)
+
+
+def _key_part(value: object) -> object:
+    """A parameter as part of a summary's key: a cohort by its fingerprint, anything else as it is (it must be hashable)."""
+    if isinstance(value, Cohort):
+        return ("cohort", value.fingerprint)
+    hash(value)
+    return value
+
+
+def per_run(*, shows_names: bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Keep a summary of a run in this session's state, computed once per run and parameters.
+
+    The decorated function takes ``(result, cohort, *parameters)`` and, optionally, a keyword
+    ``progress`` that is passed through and is not part of the key. Parameters are hashable (str,
+    numbers, tuples of them) or a :class:`Cohort`, keyed by its fingerprint. The decorated function
+    gains ``stored(result, cohort, *parameters)``: the summary if it has been computed, else None
+    (for summaries computed only when the researcher asks).
+
+    Parameters
+    ----------
+    shows_names : bool
+        The summary shows biotype names, so renaming the biotypes computes it again.
+    """
+
+    def decorate(function: Callable[..., T]) -> Callable[..., T]:
+        name = function.__name__
+        signature = inspect.signature(function)
+        if shows_names:
+            _SHOWS_NAMES.add(name)
+
+        def key_of(result: RunResult, cohort: Cohort, *args, **kwargs) -> tuple:
+            bound = signature.bind(result, cohort, *args, **kwargs)
+            bound.apply_defaults()
+            params = tuple((k, _key_part(v)) for k, v in bound.arguments.items() if k not in ("result", "cohort", "progress"))
+            return (_run_key(result), name, params)
+
+        @functools.wraps(function)
+        def summary(result: RunResult, cohort: Cohort, *args, progress=None, **kwargs) -> T:
+            key = key_of(result, cohort, *args, **kwargs)
+            store = _summaries()
+            if key[0] is None:
+                return function(result, cohort, *args, **kwargs, **({} if progress is None else {"progress": progress}))
+            if key not in store:
+                store[key] = function(result, cohort, *args, **kwargs, **({} if progress is None else {"progress": progress}))
+            return store[key]
+
+        def stored(result: RunResult, cohort: Cohort, *args, **kwargs) -> T | None:
+            return _summaries().get(key_of(result, cohort, *args, **kwargs))
+
+        summary.stored = stored
+        return summary
+
+    return decorate
+
+
+def run_labels(result: RunResult) -> pd.Series:
+    """Biotype number (1-based, -1 noise) of every clustered participant, indexed like the cohort's participants."""
+    return pd.Series(result.clusters.numbers, index=result.fused.included)
+
+
+def compared_labels(result: RunResult, cohort: Cohort, groups: tuple[str, ...] = ()) -> pd.Series:
+    """The labels of the Compare page: the run's biotypes, with the members of ``groups`` (first first) relabelled as their group."""
+    if not groups:
+        return run_labels(result)
+    members, _ = group_members(cohort.participants["participant_id"], result.config.custom_groups)
+    return comparison_labels(run_labels(result), members, list(groups))[0]
+
+
+@per_run()
+def connectivity_shown(result: RunResult, cohort: Cohort, harmonise: bool = True) -> ShownConnectivity | None:
+    """The run's connectivity for the brain views, harmonised as the run was unless ``harmonise`` is False."""
+    return shown_connectivity(cohort, result.config, harmonise)
+
+
+@per_run()
+def connectivity_by_biotype(
+    result: RunResult, cohort: Cohort, harmonise: bool = True, groups: tuple[str, ...] = ()
+) -> list[BiotypeConnectivity]:
+    """Per biotype (or compared set) mean connectivity and its edge-wise difference from the rest (:func:`biotype_connectivity`)."""
+    return biotype_connectivity(connectivity_shown(result, cohort, harmonise).connectivity, compared_labels(result, cohort, groups))
+
+
+@per_run(shows_names=True)
+def glass_brain(result: RunResult, cohort: Cohort, biotype: int, max_q: float, shown: int, harmonise: bool = True) -> bytes:
+    """PNG of the ``shown`` strongest edges with q < ``max_q`` of one biotype against the rest (nilearn's glass brain)."""
+    view = connectivity_shown(result, cohort, harmonise)
+    summary = next(s for s in connectivity_by_biotype(result, cohort, harmonise) if s.biotype == biotype)
+    significant = significant_edges(summary, max_q)
+    drawn = edges_to_matrix(strongest_edges(significant, shown), view.connectivity.n_rois)
+    title = (
+        f"{biotype_label(biotype, result.names)} minus rest: {shown} of {int((significant != 0).sum()):,} edges "
+        f"(q < {max_q:g}; {'harmonised' if view.harmonised else 'raw'})"
+    )
+    return glass_brain_png(drawn, view.connectivity.atlas.coords, title)
+
+
+@per_run()
+def adjusted_prs(result: RunResult, cohort: Cohort) -> tuple[pd.DataFrame, list, dict]:
+    """The polygenic scores as the run clustered them (:func:`analysis.features.blocks.prs_features`)."""
+    return prs_features(cohort, result.config)
+
+
+@per_run()
+def prs_deciles_of(result: RunResult, cohort: Cohort, score: str, outcome: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Biotype make-up and outcome prevalence per decile of one adjusted score (:func:`prs_deciles`)."""
+    adjusted = adjusted_prs(result, cohort)[0]
+    return prs_deciles(adjusted[score], run_labels(result), cohort.participants[outcome] if outcome else None)
+
+
+@per_run()
+def prs_association(result: RunResult, cohort: Cohort, scores: tuple[str, ...], outcome: str) -> pd.DataFrame:
+    """Odds ratio per SD and AUC of each adjusted score for a binary outcome, per biotype (:func:`prs_association_by_biotype`)."""
+    adjusted = adjusted_prs(result, cohort)[0]
+    return prs_association_by_biotype(adjusted[list(scores)], cohort.participants[outcome], run_labels(result), seed=result.config.seed)
+
+
+@per_run()
+def trajectories(result: RunResult, cohort: Cohort, metric: str, groups: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Daily mean of a wearable metric per biotype (or compared set) with its 95% interval (:func:`wearable_trajectories`)."""
+    return wearable_trajectories(cohort.wearables.days, metric, compared_labels(result, cohort, groups))
+
+
+@per_run()
+def adherence(result: RunResult, cohort: Cohort) -> tuple[pd.DataFrame, float]:
+    """Wearable adherence per participant with its biotype, and the Kruskal-Wallis p across biotypes (:func:`adherence_by_biotype`)."""
+    return adherence_by_biotype(cohort.wearables.adherence(), run_labels(result))
+
+
+@per_run()
+def outcome_shares(result: RunResult, cohort: Cohort, outcome: str) -> pd.DataFrame:
+    """Share of a binary outcome per biotype with its interval (:func:`binary_outcome_by_biotype`)."""
+    return binary_outcome_by_biotype(cohort.participants[outcome], result.assignments.set_index(cohort.participants.index)["biotype"])
+
+
+@per_run()
+def group_profile(result: RunResult, cohort: Cohort, groups: tuple[str, ...]) -> pd.DataFrame:
+    """Each compared set against all other clustered participants (:func:`profile_table`)."""
+    features = result.features
+    return profile_table(features.values, features.modality, compared_labels(result, cohort, groups), features.clustered)
+
+
+@per_run()
+def group_pairwise(result: RunResult, cohort: Cohort, groups: tuple[str, ...], pair: tuple[int, int]) -> pd.DataFrame:
+    """Two compared sets against each other on every feature (:func:`pairwise_profile`)."""
+    labels = compared_labels(result, cohort, groups)
+    features = result.features
+    return pairwise_profile(features.values, features.modality, labels[labels.isin(pair)], clustered=features.clustered)
+
+
+@per_run()
+def splits(result: RunResult, cohort: Cohort) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run's HDBSCAN tree cut at other min_cluster_size values: nodes and flows (:func:`split_view`)."""
+    return split_view(result)
+
+
+@per_run()
+def sweep(result: RunResult, cohort: Cohort, progress=None) -> pd.DataFrame:
+    """Biotypes, noise, DBCV and stability over n_neighbors × min_cluster_size (:func:`run_sweep`); computed when asked."""
+    return run_sweep(result, progress)
+
+
+@per_run()
+def replication_in(result: RunResult, cohort: Cohort, new_cohort: Cohort, progress=None) -> CohortReplication:
+    """Whether the run's biotypes are found again in a new cohort clustered on its own (:func:`replicate_in_cohort`)."""
+    return replicate_in_cohort(biotype_model(result, cohort), new_cohort, progress=progress)
+
+
+@per_run(shows_names=True)
+def export_files(result: RunResult, cohort: Cohort) -> dict[str, bytes]:
+    """The run's files as the command line writes them, name → bytes (:func:`run_files`)."""
+    return run_files(result, cohort)

@@ -58,7 +58,7 @@ def report_html(result, cohort) -> str:
     str
         A complete HTML document.
     """
-    names = result.models["names"]
+    names = result.names
     parts = [
         f"<h1>Pain Biotype Explorer — biotype run</h1><p class='note'>Created {html.escape(result.created_utc)} · "
         f"{cohort.n_participants:,} participants · cohort fingerprint <code>{cohort.fingerprint[:12]}</code> · seed {result.config.seed}</p>",
@@ -95,7 +95,7 @@ def report_html(result, cohort) -> str:
                 parts.append(_figure(binary_outcome_figure(binary_outcome_by_biotype(values, biotypes), outcome, names)))
             else:
                 parts.append(_figure(outcome_figure(values, biotypes, names)))
-    parts += _clinical_value_section(result.clinical_value, result.models["names"])
+    parts += _clinical_value_section(result.clinical_value, result.names)
     parts += _modality_sections(result, cohort, biotypes)
     parts.append("<h2>Run configuration</h2><pre>" + html.escape(result.config.to_json()) + "</pre>")
     body = "\n".join(parts)
@@ -159,7 +159,7 @@ def _replication_section(result) -> list[str]:
             f"<p class='warning'>Split-half replication: {html.escape(note)}.</p>",
             *_site_section(result),
         ]
-    names = result.models["names"]
+    names = result.names
     kind = "note" if all(b.replicates for b in split_half.biotypes) else "warning"
     return [
         "<h3>Do they replicate?</h3>",
@@ -218,7 +218,7 @@ def _readings(items: list[tuple[str, str]]) -> str:
 def _modality_sections(result, cohort, biotypes: pd.Series) -> list[str]:
     """Brain, genetics and wearables figures for the modalities the cohort has."""
     labels = pd.Series(result.clusters.numbers, index=result.fused.included)
-    names = result.models["names"]
+    names = result.names
     parts = []
     view = shown_connectivity(cohort, result.config)
     connectivity = view.connectivity if view is not None else None

@@ -99,9 +99,9 @@ def render_stability(result: RunResult) -> None:
             st.rerun()
         return
     left, right = st.columns([3, 2])
-    left.plotly_chart(stability_figure(result.stability, result.models["names"]), width="stretch")
+    left.plotly_chart(stability_figure(result.stability, result.names), width="stretch")
     summary = result.stability.summary()
-    summary["name"] = [result.models["names"].get(b, f"B{b}") for b in summary["biotype"]]
+    summary["name"] = [result.names.get(b, f"B{b}") for b in summary["biotype"]]
     render_table(summary, right)
     right.caption(
         f"Median ARI with the run over the subsamples: {float(np.median(result.stability.ari)):.2f}. "

@@ -14,6 +14,7 @@ from tests.e2e.server import browser_page, served_app  # noqa: E402
 
 
 def main() -> None:
+    """Serve the app, drive it through every page in chromium and write the screenshots to docs/img."""
     out = ROOT / "docs" / "img"
     out.mkdir(parents=True, exist_ok=True)
     with served_app() as url, browser_page(width=1440, height=1900) as page:

@@ -6,7 +6,6 @@ from analysis.engine.model import assign_participants, biotype_model, placement_
 from analysis.errors import CohortError
 from analysis.io.spreadsheet import csv_bytes
 from analysis.reporting.run_files import replication_files
-from analysis.validity.external import replicate_in_cohort
 from components import cache, state
 from components.embedding import assigned_figure
 from components.replication import render_cohort_replication
@@ -90,17 +89,18 @@ st.caption(
     "new cohort's own biotypes match none (`python -m analysis replicate` writes the same files)."
 )
 new_cohort = st.session_state.get(state.ASSIGNED_COHORT)
-key = f"replication:{fingerprint}"
-replication = st.session_state.get(state.DERIVED, {}).get((st.session_state[state.CURRENT_RUN], key))
-if replication is None and new_cohort is not None and new_cohort.fingerprint == fingerprint:
+if new_cohort is not None and new_cohort.fingerprint != fingerprint:
+    new_cohort = None
+replication = cache.replication_in.stored(result, cohort, new_cohort) if new_cohort is not None else None
+if replication is None and new_cohort is not None:
     if st.button("Cluster the new cohort alone and compare", key=state.ASSIGN_REPLICATE, icon=":material/compare_arrows:"):
         try:
             with progress_bar("Replicating...") as progress:
-                replication = cache.derived(key, lambda: replicate_in_cohort(biotype_model(result, cohort), new_cohort, progress=progress))
+                replication = cache.replication_in(result, cohort, new_cohort, progress=progress)
         except CohortError as error:
             st.error(str(error), icon=":material/error:")
 if replication is not None:
-    render_cohort_replication(replication, result.models["names"])
+    render_cohort_replication(replication, result.names)
     files = replication_files(replication, new_cohort, f"run of cohort {cohort.fingerprint[:12]} (seed {result.config.seed})")
     left, right = st.columns(2)
     for column, (name, content) in zip((left, right), files.items(), strict=True):

@@ -3,8 +3,6 @@
 import streamlit as st
 
 from analysis.engine.run import participant_stability
-from analysis.engine.splits import split_view
-from analysis.engine.sweep import run_sweep
 from analysis.errors import CohortError
 from components import cache, state
 from components.embedding import embedding_figure, render_run_summary, sample_points_control, selection_table, sizes_figure
@@ -38,7 +36,7 @@ if result is None:
     st.stop()
 
 verdict_slots = render_run_summary(result)
-given = render_naming_form(result.models["names"], result.models["automatic_names"], dict(result.config.biotype_names))
+given = render_naming_form(result.names, result.automatic_names, dict(result.config.biotype_names))
 if given is not None:
     try:
         result = cache.rename_current(given)
@@ -90,14 +88,14 @@ st.caption(
 st.dataframe(selection_table(result), hide_index=True, width="stretch")
 
 st.subheader("Do they replicate?")
-render_replication(result.split_half, result.replication_note, result.models["names"], result.sites, result.sites_note)
+render_replication(result.split_half, result.replication_note, result.names, result.sites, result.sites_note)
 
 st.subheader("Stability under resampling")
 render_stability(result)
 
 st.subheader("How the biotypes split")
-nodes, flows = cache.derived("splits", lambda: split_view(result))
-st.plotly_chart(split_figure(nodes, flows, result.config.min_cluster_size, result.models["names"]), width="stretch")
+nodes, flows = cache.splits(result, cohort)
+st.plotly_chart(split_figure(nodes, flows, result.config.min_cluster_size, result.names), width="stretch")
 st.caption(
     f"The run's HDBSCAN tree (min_samples {result.config.min_samples}) cut at other min_cluster_size values, as clustree draws "
     "resolutions: each column is one cut, each box a biotype coloured by the run's biotype most of its participants are in. "
@@ -105,8 +103,7 @@ st.caption(
 )
 render_recut_form(result)
 
-sweep_key = f"sweep:{result.config.seed}"
-stored = st.session_state.get(state.DERIVED, {}).get((st.session_state[state.CURRENT_RUN], sweep_key))
+stored = cache.sweep.stored(result, cohort)
 st.subheader("Parameter sweep")
 st.caption(
     "Biotypes, noise, DBCV and stability over n_neighbors × min_cluster_size; pick a cell (click it, or choose below) to use its parameters."
@@ -115,7 +112,7 @@ if stored is None and st.button(
     "Run the sweep", key=state.BIOTYPES_SWEEP_RUN, help="One UMAP per n_neighbors (5 of them), then HDBSCAN per cell."
 ):
     with progress_bar("Starting the sweep...") as progress:
-        stored = cache.derived(sweep_key, lambda: run_sweep(result, progress))
+        stored = cache.sweep(result, cohort, progress=progress)
 if stored is not None:
     metric = st.radio(
         "Colour cells by",

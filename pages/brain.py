@@ -4,9 +4,9 @@ import streamlit as st
 import streamlit.components.v1 as html_components
 
 from analysis.cohort.connectivity import edges_to_matrix
-from analysis.describe.summaries import biotype_connectivity, network_matrix, significant_edges, strongest_edges
+from analysis.describe.summaries import network_matrix, significant_edges, strongest_edges
 from components import cache, state
-from components.brain import connectome_html, glass_brain_png, matrix_figure, network_figure
+from components.brain import connectome_html, matrix_figure, network_figure
 from components.profiles import biotype_label
 
 st.title("Brain connectivity")
@@ -27,13 +27,13 @@ raw = result.config.harmonise_sites and st.toggle(
 )
 view = cache.connectivity_shown(result, cohort, harmonise=not raw)
 connectivity = view.connectivity
-summaries = cache.derived(f"connectivity:{view.harmonised}", lambda: biotype_connectivity(connectivity, cache.run_labels(result)))
+summaries = cache.connectivity_by_biotype(result, cohort, harmonise=not raw)
 st.caption(f"Connectivity shown: **{view.description}**.")
 if not summaries:
     st.info("No biotype has two or more participants with a connectivity matrix (and two outside it), so there is nothing to compare.")
     st.stop()
 
-names = result.models["names"]
+names = result.names
 atlas = connectivity.atlas
 by_biotype = {s.biotype: s for s in summaries}
 left, right = st.columns([2, 1])
@@ -98,9 +98,8 @@ shown = st.slider(
     help="Of the edges with q below the threshold, the ones with the largest difference from the rest.",
 )
 drawn = edges_to_matrix(strongest_edges(significant, shown), connectivity.n_rois)
-title = f"{biotype_label(biotype, names)} minus rest: {shown} of {n_significant:,} edges (q < {max_q:g}; {'harmonised' if view.harmonised else 'raw'})"
 with st.spinner("Drawing the glass brain..."):
-    image = cache.derived(f"glass:{biotype}:{max_q}:{shown}:{view.harmonised}", lambda: glass_brain_png(drawn, atlas.coords, title))
+    image = cache.glass_brain(result, cohort, biotype, max_q, shown, harmonise=not raw)
 st.image(image, caption="Red: stronger in this biotype than in the rest; blue: weaker (nilearn plot_connectome).")
 if st.toggle("Interactive 3-D view (nilearn view_connectome)", key=state.BRAIN_INTERACTIVE):
     html_components.html(connectome_html(drawn, atlas.coords), height=520)

@@ -6,9 +6,7 @@ import streamlit as st
 
 from analysis.cohort import modalities as M
 from analysis.describe.groups import MIN_COMPARE_N, comparison_labels, comparison_sizes, group_label, group_members
-from analysis.describe.profiling import pairwise_profile, profile_table
-from analysis.describe.summaries import biotype_connectivity, network_matrix, wearable_trajectories
-from analysis.features.blocks import prs_features
+from analysis.describe.summaries import network_matrix
 from components import cache, state
 from components.brain import network_figure
 from components.genetics import prs_violin_figure
@@ -22,8 +20,8 @@ MAPS_PER_ROW = 2
 st.title("Compare side by side")
 result, cohort = cache.require_run()
 group_names = list(dict.fromkeys(result.groups["group"]))
-names = {**result.models["names"], **{group_label(group_names, g): f"group · {g}" for g in group_names}}
-biotypes = sorted(result.models["names"])
+names = {**result.names, **{group_label(group_names, g): f"group · {g}" for g in group_names}}
+biotypes = sorted(result.names)
 if len(biotypes) + len(group_names) < 2:
     st.info(
         "This run found fewer than two biotypes, so there is nothing to compare. Try a smaller min_cluster_size on the "
@@ -45,11 +43,10 @@ if len(chosen) < 2:
 groups = [g for g in group_names if group_label(group_names, g) in chosen]
 chosen = sorted(chosen)
 run_labels = cache.run_labels(result)
-labels, key, members = run_labels, "", None
+labels, members = run_labels, None
 if groups:
     members, _ = group_members(cohort.participants["participant_id"], result.config.custom_groups)
     labels, moved = comparison_labels(run_labels, members, groups)
-    key = ":groups=" + "|".join(groups)
     st.caption(
         "Each participant is counted once: in the group (first chosen first) rather than in their biotype. "
         + "; ".join(
@@ -91,28 +88,21 @@ elif not groups:
     st.plotly_chart(effect_heatmap_figure(result.profile[result.profile["biotype"].isin(tested)], names, shown), width="stretch")
     st.caption("Each biotype against all other clustered participants (Cohen's d, profile.csv).")
 elif len(tested) == 2:
-    features, modality = result.models["profiling"]
-    used = result.models["clustered_features"]
-    pair = cache.derived(
-        f"pairwise{key}:{tested}", lambda: pairwise_profile(features, modality, labels[labels.isin(tested)], clustered=used)
-    )
+    pair = cache.group_pairwise(result, cohort, tuple(groups), tuple(tested))
     st.plotly_chart(pairwise_effects_figure(pair, tested[0], tested[1], names, labels=shown), width="stretch")
     st.caption(
         "Features the biotypes were clustered on: Cohen's d, descriptive (groups drawn on the map were chosen on them too). "
         "Other features: Mann-Whitney U, Benjamini-Hochberg over the tested features."
     )
 else:
-    features, modality = result.models["profiling"]
-    profile = cache.derived(f"profile{key}", lambda: profile_table(features, modality, labels, result.models["clustered_features"]))
+    profile = cache.group_profile(result, cohort, tuple(groups))
     st.plotly_chart(effect_heatmap_figure(profile[profile["biotype"].isin(tested)], names, shown), width="stretch")
     st.caption("Each against all other clustered participants (Cohen's d).")
 
 view = cache.connectivity_shown(result, cohort)
 connectivity = view.connectivity if view is not None else None
 if connectivity is not None and connectivity.atlas is not None and len(connectivity.atlas.network_names) > 1:
-    summaries = {
-        s.biotype: s for s in cache.derived(f"connectivity{key}:{view.harmonised}", lambda: biotype_connectivity(connectivity, labels))
-    }
+    summaries = {s.biotype: s for s in cache.connectivity_by_biotype(result, cohort, groups=tuple(groups))}
     drawn = [b for b in tested if b in summaries and summaries[b].n >= MIN_COMPARE_N]
     tables = {b: network_matrix(summaries[b].difference, connectivity.atlas) for b in drawn}
     limit = max((float(np.nanmax(np.abs(t.to_numpy()))) for t in tables.values()), default=1.0) or 1.0
@@ -133,7 +123,7 @@ else:
 scores = [c for c in cohort.columns_of(M.PRS) if cohort.participants[c].dtype == "float64"]
 st.subheader("Genetics (PRS)")
 if scores:
-    adjusted, notes, _ = cache.derived("prs:adjusted", lambda: prs_features(cohort, result.config))
+    adjusted, notes, _ = cache.adjusted_prs(result, cohort)
     score = st.selectbox("Score", scores, key=state.COMPARE_SCORE)
     biotype_of = labels.reindex(cohort.participants.index)
     only_chosen = biotype_of.where(biotype_of.isin(chosen), pd.NA)
@@ -148,7 +138,7 @@ st.subheader("Wearables")
 wearables = cohort.wearables
 if wearables is not None:
     metric = st.selectbox("Metric", list(wearables.metrics), key=state.COMPARE_METRIC)
-    trajectories = cache.derived(f"wearables:{metric}{key}", lambda: wearable_trajectories(wearables.days, metric, labels))
+    trajectories = cache.trajectories(result, cohort, metric, tuple(groups))
     st.plotly_chart(trajectory_figure(trajectories[trajectories["biotype"].isin(tested)], metric, labels=shown), width="stretch")
 else:
     st.info("No wearable data in this cohort.")

@@ -3,14 +3,14 @@
 import streamlit as st
 
 from analysis.reporting.h5ad import h5ad_bytes
-from analysis.reporting.run_files import run_files, run_record
+from analysis.reporting.run_files import run_record
 from components import cache, state
 from components.html_report import report_html
 
 st.title("Export")
 result, cohort = cache.require_run()
 
-files = cache.derived("export:files", lambda: run_files(result, cohort))
+files = cache.export_files(result, cohort)
 DESCRIPTIONS = {
     "assignments.csv": "one row per participant of the input: biotype (-1 noise), name, membership, outlier score, map position, exclusion reason",
     "profile.csv": "per biotype and numeric feature: means, Cohen's d, Kruskal-Wallis p and FDR q",

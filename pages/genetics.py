@@ -3,8 +3,7 @@
 import streamlit as st
 
 from analysis.cohort import modalities as M
-from analysis.describe.summaries import is_binary, prs_association_by_biotype, prs_deciles
-from analysis.features.blocks import prs_features
+from analysis.describe.summaries import is_binary
 from components import cache, state
 from components.genetics import decile_make_up_figure, decile_prevalence_figure, odds_ratio_figure, prs_violin_figure
 from components.profiles import biotype_label
@@ -21,10 +20,9 @@ if not scores:
     )
     st.stop()
 
-adjusted, notes, _ = cache.derived("prs:adjusted", lambda: prs_features(cohort, result.config))
+adjusted, notes, _ = cache.adjusted_prs(result, cohort)
 normalisation = "; ".join(n.message for n in notes) or "PRS used as given"
-names = result.models["names"]
-labels = cache.run_labels(result)
+names = result.names
 biotypes = result.assignments["biotype"].set_axis(frame.index)
 ancestry = frame["ancestry"] if "ancestry" in frame.columns else None
 
@@ -50,10 +48,7 @@ else:
     outcome_name = st.selectbox("Case or outcome column", binary, key=state.GENETICS_OUTCOME)
 
 st.subheader("Deciles")
-make_up, prevalence = cache.derived(
-    f"prs:deciles:{score}:{outcome_name}",
-    lambda: prs_deciles(adjusted[score], labels, frame[outcome_name] if outcome_name else None),
-)
+make_up, prevalence = cache.prs_deciles_of(result, cohort, score, outcome_name)
 left, right = st.columns(2)
 left.plotly_chart(decile_make_up_figure(make_up, names, score), width="stretch")
 if outcome_name:
@@ -62,10 +57,7 @@ if outcome_name:
 if outcome_name:
     st.subheader(f"Association with {outcome_name}")
     with st.spinner("Logistic regressions and bootstrap AUC intervals..."):
-        association = cache.derived(
-            f"prs:association:{outcome_name}",
-            lambda: prs_association_by_biotype(adjusted[scores], frame[outcome_name], labels, seed=result.config.seed),
-        )
+        association = cache.prs_association(result, cohort, tuple(scores), outcome_name)
     if association.empty:
         st.info("Too few participants with both the outcome and a score (at least 10 and both classes per group).")
     else:

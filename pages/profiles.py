@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.describe.summaries import binary_outcome_by_biotype, is_binary
+from analysis.describe.summaries import is_binary
 from components import cache, state
 from components.profiles import (
     AUDIT_CAPTION,
@@ -19,7 +19,7 @@ from components.tables import render_table
 st.title("Biotype profiles")
 result, cohort = cache.require_run()
 
-names = result.models["names"]
+names = result.names
 st.markdown("\n".join(f"- **{name}**" for _, name in sorted(names.items())))
 st.plotly_chart(effect_heatmap_figure(result.profile, names), width="stretch")
 
@@ -91,7 +91,7 @@ if len(outcomes):
     for k, outcome in enumerate(outcomes):
         values = cohort.participants[outcome]
         if is_binary(values):
-            shares = cache.derived(f"outcome:{outcome}", lambda values=values: binary_outcome_by_biotype(values, biotype_of))
+            shares = cache.outcome_shares(result, cohort, outcome)
             figure = binary_outcome_figure(shares, outcome, names)
         else:
             figure = outcome_figure(values, biotype_of, names)

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from analysis.describe.summaries import adherence_by_biotype, wearable_trajectories
 from components import cache, state
 from components.embedding import embedding_figure
 from components.profiles import biotype_label
@@ -19,10 +18,10 @@ if wearables is None:
     )
     st.stop()
 
-names = result.models["names"]
+names = result.names
 labels = cache.run_labels(result)
 metric = st.selectbox("Metric", list(wearables.metrics), key=state.WEARABLES_METRIC)
-trajectories = cache.derived(f"wearables:{metric}", lambda: wearable_trajectories(wearables.days, metric, labels))
+trajectories = cache.trajectories(result, cohort, metric)
 st.plotly_chart(trajectory_figure(trajectories, metric), width="stretch")
 st.caption(
     f"From {wearables.name}. Each line is the mean over the biotype's participants with a value that day; the band is "
@@ -64,7 +63,7 @@ right.caption(
 )
 
 st.subheader("Adherence")
-per_participant, p_value = cache.derived("wearables:adherence", lambda: adherence_by_biotype(wearables.adherence(), labels))
+per_participant, p_value = cache.adherence(result, cohort)
 st.plotly_chart(adherence_figure(per_participant, p_value), width="stretch")
 st.warning(
     "Dropout and non-wear can track severity: participants in more pain or more depressed often wear the device less. "

@@ -101,7 +101,13 @@ def warm_umap():
 
 
 def pytest_collection_modifyitems(items):
-    """Every test under tests/e2e carries the ``e2e`` marker (pyproject.toml registers it)."""
+    """Every test under tests/e2e carries the ``e2e`` marker, and every test of a computed AppTest session ``slow``.
+
+    A computed session (the ``computed`` fixtures of tests/pages) clusters the 1,000-participant sample
+    in the app before the test starts: about 20 s of setup on 2 cores. pyproject.toml registers both markers.
+    """
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.e2e)
+        if "computed" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -120,7 +120,9 @@ class ParticipantsTable:
 
 
 def load_dictionary(file: InputFile) -> DataDictionary:
-    """Read a data dictionary: the tool's CSV (``column, modality, description, unit, min, max``), a REDCap
+    """Read a data dictionary in any of the formats this tool reads, told apart by content.
+
+    The tool's CSV (``column, modality, description, unit, min, max``), a REDCap
     data dictionary (:mod:`analysis.io.redcap`) or a BIDS JSON sidecar (:mod:`analysis.io.bids`), told apart by content.
 
     ``modality`` must be one of clinical, prs, connectivity, wearables, outcome, validator, covariate,

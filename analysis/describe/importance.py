@@ -11,8 +11,7 @@ from sklearn.model_selection import train_test_split
 
 #: Above this many clustered participants, a seeded random subset of this size trains the classifiers.
 MAX_PARTICIPANTS = 5000
-#: Trees per forest: scikit-learn's default. 200 trees took twice the time (11 s more at 100,000
-#: participants); importances moved by at most 0.022 AUC at 300 participants, 0.007 at 2,000 and 0.004
+#: Trees per forest: scikit-learn's default. 200 trees take twice the time; importances moved by at most 0.022 AUC at 300 participants, 0.007 at 2,000 and 0.004
 #: at 5,000, the planted features still first (``python bench/importance.py --trees 200``).
 N_TREES = 100
 #: Rows scored in one ``predict_proba`` call when the shuffled copies are stacked, at most.

@@ -10,10 +10,11 @@ import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from analysis.engine import library_internals as internals
 from analysis.engine.parallel import parallel_workers
 
 #: Fractions of the cohort tried as min_cluster_size when it is chosen from the data.
@@ -96,6 +97,31 @@ class ClusterResult:
         return biotype_numbers(self.labels)
 
 
+@dataclass(frozen=True)
+class FittedModels:
+    """The fitted objects of one embedding and clustering (:func:`find_biotypes`).
+
+    Attributes
+    ----------
+    umap : umap.UMAP
+        The clustering embedding's model (places new participants with ``transform``).
+    umap_2d : umap.UMAP or None
+        The 2-D display embedding's model; None when no display embedding was fitted (resamples).
+    hdbscan : hdbscan.HDBSCAN
+        The chosen fit (its tree serves re-cuts; its prediction data, once built, placements).
+    label_order : dict of int to int
+        HDBSCAN's label → the size-ordered label of the :class:`ClusterResult`.
+    neighbours : ndarray of int, shape (n, n_neighbors)
+        Indices of the neighbour graph (each participant first).
+    """
+
+    umap: object
+    umap_2d: object
+    hdbscan: object
+    label_order: dict
+    neighbours: np.ndarray
+
+
 def biotype_numbers(labels: np.ndarray) -> np.ndarray:
     """The public biotype numbers of 0-based labels: 1 for the largest biotype (B1), 2, ...; -1 for noise.
 
@@ -120,16 +146,14 @@ def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
     """The approximate k-nearest-neighbour graph (pynndescent, as umap-learn computes it).
 
     Used at every cohort size: an exact graph below 4,096 points (umap-learn's own small-data path)
-    skipped pynndescent's ~40 s first-use compilation but cost 0.03 ARI on digits in bench/quality.py.
+    skipped pynndescent's first-use compilation but cost 0.03 ARI on digits in bench/quality.py.
 
     Returns
     -------
     tuple
         ``(indices, distances, search_index)`` as umap-learn's ``precomputed_knn`` expects.
     """
-    from analysis.engine.compiled_code import umap_module
-
-    return umap_module().umap_.nearest_neighbors(x, n_neighbors, "euclidean", {}, False, np.random.RandomState(seed), n_jobs=1)
+    return internals.nearest_neighbors(x, n_neighbors, seed)
 
 
 def umap_embedding(
@@ -184,8 +208,7 @@ def with_search_index(model, search_index):
     sent to worker processes therefore go without it, and the one index of the run is attached to
     every model afterwards: one copy in memory and in the saved model instead of one per fit.
     """
-    model.knn_search_index = model._knn_search_index = search_index
-    return model
+    return internals.attach_search_index(model, search_index)
 
 
 def spectral_starts(x: np.ndarray, knn: tuple, dims: tuple[int, ...], seed: int) -> dict[int, tuple]:
@@ -214,9 +237,7 @@ def spectral_starts(x: np.ndarray, knn: tuple, dims: tuple[int, ...], seed: int)
     dict of int to (ndarray of float32, shape (n, d), numpy.random.RandomState)
         Number of dimensions → the fit's start and its random state, advanced past the start's jitter.
     """
-    from analysis.engine.compiled_code import umap_module
-
-    umap_ = umap_module().umap_
+    umap_ = internals.umap_private_module()
     from umap.spectral import spectral_layout
 
     features = np.ascontiguousarray(x, dtype=np.float32)
@@ -225,14 +246,13 @@ def spectral_starts(x: np.ndarray, knn: tuple, dims: tuple[int, ...], seed: int)
     graph = graph.tocoo()
     graph.sum_duplicates()
     # umap-learn drops edges too weak to be sampled in its default number of epochs before the layout
-    epochs = 500 if graph.shape[0] <= 10_000 else 200
-    graph.data[graph.data < graph.data.max() / float(epochs)] = 0.0
+    graph.data[graph.data < graph.data.max() / float(internals.layout_epochs(graph.shape[0]))] = 0.0
     graph.eliminate_zeros()
     starts = {}
     for d in dims:
         random_state = np.random.RandomState(seed)
         layout = spectral_layout(features, graph, d, random_state, metric="euclidean", metric_kwds={})
-        starts[d] = (umap_.noisy_scale_coords(layout, random_state, max_coord=10, noise=0.0001), random_state)
+        starts[d] = (internals.noisy_scale_coords(layout, random_state), random_state)
     return starts
 
 
@@ -278,7 +298,7 @@ def hdbscan_fit(embedding: np.ndarray, min_cluster_size: int, min_samples: int, 
     """Fit HDBSCAN with the minimum spanning tree (for DBCV); prediction data is built later, on first use.
 
     The data ``approximate_predict`` needs (core distances of every point with a k-d tree, cluster
-    exemplars) took ~30 s of a 100,000-point fit and is needed only to place new participants:
+    exemplars) is a large share of a large fit's time and is needed only to place new participants:
     :func:`with_prediction_data` builds it for the one fit that is saved.
     """
     import hdbscan
@@ -303,18 +323,9 @@ def with_prediction_data(fit):
     point left it, and ``approximate_predict`` then gave wrong labels and noise even to the fitted
     points themselves (seen in stability resamples with min_samples 2).
     """
-    from hdbscan.prediction import PredictionData
-
     with _PREDICTION_DATA_LOCK:
-        if getattr(fit, "_prediction_data", None) is None:
-            tree = fit.condensed_tree_
-            selection = selected_clusters(fit._condensed_tree, np.asarray(fit.labels_))
-            tree._select_clusters = lambda: selection  # what PredictionData asks the tree for
-            min_samples = fit.min_samples or fit.min_cluster_size
-            # euclidean embeddings: a k-d tree, as hdbscan picks for them
-            fit._prediction_data = PredictionData(
-                fit._raw_data, tree, min_samples, tree_type="kdtree", metric=fit.metric, **fit._metric_kwargs
-            )
+        if internals.stored_prediction_data(fit) is None:
+            internals.build_prediction_data(fit, selected_clusters(internals.raw_condensed_tree(fit), np.asarray(fit.labels_)))
     return fit
 
 
@@ -325,12 +336,12 @@ def with_repaired_prediction_data(fit):
     stand a label for a sub-cluster (:func:`with_prediction_data`); placing participants with such a
     model can put them in the wrong biotype. Checking costs one pass over the condensed tree.
     """
-    data = getattr(fit, "_prediction_data", None)
+    data = internals.stored_prediction_data(fit)
     if data is None:
         return fit
-    selection = selected_clusters(fit._condensed_tree, np.asarray(fit.labels_))
+    selection = selected_clusters(internals.raw_condensed_tree(fit), np.asarray(fit.labels_))
     if [data.reverse_cluster_map.get(label) for label in range(len(selection))] != selection:
-        fit._prediction_data = None
+        internals.drop_prediction_data(fit)
         with_prediction_data(fit)
     return fit
 
@@ -376,8 +387,8 @@ def selected_clusters(condensed_tree: np.ndarray, labels: np.ndarray) -> list[in
 def prediction_data_alongside(fit):
     """Build ``fit``'s prediction data (:func:`with_prediction_data`) in a thread while the block runs.
 
-    For a run whose model will be saved: the k-d tree and core distances (~7 s at 100,000
-    participants) are built while the biotypes are profiled instead of after. The block's end waits
+    For a run whose model will be saved: the k-d tree and core distances are built while the
+    biotypes are profiled instead of after. The block's end waits
     for the thread (also when the block raises); an error of the thread is raised there.
 
     Parameters
@@ -424,16 +435,7 @@ def labels_from_tree(fit, min_cluster_size: int, method: str, epsilon: float) ->
 
 def _recondensed(fit, min_cluster_size: int, method: str, epsilon: float) -> tuple:
     """(labels, probabilities, cluster persistence, condensed tree) of ``fit``'s tree cut with these parameters."""
-    from hdbscan.hdbscan_ import _tree_to_labels
-
-    labels, probabilities, persistence, condensed, _ = _tree_to_labels(
-        None,
-        fit.single_linkage_tree_.to_numpy(),
-        min_cluster_size=int(min_cluster_size),
-        cluster_selection_method=method,
-        cluster_selection_epsilon=float(epsilon),
-    )
-    return np.asarray(labels, dtype=np.int64), np.asarray(probabilities, dtype=np.float64), persistence, condensed
+    return internals.cut_single_linkage_tree(fit.single_linkage_tree_.to_numpy(), min_cluster_size, method, epsilon)
 
 
 def refit_from_tree(fit, min_cluster_size: int, method: str, epsilon: float):
@@ -462,12 +464,7 @@ def refit_from_tree(fit, min_cluster_size: int, method: str, epsilon: float):
     new = copy.copy(fit)
     new.set_params(min_cluster_size=int(min_cluster_size), cluster_selection_method=method, cluster_selection_epsilon=float(epsilon))
     new.labels_, new.probabilities_, new.cluster_persistence_ = labels, probabilities, persistence
-    new._condensed_tree = condensed
-    new._outlier_scores = None
-    new._relative_validity = None
-    new._prediction_data = None
-    new._exemplars = None
-    return new
+    return internals.with_condensed_tree(new, condensed)
 
 
 def candidate_min_cluster_sizes(n: int) -> list[int]:
@@ -520,7 +517,7 @@ def size_ordered(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping.get(c, -1) for c in labels.tolist()], dtype=np.int64)
 
 
-def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = True) -> tuple[ClusterResult, dict]:
+def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = True) -> tuple[ClusterResult, FittedModels]:
     """Embed the fused features and cluster them.
 
     Parameters
@@ -531,15 +528,12 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
         Called before each long step, with the share of the work done in [0, 1].
     with_display : bool
         Also compute the 2-D display embedding; without it (resamples, which only need labels)
-        ``result.display`` is NaN and ``models["umap_2d"]`` None.
+        ``result.display`` is NaN and ``models.umap_2d`` None.
 
     Returns
     -------
     result : ClusterResult
-    models : dict
-        ``umap`` (clustering embedding), ``umap_2d``, ``hdbscan``: the fitted objects;
-        ``label_order``: HDBSCAN's label → the size-ordered label of ``result``; ``neighbours``:
-        indices (n, n_neighbors) of the neighbour graph (each participant first).
+    models : FittedModels
     """
     say = progress or (lambda fraction, message: None)
     n = len(x)
@@ -568,8 +562,7 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
     selection = tuple({**row, "chosen": row["min_cluster_size"] == chosen} for row in rows)
     fit = fits[chosen]
     result, label_order = _clusters_of(fit, knn[0], embedding, display, n_neighbors, selection, config)
-    models = {"umap": umap_model, "umap_2d": display_model, "hdbscan": fit, "label_order": label_order, "neighbours": knn[0]}
-    return result, models
+    return result, FittedModels(umap_model, display_model, fit, label_order, knn[0])
 
 
 def _clusters_of(fit, neighbours: np.ndarray, embedding, display, n_neighbors: int, selection: tuple, config) -> tuple[ClusterResult, dict]:
@@ -600,7 +593,7 @@ def _clusters_of(fit, neighbours: np.ndarray, embedding, display, n_neighbors: i
     return result, label_order
 
 
-def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[ClusterResult, dict]:
+def recut_biotypes(clusters: ClusterResult, models: FittedModels, config) -> tuple[ClusterResult, FittedModels]:
     """A run's biotypes for another min_cluster_size, selection method or epsilon, from its HDBSCAN tree.
 
     Nothing is embedded or fitted again: the run's single-linkage tree is re-condensed
@@ -612,8 +605,8 @@ def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[Clust
     ----------
     clusters : ClusterResult
         The run's.
-    models : dict
-        The run's fitted models (``hdbscan``, ``neighbours``, ``umap``, ``umap_2d``).
+    models : FittedModels
+        The run's.
     config : RunConfig
         The run's configuration with the new min_cluster_size, cluster_selection_method and
         cluster_selection_epsilon.
@@ -621,16 +614,16 @@ def recut_biotypes(clusters: ClusterResult, models: dict, config) -> tuple[Clust
     Returns
     -------
     clusters : ClusterResult
-    models : dict
+    models : FittedModels
         ``models`` with the new ``hdbscan`` and ``label_order``.
     """
-    fit = refit_from_tree(models["hdbscan"], config.min_cluster_size, config.cluster_selection_method, config.cluster_selection_epsilon)
-    neighbours = np.asarray(models["neighbours"])
+    fit = refit_from_tree(models.hdbscan, config.min_cluster_size, config.cluster_selection_method, config.cluster_selection_epsilon)
+    neighbours = np.asarray(models.neighbours)
     sample = dbcv_sample(len(neighbours), config.seed)
     row = selection_row(fit, config.min_cluster_size, fit.min_samples, neighbours, config.neighbour_agreement, clusters.embedding, sample)
     selection = ({**row, "chosen": True},)
     result, label_order = _clusters_of(fit, neighbours, clusters.embedding, clusters.display, clusters.n_neighbors, selection, config)
-    return result, {**models, "hdbscan": fit, "label_order": label_order}
+    return result, replace(models, hdbscan=fit, label_order=label_order)
 
 
 def neighbour_agreement(labels: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
@@ -813,7 +806,7 @@ def _choose(rows: list[dict]) -> int:
 def compile_ahead() -> float:
     """Run the numba-compiled code of a run once, on 300 random points, so that later runs start warm.
 
-    A new Python process pays ~40 s of numba compilation on its first nearest-neighbour search and
+    A new Python process pays numba's compilation on its first nearest-neighbour search and
     UMAP fit (umap-learn and pynndescent compile on first use); the dashboard calls this in a
     background thread when its server starts. No data of anyone is involved.
 

@@ -1,7 +1,7 @@
 """numba's compiled code of umap-learn and pynndescent kept on disk, so a new process does not compile it again.
 
-umap-learn and pynndescent compile about 250 numba functions on first use: ~40 s in every new
-process on this machine (issue 5's cold start). numba can keep compiled machine code on disk, but
+umap-learn and pynndescent compile about 250 numba functions on first use, in every new process: most
+of a cold start (docs/performance.md measures it). numba can keep compiled machine code on disk, but
 those libraries ask for it on few of their functions. :func:`umap_module` asks for it on all of them,
 in a private folder of this user's temporary directory (mode 0700; compiled code only, never data).
 A new process then loads the code instead of compiling it; the same machine code runs, so results
@@ -9,8 +9,8 @@ are unchanged (tested: tests/analysis/engine/test_compiled_code.py). Functions t
 function as an argument (pynndescent's distance) are left uncached: numba's cache key for them
 changes in every process, so each process would add a copy to the folder and never load it.
 pynndescent's graph building is made of such functions (its ``nn_descent`` also embeds the address of
-the distance function's Python object, which numba refuses to cache): ~14-18 s of compilation in
-every new process on this machine.
+the distance function's Python object, which numba refuses to cache): that part is compiled in
+every new process (bench/cold_start_app.py measures what is left).
 """
 
 from __future__ import annotations

@@ -122,13 +122,13 @@ def biotype_model(result: RunResult, cohort: Cohort) -> BiotypeModel:
     m = result.models
     return BiotypeModel(
         result.config,
-        m["blocks"],
-        m["fusion"],
-        m["umap"],
-        m["umap_2d"],
-        with_prediction_data(m["hdbscan"]),
-        m["label_order"],
-        m["names"],
+        result.features.block_models,
+        result.fused.model,
+        m.umap,
+        m.umap_2d,
+        with_prediction_data(m.hdbscan),
+        m.label_order,
+        result.names,
         cohort.fingerprint,
         result.fused.matrix.to_numpy(dtype=np.float32),
         result.clusters.labels.copy(),
@@ -144,8 +144,8 @@ def save_model(model: BiotypeModel, folder: str | Path) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CohortError(f"cannot create the model folder ({exc.strerror})", str(path), "choose a folder you can write to") from None
-    # Uncompressed: the file is mostly float arrays, which zlib shrank by a quarter for 10 s of a
-    # 100,000-participant run (the dashboard's download is a deflated zip anyway).
+    # Uncompressed: the file is mostly float arrays, which zlib shrinks little for much time on a
+    # large run (the dashboard's download is a deflated zip anyway).
     joblib.dump({"format": FORMAT_VERSION, "model": model}, path / MODEL_FILE)
     return path / MODEL_FILE
 

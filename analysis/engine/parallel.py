@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from analysis.errors import CohortError
 
 #: From this many participants, independent fits run side by side in worker processes; below it a
-#: fit takes seconds and a fresh worker's numba compilation (~40 s) would cost more than it saves.
+#: fit is short and a fresh worker's numba compilation would cost more than it saves.
 PARALLEL_MIN_PARTICIPANTS = 5000
 #: Seconds to wait for a Dask scheduler to answer.
 SCHEDULER_TIMEOUT_S = 20

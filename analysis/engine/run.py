@@ -30,6 +30,7 @@ from analysis.describe.profiling import biotype_names, categorical_columns, cate
 from analysis.engine.clustering import (
     SPLIT_STABILITY_CAUTION,
     ClusterResult,
+    FittedModels,
     biotype_numbers,
     find_biotypes,
     prediction_data_alongside,
@@ -59,6 +60,39 @@ ASSIGNMENT_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class RunFeatures:
+    """What a run's biotypes are described with, besides the fused features they were clustered on.
+
+    Attributes
+    ----------
+    block_models : dict of str to BlockModel
+        Each clustered modality's fitted feature state (:func:`analysis.features.blocks.build_blocks`),
+        applied unchanged to new participants.
+    input_issues : tuple of Issue
+        What building the features noted, before clustering.
+    values : DataFrame
+        Numeric features in natural units, one row per participant of the cohort
+        (:func:`profiling_features`): the profiles are drawn from them.
+    modality : dict of str to str
+        Profiled column → its modality (categorical columns included once the run is profiled).
+    clustered : tuple of str
+        The profiled columns the biotypes were clustered on (:func:`clustered_features`): described, never tested.
+    site_column : str
+        The site column's name ("" without one).
+    sites : ndarray of object, shape (n_clustered,), or None
+        Each clustered participant's site as text ("missing" where empty); None without a site column.
+    """
+
+    block_models: dict
+    input_issues: tuple[Issue, ...]
+    values: pd.DataFrame
+    modality: dict[str, str]
+    clustered: tuple[str, ...]
+    site_column: str
+    sites: np.ndarray | None
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Everything a run produced.
 
@@ -80,9 +114,14 @@ class RunResult:
         See :func:`analysis.describe.importance.biotype_importance`.
     fused : FusedFeatures
     clusters : ClusterResult
-    models : dict
-        Fitted objects: ``blocks`` (BlockModel per modality), ``fusion``, ``umap``, ``umap_2d``,
-        ``hdbscan``, ``label_order``; :func:`analysis.engine.model.biotype_model` packs them for saving.
+    models : FittedModels
+        The embeddings' and HDBSCAN's fitted objects; :func:`analysis.engine.model.biotype_model`
+        packs them with ``features.block_models`` and ``fused.model`` for saving.
+    features : RunFeatures
+    names : dict of int to str
+        Biotype number (1-based) → the name every table and page shows (given by hand, else automatic).
+    automatic_names : dict of int to str
+        Biotype number → the name drawn from its profile (:func:`analysis.describe.profiling.biotype_names`).
     stability : Stability or None
         Subsampling stability, when ``config.stability_resamples`` > 0.
     issues : tuple of Issue
@@ -122,7 +161,10 @@ class RunResult:
     importance: pd.DataFrame
     fused: FusedFeatures
     clusters: ClusterResult
-    models: dict
+    models: FittedModels
+    features: RunFeatures
+    names: dict[int, str]
+    automatic_names: dict[int, str]
     stability: Stability | None
     issues: tuple[Issue, ...]
     timings: dict[str, float]
@@ -189,23 +231,16 @@ def run_biotypes(
     issues += block_issues + [i for b in blocks.values() for i in b.issues]
     fused = fuse_blocks(blocks, cohort.participants.index, config)
     config = config.with_(modalities=tuple(blocks))
-    features, feature_modality = profiling_features(cohort, blocks)
+    values, modality = profiling_features(cohort, blocks)
+    column, sites = clustered_sites(cohort, fused)
+    features = RunFeatures(block_models, tuple(issues), values, modality, clustered_features(blocks, config), column, sites)
     timings["features"] = time.perf_counter() - started
 
     started = time.perf_counter()
     clusters, models = find_biotypes(fused.matrix.to_numpy(), config, lambda f, m: say(0.1 + 0.8 * f, m))
-    models = {
-        **models,
-        "blocks": block_models,
-        "fusion": fused.model,
-        "input_issues": tuple(issues),
-        "profiling": (features, feature_modality),
-        "clustered_features": clustered_features(blocks, config),
-        "strata": clustered_sites(cohort, fused),
-    }
     timings["embedding_and_clustering"] = time.perf_counter() - started
-    with prediction_data_alongside(models["hdbscan"] if for_saving else None):
-        result = finished_run(cohort, config, fused, clusters, models, timings, created, say, outcomes)
+    with prediction_data_alongside(models.hdbscan if for_saving else None):
+        result = finished_run(cohort, config, fused, clusters, models, features, timings, created, say, outcomes)
     result = with_structure(result, say) if structure else result
     return with_replication(result, cohort, say) if replication else result
 
@@ -275,7 +310,8 @@ def finished_run(
     config: RunConfig,
     fused: FusedFeatures,
     clusters: ClusterResult,
-    models: dict,
+    models: FittedModels,
+    features: RunFeatures,
     timings: dict[str, float],
     created: str,
     say: Callable[[float, str], None],
@@ -290,10 +326,8 @@ def finished_run(
         Modalities resolved to the blocks built.
     fused : FusedFeatures
     clusters : ClusterResult
-    models : dict
-        Fitted models, plus ``input_issues`` (what building the features noted), ``profiling``
-        (numeric features in natural units and every column's modality) and ``clustered_features``
-        (:func:`clustered_features`).
+    models : FittedModels
+    features : RunFeatures
     timings : dict of str to float
         Seconds per step so far; profiling (and stability) are added.
     created : str
@@ -307,15 +341,14 @@ def finished_run(
     """
     started = time.perf_counter()
     say(0.92, "profiling biotypes")
-    issues = list(models["input_issues"])
+    issues = list(features.input_issues)
     labels = pd.Series(clusters.numbers, index=fused.included)
-    features, numeric_modality = models["profiling"]
-    categories = profiling_categories(cohort, features)
-    feature_modality = {**numeric_modality, **{c: cohort.modality[c] for c in categories.columns}}
-    used = models["clustered_features"]
-    profile = profile_table(features, feature_modality, labels, used)
-    category_profile = categorical_profile(categories, feature_modality, labels, used)
-    pairwise = pairwise_profile(features, feature_modality, labels, categories, used)
+    categories = profiling_categories(cohort, features.values)
+    features = replace(features, modality={**features.modality, **{c: cohort.modality[c] for c in categories.columns}})
+    used = features.clustered
+    profile = profile_table(features.values, features.modality, labels, used)
+    category_profile = categorical_profile(categories, features.modality, labels, used)
+    pairwise = pairwise_profile(features.values, features.modality, labels, categories, used)
     names, naming = given_names(biotype_names(profile), config.biotype_names)
     issues += naming
     audit = covariate_audit(labels, audit_covariates(cohort))
@@ -323,7 +356,7 @@ def finished_run(
         say(0.94, "what defines each biotype (permutation importance)")
         importance = biotype_importance(fused.matrix, labels, seed=config.seed)
         say(0.95, "what the biotypes add to each outcome (clinical value)")
-        value = run_clinical_value(cohort, config, fused, clusters, models.get("strata", ("", None))[1])
+        value = run_clinical_value(cohort, config, fused, clusters, features.sites)
     else:
         importance, value = pd.DataFrame(columns=list(IMPORTANCE_COLUMNS)), None
     for row in audit[audit["flagged"]].itertuples():
@@ -336,8 +369,8 @@ def finished_run(
             )
         )
     issues += role_notes(cohort)
-    clustered_codes = [c for c in used if c in features.columns and c in cohort.modality]
-    for code in codes_the_biotypes_nest_in(labels, features[clustered_codes]):
+    clustered_codes = [c for c in used if c in features.values.columns and c in cohort.modality]
+    for code in codes_the_biotypes_nest_in(labels, features.values[clustered_codes]):
         issues.append(
             Issue(
                 "warning",
@@ -367,23 +400,25 @@ def finished_run(
                 "set missing_modality to 'impute' or select fewer modalities to include them",
             )
         )
-    models = {**models, "names": names, "profiling": (features, feature_modality), "automatic_names": biotype_names(profile)}
     assignments = assignment_table(cohort, fused, clusters, names)
     result = RunResult(
-        resolved,
-        assignments,
-        profile,
-        category_profile,
-        pairwise,
-        audit,
-        importance,
-        fused,
-        clusters,
-        models,
-        None,
-        tuple(issues),
-        timings,
-        created,
+        config=resolved,
+        assignments=assignments,
+        profile=profile,
+        categorical_profile=category_profile,
+        pairwise=pairwise,
+        audit=audit,
+        importance=importance,
+        fused=fused,
+        clusters=clusters,
+        models=models,
+        features=features,
+        names=names,
+        automatic_names=biotype_names(profile),
+        stability=None,
+        issues=tuple(issues),
+        timings=timings,
+        created_utc=created,
         clinical_value=value,
     )
     if config.stability_resamples:
@@ -458,7 +493,7 @@ def recut(
         **{k: v for k, v in result.timings.items() if k in ("features", "embedding_and_clustering")},
         "recut": time.perf_counter() - started,
     }
-    return finished_run(cohort, config, result.fused, clusters, models, timings, created, say)
+    return finished_run(cohort, config, result.fused, clusters, models, result.features, timings, created, say)
 
 
 def with_stability(
@@ -570,7 +605,7 @@ def with_replication(result: RunResult, cohort: Cohort, progress: Callable[[floa
         note = f"split-half replication needs at least {MIN_REPLICATION_PARTICIPANTS} clustered participants ({len(x)} here)"
         issues.append(Issue("info", note, "replication", "collect more participants, or replicate in an external cohort"))
     else:
-        column, strata = result.models.get("strata", ("", None))
+        column, strata = result.features.site_column, result.features.sites
         workers = parallel_workers(min(len(x), 4000) // 2) if splits > 1 else 1
         split_half = split_half_replication(x, result.clusters.labels, result.config, strata, column, workers, lambda f, m: say(0.5 * f, m))
         for b in split_half.biotypes:
@@ -608,7 +643,7 @@ def site_replication(result: RunResult, cohort: Cohort, progress: Callable[[floa
     """Leave-one-site-out replication when configured and the clustered participants come from two or more sites; else ((), why not)."""
     from analysis.validity.external import leave_one_site_out
 
-    column, strata = result.models.get("strata", ("", None))
+    strata = result.features.sites
     if not result.config.site_replication:
         return (), "leave-one-site-out off (site_replication false)"
     if not result.clusters.n_biotypes:
@@ -687,8 +722,7 @@ def with_groups(result: RunResult, cohort: Cohort, groups: tuple[tuple[str, tupl
     """
     ids = cohort.participants["participant_id"]
     members, issues = group_members(ids, groups)
-    features, modality = result.models["profiling"]
-    used = result.models["clustered_features"]
+    features, modality, used = result.features.values, result.features.modality, result.features.clustered
     profile = group_profile(features, modality, result.fused.included, members, used)
     categories = profiling_categories(cohort, features)
     categorical = group_categorical_profile(categories, modality, result.fused.included, members, used)
@@ -721,19 +755,19 @@ def renamed(result: RunResult, given: dict[int, str]) -> RunResult:
     Returns
     -------
     RunResult
-        ``config.biotype_names``, ``models["names"]`` and the assignments' ``biotype_name`` updated,
+        ``config.biotype_names``, ``names`` and the assignments' ``biotype_name`` updated,
         so that every table, page and export shows the names, and run.json reproduces them.
     """
     kept = {number: name.strip() for number, name in {**dict(result.config.biotype_names), **given}.items() if name.strip()}
     config = result.config.with_(biotype_names=tuple(sorted(kept.items())))
-    automatic = result.models["automatic_names"]
+    automatic = result.automatic_names
     names = {**automatic, **{n: hand_name(n, name) for n, name in kept.items() if n in automatic}}
     assignments = result.assignments.copy()
     biotype = assignments["biotype"].fillna(0).to_numpy(dtype=int)
     assignments["biotype_name"] = [
         names.get(b, old) if b >= 1 else old for b, old in zip(biotype, assignments["biotype_name"], strict=True)
     ]
-    return replace(result, config=config, assignments=assignments, models={**result.models, "names": names})
+    return replace(result, config=config, assignments=assignments, names=names)
 
 
 def role_notes(cohort: Cohort) -> list[Issue]:

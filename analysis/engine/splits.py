@@ -53,7 +53,7 @@ def split_levels(result, sizes: list[int] | None = None) -> pd.DataFrame:
     Parameters
     ----------
     result : analysis.engine.run.RunResult
-        Must hold its HDBSCAN fit (``models["hdbscan"]``) and its neighbour graph (``models["neighbours"]``,
+        Must hold its HDBSCAN fit (``models.hdbscan``) and its neighbour graph (``models.neighbours``,
         which the agreement check uses).
     sizes : list of int, optional
         min_cluster_size values; default :func:`split_sizes`.
@@ -64,8 +64,8 @@ def split_levels(result, sizes: list[int] | None = None) -> pd.DataFrame:
         Indexed like ``result.fused.included``; one column per size (in the order given), values
         0-based size-ordered biotypes, -1 for noise. The run's own size reproduces ``result.clusters.labels``.
     """
-    fit = result.models["hdbscan"]
-    neighbours = np.asarray(result.models["neighbours"])
+    fit = result.models.hdbscan
+    neighbours = np.asarray(result.models.neighbours)
     config = result.config
     columns = {}
     for size in sizes or split_sizes(result):

@@ -184,7 +184,7 @@ def _recluster(x: np.ndarray, rows: np.ndarray, predict_rest: bool, config, k: i
     if result.n_biotypes and len(rest):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            embedding = models["umap"].transform(x[rest])
-            raw, _ = hdbscan.approximate_predict(with_prediction_data(models["hdbscan"]), embedding)
-        out[rest] = [models["label_order"].get(int(c), -1) for c in raw]
+            embedding = models.umap.transform(x[rest])
+            raw, _ = hdbscan.approximate_predict(with_prediction_data(models.hdbscan), embedding)
+        out[rest] = [models.label_order.get(int(c), -1) for c in raw]
     return out

@@ -61,5 +61,5 @@ def _plain_number(text: str) -> bool:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV bytes (no index, ``\\n`` line ends), with formula-like text made inert (:func:`spreadsheet_safe`)."""
+    r"""A table as CSV bytes (no index, ``\n`` line ends), with formula-like text made inert (:func:`spreadsheet_safe`)."""
     return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n").encode()

@@ -71,7 +71,7 @@ def sniff_delimiter(header_line: str, name: str) -> str:
 
 
 def read_table(name: str, text: str, *, id_column: bool = True, what: str = "table") -> pd.DataFrame:
-    """Parse delimited text into a DataFrame of strings and numbers, checking its structure.
+    r"""Parse delimited text into a DataFrame of strings and numbers, checking its structure.
 
     Parsing runs in pyarrow's CSV reader (multi-threaded, quotes and quoted newlines respected);
     every cell is read as text, blanks are trimmed, :data:`MISSING_TOKENS` become missing, and a

@@ -45,8 +45,7 @@ MIN_PARTICIPANTS = 30
 MIN_PER_CLASS = 10
 #: Out-of-bootstrap refits of the gain's interval.
 BOOTSTRAP_REFITS = 200
-#: Refits of a time-to-event outcome's interval: a Cox fit costs about 50 ms at 1,000 participants,
-#: ten times a logistic one.
+#: Refits of a time-to-event outcome's interval: a Cox fit costs about ten times a logistic one.
 COX_REFITS = 100
 #: Above this many participants, each Cox refit draws this many (an m-out-of-n bootstrap): the
 #: interval is then wider than the cohort's own, i.e. conservative; run.json records the size.
@@ -131,6 +130,7 @@ class OutcomeValue:
         return f"the biotypes add nothing demonstrable beyond {self.baseline}: {gain}"
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         return {
             "outcome": self.outcome,
             "event": self.event,
@@ -183,6 +183,7 @@ class ClinicalValue:
         return pd.DataFrame([o.to_dict() for o in self.outcomes])
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         return {
             "outcomes": [o.to_dict() for o in self.outcomes],
             "survival": [s.to_dict() for s in self.survival],
@@ -193,7 +194,7 @@ class ClinicalValue:
 
 
 def _p_text(p: float) -> str:
-    """ "= 0.0071", "< 0.001", or "not computed" where the models could not be fitted."""
+    """The p-value as written: "= 0.0071", "< 0.001", or "not computed" where the models could not be fitted."""
     from analysis.validity.structure import p_text
 
     return p_text(p) if np.isfinite(p) else "not computed"

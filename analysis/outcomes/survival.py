@@ -131,6 +131,7 @@ class SurvivalByBiotype:
         )
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         from analysis.outcomes.clinical_value import _finite, _significant
 
         medians = [
@@ -246,6 +247,7 @@ class CoxModel:
         self.penalty = penalty
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> CoxModel:
+        """Fit on ``x`` (n, p) and ``y`` (n, 2: duration, event); returns self."""
         from sksurv.linear_model import CoxPHSurvivalAnalysis
 
         x = np.asarray(x, dtype=float)
@@ -256,6 +258,7 @@ class CoxModel:
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        """The linear predictor (log relative hazard) of each row of ``x``, shape (n,)."""
         return np.asarray(x, dtype=float) @ self.coef_
 
 

@@ -146,6 +146,7 @@ class TreatmentInteraction:
         return f"{head}: no difference in treatment effect between biotypes was demonstrated ({test})"
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         from analysis.outcomes.clinical_value import _finite, _significant
 
         return {

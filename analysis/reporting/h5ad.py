@@ -53,7 +53,7 @@ def h5ad_bytes(result, cohort, record: dict) -> bytes:
         _string(uns, "run_json", json.dumps(record, default=str))
         names = uns.create_group("biotype_names")
         _attrs(names, "dict", "0.1.0")
-        for number, name in sorted(result.models["names"].items()):
+        for number, name in sorted(result.names.items()):
             _string(names, str(number), name)
         for group in ("obsp", "varm", "varp", "layers"):
             _attrs(root.create_group(group), "dict", "0.1.0")

@@ -137,7 +137,7 @@ def run_files(result, cohort) -> dict[str, bytes]:
         ``audit.csv``, ``importance.csv``, ``run.json``; ``stability.csv`` when stability was measured;
         ``groups.csv``, ``profile_groups.csv`` and ``profile_groups_categorical.csv`` when the run has custom groups.
     """
-    names = result.models["names"]
+    names = result.names
     files = {
         "assignments.csv": csv_bytes(result.assignments),
         "profile.csv": csv_bytes(with_biotype_names(result.profile, names)),
@@ -180,7 +180,7 @@ def bids_derivative_files(result, cohort) -> dict[str, bytes]:
     table["included"] = table["included"].map({True: "true", False: "false"})
     table["exclusion_reason"] = table["exclusion_reason"].replace("", pd.NA)
     table["biotype_name"] = table["biotype_name"].replace("", pd.NA)
-    names = result.models["names"]
+    names = result.names
     biotypes = sorted({int(b) for b in table["biotype"].dropna()})
     sidecar = {
         "participant_id": {"Description": "BIDS participant label: the input table's id, with 'sub-' added where the id lacked it"},
@@ -228,7 +228,7 @@ def with_biotype_names(table: pd.DataFrame, names: dict[int, str]) -> pd.DataFra
     table : DataFrame
         With one or more of the columns of :data:`NAME_COLUMNS` (biotype numbers, 1-based; -1 noise).
     names : dict of int to str
-        Biotype number → name (``RunResult.models["names"]``).
+        Biotype number → name (``RunResult.names``).
 
     Returns
     -------
@@ -268,7 +268,7 @@ def run_record(result, cohort) -> dict:
         "stability": None
         if result.stability is None
         else {
-            "per_biotype": with_biotype_names(result.stability.summary(), result.models["names"]).to_dict("records"),
+            "per_biotype": with_biotype_names(result.stability.summary(), result.names).to_dict("records"),
             "ari": result.stability.ari.tolist(),
             "subsample_size": result.stability.subsample_size,
             "others_placed_by_approximate_predict": result.stability.predicted,

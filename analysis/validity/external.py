@@ -98,6 +98,7 @@ class ReferenceBiotype:
         return self.found and self.prediction_strength >= PREDICTION_STRENGTH_THRESHOLD and self.p_value <= ALPHA
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         return {
             "biotype": self.biotype,
             "found": self.found,
@@ -183,6 +184,7 @@ class CohortReplication:
         return head + ("; " + "; ".join(parts) if parts else "")
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         return {
             "replicated": self.replicated,
             "headline": self.headline(),
@@ -344,6 +346,7 @@ class SiteReplication:
     note: str = ""
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         return {
             "site": self.site,
             "n_training": self.n_training,

@@ -92,6 +92,7 @@ class BiotypeReplication:
         return self.prediction_strength >= PREDICTION_STRENGTH_THRESHOLD and self.p_value <= ALPHA
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         return {
             "biotype": self.biotype,
             "prediction_strength": _rounded(self.prediction_strength),
@@ -155,6 +156,7 @@ class SplitHalf:
         )
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready values, as run.json records them."""
         return {
             "n_splits": self.n_splits,
             "n_per_half": self.n_per_half,
@@ -375,12 +377,12 @@ def direction_scores(d: Direction, biotypes: list[int], rng: np.random.Generator
     return DirectionScores(ps, igp, igp_null, r, found, float(adjusted_rand_score(d.own_test, d.placed_test)))
 
 
-def placed_labels(models: dict, x_train: np.ndarray, own_train: np.ndarray, x_new: np.ndarray, config, n_neighbors: int) -> np.ndarray:
+def placed_labels(models, x_train: np.ndarray, own_train: np.ndarray, x_new: np.ndarray, config, n_neighbors: int) -> np.ndarray:
     """New participants placed into a clustering's biotypes by the model path (UMAP transform, approximate_predict, neighbour agreement).
 
     Parameters
     ----------
-    models : dict
+    models : analysis.engine.clustering.FittedModels
         :func:`analysis.engine.clustering.find_biotypes` models of the training participants.
     x_train : ndarray of shape (n_train, p)
     own_train : ndarray of int, shape (n_train,)
@@ -404,9 +406,9 @@ def placed_labels(models: dict, x_train: np.ndarray, own_train: np.ndarray, x_ne
         return np.full(len(x_new), -1, dtype=np.int64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        embedding = models["umap"].transform(x_new)
-        raw, _ = hdbscan.approximate_predict(with_prediction_data(models["hdbscan"]), embedding)
-    labels = np.array([models["label_order"].get(int(c), -1) for c in raw], dtype=np.int64)
+        embedding = models.umap.transform(x_new)
+        raw, _ = hdbscan.approximate_predict(with_prediction_data(models.hdbscan), embedding)
+    labels = np.array([models.label_order.get(int(c), -1) for c in raw], dtype=np.int64)
     agreement = neighbour_share(x_train, own_train, x_new, labels, n_neighbors)
     return np.where(agreement >= config.neighbour_agreement, labels, -1)
 

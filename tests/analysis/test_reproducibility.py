@@ -1,10 +1,13 @@
-"""Reproducibility: the same input, configuration and seed give byte-identical assignments.csv;
-the input's row order changes biotypes only as far as UMAP's approximate graph allows (measured)."""
+"""Reproducibility: the same input, configuration and seed give byte-identical assignments.csv.
+
+The input's row order changes biotypes only as far as UMAP's approximate graph allows (measured).
+"""
 
 import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from analysis.cohort.cohort import CohortFiles, load_cohort
@@ -25,6 +28,7 @@ def test_a_rerun_in_this_process_after_the_other_tests_is_byte_identical(clinica
     assert csv_bytes(again.assignments) == csv_bytes(clinical_run.assignments)
 
 
+@pytest.mark.slow
 def test_run_json_reproduces_the_structure_verdict_and_replication_byte_for_byte(clinical_cohort, clinical_run):
     record = json.dumps(run_record(clinical_run, clinical_cohort))
     assert clinical_run.structure is not None and clinical_run.structure.n_null == 19  # tested by default
@@ -40,6 +44,7 @@ def test_run_json_reproduces_the_structure_verdict_and_replication_byte_for_byte
     assert again.config == clinical_run.config
 
 
+@pytest.mark.slow
 def test_row_order_changes_no_biotype_beyond_what_umap_allows(clinical_cohort, clinical_run):
     raw = clinical_cohort.participants  # holds the ids as given in its participant_id column
     scores = []

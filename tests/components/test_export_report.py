@@ -14,6 +14,9 @@ from analysis.reporting.methods import methods_paragraphs
 from analysis.reporting.run_files import run_files, write_run
 from components.html_report import report_html
 
+#: Every test here reads one full run of the sample cohort (about 90 s on 2 cores).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def run(warm_umap):
@@ -56,7 +59,7 @@ def test_report_is_self_contained_and_shows_the_run(run):
     ours = page.replace(get_plotlyjs(), "")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", ours)
     assert page.count('class="plotly-graph-div"') >= 6
-    for name in result.models["names"].values():
+    for name in result.names.values():
         assert name in page
     assert "Brain connectivity" in page and "Genetics (PRS)" in page and "Wearables" in page
     assert html.escape(result.config.to_json()) in page

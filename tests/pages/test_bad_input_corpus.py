@@ -1,5 +1,6 @@
 """The bad-input corpus through the Data page's uploads: one st.error, the app usable, nothing lost."""
 
+import pytest
 import streamlit.config as st_config
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +21,7 @@ UPLOADER = {
 }
 
 
+@pytest.mark.slow
 def test_every_corpus_case_uploaded_gives_one_message_and_keeps_what_was_loaded():
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()

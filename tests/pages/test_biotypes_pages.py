@@ -144,14 +144,20 @@ def test_run_archive_holds_the_record(computed):
 def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, counted_runs):
     at = computed
     before = current(at)
+    old_key = at.session_state[state.CURRENT_RUN]
+    assert (old_key, "splits", ()) in at.session_state[state.DERIVED]  # the page drew the tree's splits
+    at.session_state[state.DERIVED][(old_key, "export_files", ())] = {"assignments.csv": b"names before renaming"}
     at.text_input(key=f"{state.BIOTYPES_NAME_PREFIX}1").input("high distress")
     at.button(key=state.BIOTYPES_SAVE_NAMES).click().run()
     assert not at.exception and not at.error
     after = current(at)
     assert len(counted_runs) == 1
-    assert after.models["names"][1] == "B1 · high distress"
+    assert after.names[1] == "B1 · high distress"
     assert after.config.biotype_names == ((1, "high distress"),)
     assert after.clusters is before.clusters  # the same run, only named
+    new_key = at.session_state[state.CURRENT_RUN]
+    assert (new_key, "splits", ()) in at.session_state[state.DERIVED]  # carried over: it shows no names
+    assert (new_key, "export_files", ()) not in at.session_state[state.DERIVED]  # shows names: made again when asked
     legend = [t["name"] for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
     assert any(name.startswith("B1 · high distress (n=") for name in legend)
     at.switch_page("pages/profiles.py").run()
@@ -198,6 +204,7 @@ def test_an_unstable_chosen_split_is_cautioned_beside_the_number_of_biotypes(com
     assert not any("tentative" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_the_structure_verdict_is_drawn_beside_the_biotypes_and_heads_every_page(app, warm_umap):
     from components.structure import verdict_word
 
@@ -221,6 +228,7 @@ def test_the_structure_verdict_is_drawn_beside_the_biotypes_and_heads_every_page
         assert any(f"Biotypes: {structure.headline}" in h for h in headers), page
 
 
+@pytest.mark.slow
 def test_a_run_with_no_null_cohorts_says_untested_beside_the_biotypes(app, warm_umap):
     app.button(key=state.DATA_LOAD_SAMPLE).click().run()
     app.switch_page("pages/biotypes.py").run()
@@ -234,6 +242,7 @@ def test_a_run_with_no_null_cohorts_says_untested_beside_the_biotypes(app, warm_
     assert any("Not tested (null_cohorts = 0)" in w.value for w in app.warning)
 
 
+@pytest.mark.slow
 def test_replication_shows_beside_the_verdict_and_clinical_value_on_the_profiles_page(app, warm_umap):
     app.button(key=state.DATA_LOAD_SAMPLE).click().run()
     app.switch_page("pages/biotypes.py").run()

@@ -121,7 +121,7 @@ def test_export_page_offers_the_runs_files(computed):
     result, cohort = run_and_cohort(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert sorted(labels) == sorted([*run_files(result, cohort), "biotype_run.zip", "biotypes_bids.zip", "biotypes.h5ad", "report.html"])
-    stored = at.session_state[state.DERIVED][(at.session_state[state.CURRENT_RUN], "export:files")]
+    stored = at.session_state[state.DERIVED][(at.session_state[state.CURRENT_RUN], "export_files", ())]
     assert stored["assignments.csv"] == result.assignments.to_csv(index=False).encode()
 
 
@@ -335,8 +335,8 @@ def test_groups_are_renamed_removed_and_compared_with_biotypes(computed):
     assert not at.exception and not at.error
     members, _ = group_members(cohort.participants["participant_id"], renamed.config.custom_groups)
     compared, moved = comparison_labels(labels_of(renamed), members, ["late thirty"])
-    features, modality = renamed.models["profiling"]
-    pair = pairwise_profile(features, modality, compared[compared.isin([1, label])], clustered=renamed.models["clustered_features"])
+    features, modality = renamed.features.values, renamed.features.modality
+    pair = pairwise_profile(features, modality, compared[compared.isin([1, label])], clustered=renamed.features.clustered)
     pair = pair[pair["cohens_d"].notna() & ((pair["evidence"] == "descriptive") | (pair["q_value"] < 0.05))]
     top = pair.reindex(pair["cohens_d"].abs().sort_values(ascending=False).index).head(15)
     bars = figures(at)[0]["data"][0]
@@ -382,10 +382,6 @@ def test_recut_from_the_page_changes_the_biotypes_without_a_new_embedding(comput
 
 
 def test_moving_between_pages_and_changing_display_choices_recomputes_nothing(computed, monkeypatch):
-    import analysis.describe.summaries
-    import analysis.engine.run
-    import analysis.engine.splits
-    import analysis.features.blocks
     import components.cache
 
     calls = []
@@ -399,22 +395,16 @@ def test_moving_between_pages_and_changing_display_choices_recomputes_nothing(co
 
         monkeypatch.setattr(module, name, wrapper)
 
-    for module, name in (
-        (components.cache, "run_biotypes"),
-        (analysis.describe.summaries, "biotype_connectivity"),
-        (analysis.describe.summaries, "wearable_trajectories"),
-        (analysis.describe.summaries, "adherence_by_biotype"),
-        (analysis.describe.summaries, "prs_deciles"),
-        (analysis.features.blocks, "prs_features"),
-        (analysis.engine.splits, "split_view"),
-    ):
-        counted(module, name)
+    summaries = ("biotype_connectivity", "wearable_trajectories", "adherence_by_biotype", "prs_deciles", "prs_features", "split_view")
+    for name in ("run_biotypes", *summaries):
+        counted(components.cache, name)
     at = computed
     pages = ("pages/biotypes.py", "pages/brain.py", "pages/genetics.py", "pages/wearables.py", "pages/compare.py", "pages/profiles.py")
     for page in pages:  # first visit: whatever this run has not summarised yet is computed once
         at.switch_page(page).run()
         assert not at.exception
     first = list(calls)
+    assert set(summaries) <= set(first)
     for page in pages:  # second visit, with display choices changed on the way: nothing is computed again
         at.switch_page(page).run()
         assert not at.exception

@@ -47,6 +47,7 @@ def test_group_categories_against_the_rest():
     assert women["cramers_v"] == pytest.approx(np.sqrt(chi2 / crosstab.sum()))
 
 
+@pytest.mark.slow
 def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
     from analysis.cohort.cohort import load_cohort, sample_cohort_files
     from analysis.config import RunConfig
@@ -63,7 +64,7 @@ def test_groups_in_a_run_reproduce_from_run_json(warm_umap, tmp_path):
     assert {"groups.csv", "profile_groups.csv", "profile_groups_categorical.csv"} <= set(files)
     assert {"sex", "site", "ancestry"} <= set(grouped.group_categorical["feature"])
     profile = grouped.group_profile.set_index("feature")
-    used = list(result.models["clustered_features"])
+    used = list(result.features.clustered)
     assert (profile.loc[used, "evidence"] == "descriptive").all() and profile.loc[used, "mannwhitney_p"].isna().all()
     tested = profile[profile["evidence"] == "tested"]
     assert len(tested) and tested["mannwhitney_p"].notna().any()  # PRS, outcomes: not clustered here, tested

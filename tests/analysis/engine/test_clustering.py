@@ -41,8 +41,9 @@ def test_planted_clusters_are_recovered(warm_umap, blobs):
     assert (np.bincount(result.labels[clustered]) == sorted(np.bincount(result.labels[clustered]), reverse=True)).all()
     assert result.display.shape == (300, 2)
     assert result.embedding.shape == (300, 5)
-    assert set(models) == {"umap", "umap_2d", "hdbscan", "label_order", "neighbours"}
-    assert models["neighbours"].shape == (300, result.n_neighbors) and (models["neighbours"][:, 0] == np.arange(300)).all()
+    assert models.umap.embedding_.shape == (300, 5) and models.umap_2d.embedding_.shape == (300, 2)
+    assert sorted(models.label_order.values()) == [0, 1, 2]
+    assert models.neighbours.shape == (300, result.n_neighbors) and (models.neighbours[:, 0] == np.arange(300)).all()
     assert sum(row["chosen"] for row in result.selection) == 1
     assert ((0 <= result.probabilities) & (result.probabilities <= 1)).all()
 
@@ -111,6 +112,7 @@ def test_candidates_share_one_min_samples_and_the_resolved_configuration_reprodu
     assert np.array_equal(again.probabilities, automatic.probabilities)
 
 
+@pytest.mark.slow
 def test_embeddings_in_worker_processes_equal_those_fitted_here(warm_umap, monkeypatch):
     # 5,000 x 30: inputs over joblib's 1 MB memory-map threshold (read-only maps once broke
     # umap-learn in the workers)
@@ -272,7 +274,7 @@ def test_candidate_rows_carry_the_exact_dbcv_of_hdbscans_labels(warm_umap, blobs
     x, _ = blobs
     result, models = find_biotypes(x, RunConfig(seed=0))
     chosen = [row for row in result.selection if row["chosen"]][0]
-    own = np.asarray(models["hdbscan"].labels_)
+    own = np.asarray(models.hdbscan.labels_)
     assert chosen["dbcv"] == pytest.approx(validity_index(result.embedding.astype(np.float64), own))
 
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from analysis.engine import compiled_code
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,6 +39,7 @@ def _files_in(folder: Path) -> dict:
     return {path: (path.stat().st_size, path.stat().st_mtime_ns) for path in folder.rglob("*") if path.is_file()}
 
 
+@pytest.mark.slow
 def test_a_new_process_loads_the_compiled_code_and_gets_the_same_embedding(tmp_path):
     cache = tmp_path / "numba"
     first = _fit_in_a_new_process(cache)

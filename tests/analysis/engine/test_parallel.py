@@ -25,6 +25,7 @@ def test_an_unreachable_scheduler_is_a_user_error(monkeypatch):
         pass
 
 
+@pytest.mark.slow
 def test_a_local_dask_cluster_gives_identical_embeddings_resamples_and_sweep(warm_umap):
     from dask.distributed import LocalCluster
 

@@ -85,6 +85,7 @@ def test_clinical_biotypes_match_the_planted_ones(warm_umap, cohort_dir):
     assert adjusted_rand_score(truth["true_biotype"][planted], found[planted]) >= 0.8
 
 
+@pytest.mark.slow
 def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp_path, capsys):
     config = tmp_path / "config.json"
     config.write_text('{"stability_resamples": 2}')
@@ -163,6 +164,7 @@ def test_cluster_user_errors_exit_2_without_traceback(cohort_dir, tmp_path):
     assert main(["cluster", *inputs(cohort_dir), "--severity-score", "sex", "--out", str(tmp_path)]) == 2
 
 
+@pytest.mark.slow
 def test_site_harmonisation_removes_the_planted_scanner_confound(warm_umap, tmp_path_factory):
     folder = tmp_path_factory.mktemp("imaging")
     write_synthetic_cohort(generate_cohort(700, seed=2), folder)
@@ -181,13 +183,14 @@ def test_site_harmonisation_removes_the_planted_scanner_confound(warm_umap, tmp_
     assert any("ComBat harmonisation was turned on (automatic" in i.message for i in harmonised.issues)
 
 
+@pytest.mark.slow
 def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, cohort_dir):
     from analysis.engine.run import renamed
 
     cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
     result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, **WITHOUT_CHECKS))
     named = renamed(result, {1: "high distress", 2: "B2 low sleep", 99: "absent"})
-    assert named.models["names"][1] == "B1 · high distress" and named.models["names"][2] == "B2 low sleep"
+    assert named.names[1] == "B1 · high distress" and named.names[2] == "B2 low sleep"
     assert named.config.biotype_names == ((1, "high distress"), (2, "B2 low sleep"), (99, "absent"))
     first = named.assignments["biotype"].fillna(0) == 1
     assert (named.assignments.loc[first, "biotype_name"] == "B1 · high distress").all()
@@ -200,7 +203,7 @@ def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, coh
     assert any("'absent' for B99 ignored" in i.message for i in again.issues)
     # An empty name restores the automatic one.
     back = renamed(named, {1: ""})
-    assert back.models["names"][1] == result.models["names"][1]
+    assert back.names[1] == result.names[1]
 
 
 def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir, tmp_path):
@@ -275,7 +278,7 @@ def test_a_run_tests_its_validators_and_only_describes_what_it_clustered_on(tmp_
     )
     cohort = load_cohort(files)
     result = run_biotypes(cohort, RunConfig(modalities=("clinical",), seed=0, **WITHOUT_CHECKS))
-    clustered = set(result.models["clustered_features"])
+    clustered = set(result.features.clustered)
     assert "crp_mg_l" not in clustered and "crp_mg_l" not in result.fused.matrix.columns  # never clustered
     assert {f"clinical:{c}" for c in clustered} == set(result.fused.blocks["clinical"])  # the fused names carry their block
     profile = result.profile

@@ -21,6 +21,7 @@ def test_recondensed_tree_equals_a_new_fit(method, epsilon):
         assert np.allclose(probabilities, new.probabilities_)
 
 
+@pytest.mark.slow
 def test_levels_flows_and_nodes(clinical_run):
     run = clinical_run
     sizes = split_sizes(run)
@@ -74,6 +75,7 @@ def test_a_model_refitted_from_the_tree_is_a_new_fit(method, epsilon):
         assert refit.min_cluster_size == size and fit.min_cluster_size == 10  # the original is untouched
 
 
+@pytest.mark.slow
 def test_recut_equals_a_full_run_with_its_configuration(clinical_cohort, clinical_run):
     from analysis.engine.run import recut, run_biotypes
     from analysis.reporting.run_files import run_files

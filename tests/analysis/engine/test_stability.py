@@ -1,6 +1,7 @@
 """Subsampling stability: clear clusters are stable, the Jaccard bookkeeping is right."""
 
 import numpy as np
+import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
@@ -47,6 +48,7 @@ def test_measuring_a_finished_run_equals_configuring_it(clinical_cohort, clinica
     assert participant_stability(clinical_run).isna().all()
 
 
+@pytest.mark.slow
 def test_resamples_in_two_worker_processes_equal_those_run_here(warm_umap):
     x, _ = make_blobs(n_samples=[90, 60], n_features=5, cluster_std=1.0, random_state=1)
     result, _ = find_biotypes(x, RunConfig(seed=0))

@@ -126,7 +126,7 @@ def test_a_run_is_written_as_a_bids_derivative_that_reads_back_as_bids(clinical_
     assert (table.loc[excluded, "biotype"] == "n/a").all() and (table.loc[~excluded, "biotype"] != "n/a").all()
     sidecar = json.loads(files["biotypes.json"])
     assert set(sidecar) == set(table.columns)
-    names = clinical_run.models["names"]
+    names = clinical_run.names
     shown = sorted({int(b) for b in table["biotype"] if b != "n/a"})
     assert sidecar["biotype"]["Levels"] == {str(b): "noise" if b < 0 else names[b] for b in shown} and len(shown) >= 2
     description = json.loads(files["dataset_description.json"])
@@ -179,4 +179,4 @@ def test_a_run_is_written_as_h5ad_in_anndatas_on_disk_format(clinical_run, clini
         assert np.isnan(root["obsm"]["X_clustering"][:][~included]).all()
         record = json.loads(root["uns"]["run_json"][()].decode())
         assert record["n_biotypes"] == clinical_run.clusters.n_biotypes
-        assert root["uns"]["biotype_names"]["1"][()].decode() == clinical_run.models["names"][1]
+        assert root["uns"]["biotype_names"]["1"][()].decode() == clinical_run.names[1]

@@ -96,6 +96,7 @@ def structure_of(x: np.ndarray):
     return structure_test(x, clusters.numbers, automatic())
 
 
+@pytest.mark.slow
 def test_a_planted_mixture_is_distinct_with_every_figure_behind_it(warm_umap):
     x, _ = mixture(4 * np.eye(3, 6), 100, 10)
     structure = structure_of(x)
@@ -107,6 +108,7 @@ def test_a_planted_mixture_is_distinct_with_every_figure_behind_it(warm_umap):
     assert "gap between B" in structure.explanation and "dip test p < 0.001" in structure.explanation  # never "p = 0"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["gaussian", "uniform", "continuum"])
 def test_cohorts_without_subgroups_are_never_distinct(kind, warm_umap):
     rng = np.random.default_rng(11)
@@ -121,6 +123,7 @@ def test_cohorts_without_subgroups_are_never_distinct(kind, warm_umap):
     assert structure.explanation.startswith("Not distinct")
 
 
+@pytest.mark.slow
 def test_a_ladder_of_separated_clusters_is_graded(warm_umap):
     direction = np.array([1.0, 1.0, 0.5, 0.0, 0.0]) / 1.5
     x, _ = mixture(np.outer([0, 7, 14, 21], direction), 75, 12)

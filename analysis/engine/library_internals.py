@@ -1,0 +1,136 @@
+"""Every place this project reaches inside hdbscan and umap-learn beyond their public API, and nowhere else.
+
+Written against the versions in :data:`WRITTEN_FOR` (requirements.txt pins them).
+tests/analysis/engine/test_library_internals.py fails, naming this module, as soon as an installed
+version differs or an attribute used here is missing: re-read each function below against the new
+release before changing the pin.
+
+hdbscan (``HDBSCAN`` fitted by :func:`analysis.engine.clustering.hdbscan_fit`):
+
+- ``_condensed_tree``: the raw condensed tree (structured array), which the public
+  ``condensed_tree_`` wraps in an object;
+- ``_prediction_data``, ``_raw_data``, ``_metric_kwargs``: what ``approximate_predict`` reads, and
+  what building it takes, built here instead of by ``generate_prediction_data()`` because hdbscan
+  0.8.44 can stand a label for a sub-cluster (:func:`analysis.engine.clustering.with_prediction_data`);
+- ``CondensedTree._select_clusters``: replaced on one tree object so that ``PredictionData`` is told
+  which cluster each label was selected as;
+- ``_outlier_scores``, ``_relative_validity``, ``_exemplars``: cached results, cleared when a fit's
+  tree is cut again;
+- ``hdbscan.hdbscan_._tree_to_labels``: condensing and selecting from a single-linkage tree, which a
+  re-cut at another min_cluster_size reuses instead of fitting again.
+
+umap-learn (``UMAP`` fitted by :func:`analysis.engine.clustering.umap_embedding`):
+
+- ``_knn_search_index``: the neighbour search index ``transform`` reads, attached after a fit made
+  without it (one index per run instead of one per fit);
+- ``umap.umap_.nearest_neighbors`` and ``umap.umap_.noisy_scale_coords``: module functions that
+  the package does not export, used to build the neighbour graph once and the spectral starts of a
+  fit outside it;
+- :data:`UMAP_EPOCHS_SMALL`, :data:`UMAP_EPOCHS_LARGE`, :data:`UMAP_EPOCHS_THRESHOLD`: umap-learn's
+  default number of layout epochs, which decides the edges pruned from the graph before a layout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Distribution → the version every function here was written against.
+WRITTEN_FOR = {"hdbscan": "0.8.44", "umap-learn": "0.5.12"}
+#: umap-learn's default layout epochs: this many up to :data:`UMAP_EPOCHS_THRESHOLD` points, else the large number.
+UMAP_EPOCHS_SMALL = 500
+UMAP_EPOCHS_LARGE = 200
+UMAP_EPOCHS_THRESHOLD = 10_000
+#: Attributes of a fitted HDBSCAN read or written here.
+HDBSCAN_ATTRIBUTES = ("_condensed_tree", "_prediction_data", "_raw_data", "_metric_kwargs", "_outlier_scores", "_relative_validity")
+#: Attributes of a fitted UMAP read or written here.
+UMAP_ATTRIBUTES = ("_knn_search_index",)
+
+
+def umap_private_module():
+    """``umap.umap_``, imported as :func:`analysis.engine.compiled_code.umap_module` imports umap-learn."""
+    from analysis.engine.compiled_code import umap_module
+
+    return umap_module().umap_
+
+
+def nearest_neighbors(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
+    """umap-learn's approximate neighbour graph of ``x`` (euclidean, one thread): ``(indices, distances, search_index)``."""
+    return umap_private_module().nearest_neighbors(x, n_neighbors, "euclidean", {}, False, np.random.RandomState(seed), n_jobs=1)
+
+
+def noisy_scale_coords(layout: np.ndarray, random_state: np.random.RandomState) -> np.ndarray:
+    """A spectral layout scaled and jittered as umap-learn's fit does before its epochs (``random_state`` advanced)."""
+    return umap_private_module().noisy_scale_coords(layout, random_state, max_coord=10, noise=0.0001)
+
+
+def layout_epochs(n_points: int) -> int:
+    """The number of layout epochs umap-learn uses by default for ``n_points`` points."""
+    return UMAP_EPOCHS_SMALL if n_points <= UMAP_EPOCHS_THRESHOLD else UMAP_EPOCHS_LARGE
+
+
+def attach_search_index(model, search_index):
+    """``model`` (a fitted UMAP) with ``search_index`` set where ``transform`` reads it, in place."""
+    model.knn_search_index = model._knn_search_index = search_index
+    return model
+
+
+def raw_condensed_tree(fit) -> np.ndarray:
+    """A fitted HDBSCAN's condensed tree as hdbscan keeps it: a structured array (``parent``, ``child``, ``lambda_val``, ``child_size``)."""
+    return fit._condensed_tree
+
+
+def stored_prediction_data(fit):
+    """The ``PredictionData`` a fitted HDBSCAN holds, or None when none was built."""
+    return getattr(fit, "_prediction_data", None)
+
+
+def drop_prediction_data(fit) -> None:
+    """Forget a fit's prediction data (in place), so that it is built again."""
+    fit._prediction_data = None
+
+
+def build_prediction_data(fit, selection: list[int]) -> None:
+    """Give ``fit`` the prediction data ``approximate_predict`` reads, with label ``k`` standing for cluster ``selection[k]``.
+
+    As ``fit.generate_prediction_data()`` builds it (a k-d tree, as hdbscan picks for euclidean
+    data), except that the condensed tree reports ``selection`` as its selected clusters.
+    """
+    from hdbscan.prediction import PredictionData
+
+    tree = fit.condensed_tree_
+    tree._select_clusters = lambda: selection  # what PredictionData asks the tree for
+    min_samples = fit.min_samples or fit.min_cluster_size
+    fit._prediction_data = PredictionData(fit._raw_data, tree, min_samples, tree_type="kdtree", metric=fit.metric, **fit._metric_kwargs)
+
+
+def cut_single_linkage_tree(single_linkage: np.ndarray, min_cluster_size: int, method: str, epsilon: float) -> tuple:
+    """hdbscan's condensing and cluster selection of a single-linkage tree.
+
+    Returns
+    -------
+    labels : ndarray of int64, shape (n,)
+    probabilities : ndarray of float64, shape (n,)
+    persistence : ndarray of float, shape (n_clusters,)
+    condensed : structured ndarray
+        The raw condensed tree.
+    """
+    from hdbscan.hdbscan_ import _tree_to_labels
+
+    labels, probabilities, persistence, condensed, _ = _tree_to_labels(
+        None,
+        single_linkage,
+        min_cluster_size=int(min_cluster_size),
+        cluster_selection_method=method,
+        cluster_selection_epsilon=float(epsilon),
+    )
+    return np.asarray(labels, dtype=np.int64), np.asarray(probabilities, dtype=np.float64), persistence, condensed
+
+
+def with_condensed_tree(fit, condensed: np.ndarray):
+    """``fit`` (in place) given another raw condensed tree, with every result hdbscan cached from the old one cleared."""
+    fit._condensed_tree = condensed
+    fit._outlier_scores = None
+    fit._relative_validity = None
+    fit._prediction_data = None
+    fit._exemplars = None
+    return fit
