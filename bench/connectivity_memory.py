@@ -53,7 +53,7 @@ def child(folder: Path, atlas: str) -> None:
     from analysis.cohort.cohort import CohortFiles, load_cohort
     from analysis.config import RunConfig
     from analysis.describe.summaries import biotype_connectivity
-    from analysis.features.blocks import connectivity_features
+    from analysis.features.extractors import ConnectivityFeatures
     from analysis.io.inputs import InputFile
 
     with TreeMemory(interval=0.1) as memory:
@@ -71,10 +71,10 @@ def child(folder: Path, atlas: str) -> None:
         cohort = load_cohort(files)
         time.sleep(0.3)
         memory.mark("network means")
-        features, _, _ = connectivity_features(cohort, RunConfig(connectivity_features="networks"))
+        _, features, _ = ConnectivityFeatures.fit_transform(cohort, RunConfig(connectivity_features="networks"))
         time.sleep(0.3)
         memory.mark("10 PCA components")
-        pca, _, _ = connectivity_features(cohort, RunConfig(connectivity_features="pca"))
+        _, pca, _ = ConnectivityFeatures.fit_transform(cohort, RunConfig(connectivity_features="pca"))
         time.sleep(0.3)
         memory.mark("biotype comparison")
         groups = pd.Series(np.arange(len(cohort.connectivity.ids)) % 4, index=cohort.connectivity.ids)

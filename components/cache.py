@@ -13,6 +13,7 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import pandas as pd
@@ -40,7 +41,8 @@ from analysis.engine.model import biotype_model
 from analysis.engine.run import RunResult, recut, renamed, run_biotypes, with_groups, with_replication, with_stability, with_structure
 from analysis.engine.splits import split_view
 from analysis.engine.sweep import run_sweep
-from analysis.features.blocks import ShownConnectivity, prs_features, shown_connectivity
+from analysis.features.blocks import ShownConnectivity, shown_connectivity
+from analysis.features.extractors import PrsFeatures, prs_features
 from analysis.reporting.run_files import run_files, synthetic_cohort_files, write_run
 from analysis.validity.external import CohortReplication, replicate_in_cohort
 from components import state
@@ -263,9 +265,9 @@ def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:
     result = change(st.session_state[state.RUNS][key])
     new_key = (key[0], result.config)
     store = _summaries()
-    for (run_key, name, params), value in list(store.items()):
-        if run_key == key and name not in _SHOWS_NAMES:
-            store[(new_key, name, params)] = value
+    for summary, value in list(store.items()):
+        if summary.run == key and not summary.shows_names:
+            store[replace(summary, run=new_key)] = value
     return _keep(new_key, result)
 
 
@@ -317,15 +319,34 @@ def run_archive(result: RunResult, cohort: Cohort) -> bytes:
 # parameters and kept in this session's state beside the run (dropped with it). Each is a named
 # function of (result, cohort, *parameters); the parameters are its key.
 
-#: Names of the summaries that show biotype names (recomputed after renaming; the others are carried over).
-_SHOWS_NAMES: set[str] = set()
+
+@dataclass(frozen=True)
+class SummaryKey:
+    """Where a summary of a run is kept in the session.
+
+    Attributes
+    ----------
+    run : tuple or None
+        The key the session keeps the run under (cohort fingerprint, configuration).
+    name : str
+        The summary's function.
+    params : tuple of (str, object)
+        Its parameters by name (a cohort by its fingerprint).
+    shows_names : bool
+        It shows biotype names, so a renamed run computes it again.
+    """
+
+    run: tuple | None
+    name: str
+    params: tuple
+    shows_names: bool
 
 
-def _summaries() -> dict:
-    """The summaries of this session, keyed by (run key, summary name, parameters), without those of runs no longer kept."""
+def _summaries() -> dict[SummaryKey, object]:
+    """The summaries of this session, without those of runs no longer kept."""
     store = st.session_state.setdefault(state.DERIVED, {})
     runs = st.session_state.get(state.RUNS, {})
-    for stale in [k for k in store if k[0] not in runs]:
+    for stale in [k for k in store if k.run not in runs]:
         store.pop(stale)
     return store
 
@@ -359,22 +380,19 @@ def per_run(*, shows_names: bool = False) -> Callable[[Callable[..., T]], Callab
     """
 
     def decorate(function: Callable[..., T]) -> Callable[..., T]:
-        name = function.__name__
         signature = inspect.signature(function)
-        if shows_names:
-            _SHOWS_NAMES.add(name)
 
-        def key_of(result: RunResult, cohort: Cohort, *args, **kwargs) -> tuple:
+        def key_of(result: RunResult, cohort: Cohort, *args, **kwargs) -> SummaryKey:
             bound = signature.bind(result, cohort, *args, **kwargs)
             bound.apply_defaults()
             params = tuple((k, _key_part(v)) for k, v in bound.arguments.items() if k not in ("result", "cohort", "progress"))
-            return (_run_key(result), name, params)
+            return SummaryKey(_run_key(result), function.__name__, params, shows_names)
 
         @functools.wraps(function)
         def summary(result: RunResult, cohort: Cohort, *args, progress=None, **kwargs) -> T:
             key = key_of(result, cohort, *args, **kwargs)
             store = _summaries()
-            if key[0] is None:
+            if key.run is None:
                 return function(result, cohort, *args, **kwargs, **({} if progress is None else {"progress": progress}))
             if key not in store:
                 store[key] = function(result, cohort, *args, **kwargs, **({} if progress is None else {"progress": progress}))
@@ -431,8 +449,8 @@ def glass_brain(result: RunResult, cohort: Cohort, biotype: int, max_q: float, s
 
 
 @per_run()
-def adjusted_prs(result: RunResult, cohort: Cohort) -> tuple[pd.DataFrame, list, dict]:
-    """The polygenic scores as the run clustered them (:func:`analysis.features.blocks.prs_features`)."""
+def adjusted_prs(result: RunResult, cohort: Cohort) -> tuple[pd.DataFrame, list, PrsFeatures]:
+    """The polygenic scores as the run clustered them (:func:`analysis.features.extractors.prs_features`)."""
     return prs_features(cohort, result.config)
 
 

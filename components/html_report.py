@@ -12,7 +12,8 @@ from analysis.cohort import modalities as M
 from analysis.describe.profiling import DESCRIPTIVE
 from analysis.describe.summaries import binary_outcome_by_biotype, biotype_connectivity, is_binary, network_matrix, wearable_trajectories
 from analysis.errors import NAMED_IN_MESSAGE
-from analysis.features.blocks import prs_features, shown_connectivity
+from analysis.features.blocks import shown_connectivity
+from analysis.features.extractors import prs_features
 from analysis.reporting.methods import methods_paragraphs
 from components.brain import network_figure
 from components.embedding import embedding_figure, sizes_figure

@@ -296,9 +296,9 @@ def with_unseen_sites_estimated(model: BiotypeModel) -> BiotypeModel:
     """
     blocks = {}
     for modality, block in model.blocks.items():
-        combat = block.params.get("combat") if isinstance(block.params, dict) else None
+        combat = getattr(block.features, "combat", None)
         if combat is not None:
-            block = replace(block, params={**block.params, "combat": replace(combat, unseen_sites="estimate")})
+            block = replace(block, features=replace(block.features, combat=replace(combat, unseen_sites="estimate")))
         blocks[modality] = block
     return replace(model, blocks=blocks)
 

@@ -359,50 +359,12 @@ def finished_run(
         value = run_clinical_value(cohort, config, fused, clusters, features.sites)
     else:
         importance, value = pd.DataFrame(columns=list(IMPORTANCE_COLUMNS)), None
-    for row in audit[audit["flagged"]].itertuples():
-        issues.append(
-            Issue(
-                "warning",
-                f"biotypes track {row.covariate} ({row.statistic} {row.value:.2f}, q {row.q_value:.2g}): {row.detail}",
-                "confound audit",
-                f"check whether {row.covariate} rather than pain biology drives the split (harmonise sites, stratify, or adjust)",
-            )
-        )
-    issues += role_notes(cohort)
-    clustered_codes = [c for c in used if c in features.values.columns and c in cohort.modality]
-    for code in codes_the_biotypes_nest_in(labels, features.values[clustered_codes]):
-        issues.append(
-            Issue(
-                "warning",
-                f"the biotypes nest inside the levels of '{code.feature}', an integer code with {code.n_levels} values "
-                f"(U(level | biotype) {code.uncertainty:.2f}; {code.detail})",
-                "confound audit",
-                f"if '{code.feature}' is a batch, a time point or a category rather than a measure, make it a covariate in the "
-                "column roles table (or the data dictionary) and run again",
-            )
-        )
-    issues += split_caution(clusters)
+    issues += audit_warnings(audit) + role_notes(cohort) + nesting_warnings(cohort, features, labels) + split_caution(clusters)
+    issues += exclusion_warning(fused, config)
     timings = {**timings, "profiling": time.perf_counter() - started}
-    chosen = tuple(n for n in AUTOMATIC_PARAMETERS if n in config.chosen_from_data or getattr(config, n) is None)
-    resolved = config.with_(
-        n_neighbors=clusters.n_neighbors,
-        min_cluster_size=clusters.min_cluster_size,
-        min_samples=clusters.min_samples,
-        chosen_from_data=chosen,
-    )
-    excluded = int((fused.exclusion_reason != "").sum())
-    if excluded:
-        issues.append(
-            Issue(
-                "warning",
-                f"{excluded} participant(s) not clustered (reasons in the exclusion_reason column)",
-                "missing_modality = " + config.missing_modality,
-                "set missing_modality to 'impute' or select fewer modalities to include them",
-            )
-        )
     assignments = assignment_table(cohort, fused, clusters, names)
     result = RunResult(
-        config=resolved,
+        config=resolved_config(config, clusters),
         assignments=assignments,
         profile=profile,
         categorical_profile=category_profile,
@@ -425,6 +387,61 @@ def finished_run(
         result = with_stability(result, config.stability_resamples, lambda f, m: say(0.95 + 0.05 * f, m))
     say(1.0, "done")
     return with_groups(result, cohort, config.custom_groups) if config.custom_groups else result
+
+
+def audit_warnings(audit: pd.DataFrame) -> list[Issue]:
+    """A warning for every covariate the confound audit flags ("biotypes track site ...")."""
+    return [
+        Issue(
+            "warning",
+            f"biotypes track {row.covariate} ({row.statistic} {row.value:.2f}, q {row.q_value:.2g}): {row.detail}",
+            "confound audit",
+            f"check whether {row.covariate} rather than pain biology drives the split (harmonise sites, stratify, or adjust)",
+        )
+        for row in audit[audit["flagged"]].itertuples()
+    ]
+
+
+def nesting_warnings(cohort: Cohort, features: RunFeatures, labels: pd.Series) -> list[Issue]:
+    """A warning for every clustered integer code whose levels the biotypes nest inside (:func:`codes_the_biotypes_nest_in`)."""
+    clustered_codes = [c for c in features.clustered if c in features.values.columns and c in cohort.modality]
+    return [
+        Issue(
+            "warning",
+            f"the biotypes nest inside the levels of '{code.feature}', an integer code with {code.n_levels} values "
+            f"(U(level | biotype) {code.uncertainty:.2f}; {code.detail})",
+            "confound audit",
+            f"if '{code.feature}' is a batch, a time point or a category rather than a measure, make it a covariate in the "
+            "column roles table (or the data dictionary) and run again",
+        )
+        for code in codes_the_biotypes_nest_in(labels, features.values[clustered_codes])
+    ]
+
+
+def exclusion_warning(fused: FusedFeatures, config: RunConfig) -> list[Issue]:
+    """A warning counting the participants not clustered (none when every one was)."""
+    excluded = int((fused.exclusion_reason != "").sum())
+    if not excluded:
+        return []
+    return [
+        Issue(
+            "warning",
+            f"{excluded} participant(s) not clustered (reasons in the exclusion_reason column)",
+            "missing_modality = " + config.missing_modality,
+            "set missing_modality to 'impute' or select fewer modalities to include them",
+        )
+    ]
+
+
+def resolved_config(config: RunConfig, clusters: ClusterResult) -> RunConfig:
+    """``config`` with the parameters the run chose from the data filled in, and which they were."""
+    chosen = tuple(n for n in AUTOMATIC_PARAMETERS if n in config.chosen_from_data or getattr(config, n) is None)
+    return config.with_(
+        n_neighbors=clusters.n_neighbors,
+        min_cluster_size=clusters.min_cluster_size,
+        min_samples=clusters.min_samples,
+        chosen_from_data=chosen,
+    )
 
 
 def split_caution(clusters: ClusterResult) -> list[Issue]:

@@ -142,11 +142,16 @@ def test_run_archive_holds_the_record(computed):
 
 
 def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, counted_runs):
+    from dataclasses import replace
+
+    from components.cache import SummaryKey
+
     at = computed
     before = current(at)
     old_key = at.session_state[state.CURRENT_RUN]
-    assert (old_key, "splits", ()) in at.session_state[state.DERIVED]  # the page drew the tree's splits
-    at.session_state[state.DERIVED][(old_key, "export_files", ())] = {"assignments.csv": b"names before renaming"}
+    splits, export = SummaryKey(old_key, "splits", (), False), SummaryKey(old_key, "export_files", (), True)
+    assert splits in at.session_state[state.DERIVED]  # the page drew the tree's splits
+    at.session_state[state.DERIVED][export] = {"assignments.csv": b"names before renaming"}
     at.text_input(key=f"{state.BIOTYPES_NAME_PREFIX}1").input("high distress")
     at.button(key=state.BIOTYPES_SAVE_NAMES).click().run()
     assert not at.exception and not at.error
@@ -156,8 +161,8 @@ def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, co
     assert after.config.biotype_names == ((1, "high distress"),)
     assert after.clusters is before.clusters  # the same run, only named
     new_key = at.session_state[state.CURRENT_RUN]
-    assert (new_key, "splits", ()) in at.session_state[state.DERIVED]  # carried over: it shows no names
-    assert (new_key, "export_files", ()) not in at.session_state[state.DERIVED]  # shows names: made again when asked
+    assert replace(splits, run=new_key) in at.session_state[state.DERIVED]  # carried over: it shows no names
+    assert replace(export, run=new_key) not in at.session_state[state.DERIVED]  # shows names: made again when asked
     legend = [t["name"] for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
     assert any(name.startswith("B1 · high distress (n=") for name in legend)
     at.switch_page("pages/profiles.py").run()

@@ -36,7 +36,7 @@ def test_modules_shared_by_all_sessions_hold_no_mutable_state():
     # analysis/ and components/ are imported once per server and shared by every session (pages are
     # re-run per session, so their top-level names are per run). A module-level container is allowed
     # only as a constant: an UPPER_CASE name that no code anywhere changes; `global` is not used at all.
-    shared = [ROOT / "app.py", *sorted((ROOT / "analysis").glob("*.py")), *sorted((ROOT / "components").glob("*.py"))]
+    shared = [ROOT / "app.py", *sorted((ROOT / "analysis").rglob("*.py")), *sorted((ROOT / "components").glob("*.py"))]
     every = shared + sorted((ROOT / "pages").glob("*.py"))
     trees = {path: ast.parse(path.read_text()) for path in every}
     constants = set()

@@ -96,6 +96,33 @@ def test_a_model_saved_before_the_domain_packages_still_loads(reference, tmp_pat
     pd.testing.assert_frame_equal(assignments, expected)
 
 
+def test_a_model_saved_with_untyped_feature_state_still_loads(reference, tmp_path):
+    # Its blocks hold the fitted features as a dict per modality, as earlier versions wrote them.
+    from dataclasses import replace
+
+    from analysis.features.blocks import BlockModel
+
+    cohort, _, folder = reference
+    model = load_model(folder)
+    old_blocks = {}
+    for modality, block in model.blocks.items():
+        if modality == "clinical":
+            params = {"yes_no": list(block.features.yes_no), "one_hot": {c: list(levels) for c, levels in block.features.one_hot}}
+        else:
+            params = {}
+        old = object.__new__(BlockModel)
+        old.__dict__.update(modality=modality, columns=block.columns, imputer=block.imputer, scaler=block.scaler, params=params)
+        old_blocks[modality] = old
+    assert sorted(old_blocks) == ["clinical", "wearables"]
+    path = save_model(replace(model, blocks=old_blocks), tmp_path)
+    assert b"params" in path.read_bytes()
+    loaded = load_model(tmp_path)
+    assert {m: b.features for m, b in loaded.blocks.items()} == {m: b.features for m, b in model.blocks.items()}
+    assignments, _ = assign_participants(loaded, cohort)
+    expected, _ = assign_participants(model, cohort)
+    pd.testing.assert_frame_equal(assignments, expected)
+
+
 def test_new_participants_get_the_planted_biotypes(reference, folders):
     _, result, folder = reference
     new = cohort_in(folders["new"])

@@ -8,31 +8,12 @@ from analysis.cohort.atlas import Atlas
 from analysis.cohort.cohort import CohortFiles, load_cohort
 from analysis.cohort.wearables import Wearables, wearable_summaries
 from analysis.config import RunConfig
-from analysis.features.blocks import (
-    build_blocks,
-    clinical_features,
-    harmonisation_choice,
-    impute_and_scale,
-    network_means,
-    prs_features,
-    screen_columns,
-)
+from analysis.features.blocks import build_blocks, harmonisation_choice, impute_and_scale, screen_columns
 from tests.conftest import frame_file, participants_frame
 
 
 def cohort_of(frame):
     return load_cohort(CohortFiles(participants=frame_file("p.csv", frame)))
-
-
-def test_yes_no_text_becomes_zero_one_and_free_text_is_not_a_feature():
-    frame = participants_frame(12)
-    frame["smoker"] = ["yes", "no", "Yes", "NO"] * 3
-    frame["notes"] = "free text"
-    raw, notes, params = clinical_features(cohort_of(frame), RunConfig())
-    assert params == {"yes_no": ["smoker"], "one_hot": {}}
-    assert raw["smoker"].tolist() == [1.0, 0.0, 1.0, 0.0] * 3
-    assert "notes" not in raw.columns
-    assert any("'smoker' read as 0/1" in n.message for n in notes)
 
 
 def test_screening_drops_sparse_and_constant_columns_and_says_so():
@@ -53,37 +34,6 @@ def test_imputation_counts_and_scaling():
     for method in ("knn", "iterative"):
         filled, *_ = impute_and_scale(raw, RunConfig(impute=method))
         assert not filled.isna().any().any()
-
-
-def test_prs_standardised_within_ancestry():
-    rng = np.random.default_rng(0)
-    frame = participants_frame(60)
-    frame["ancestry"] = ["EUR"] * 40 + ["AFR"] * 20
-    frame["prs_mcp"] = np.r_[rng.normal(5, 2, 40), rng.normal(-3, 1, 20)]
-    adjusted, notes, _ = prs_features(cohort_of(frame), RunConfig())
-    by_group = adjusted["prs_mcp"].groupby(frame["ancestry"].to_numpy()).agg(["mean", lambda s: s.std(ddof=0)])
-    np.testing.assert_allclose(by_group["mean"], 0, atol=1e-12)
-    np.testing.assert_allclose(by_group.iloc[:, 1], 1)
-    assert any("standardised within ancestry group (EUR 40, AFR 20)" in n.message for n in notes)
-
-
-def test_prs_residualised_on_pcs_is_uncorrelated_with_them():
-    rng = np.random.default_rng(1)
-    frame = participants_frame(80)
-    frame["pc1"] = rng.normal(size=80)
-    frame["prs_mcp"] = 3 * frame["pc1"] + rng.normal(size=80)
-    adjusted, _, params = prs_features(cohort_of(frame), RunConfig(prs_adjustment="residualise_pcs"))
-    assert params["pcs"] == ["pc1"]
-    assert abs(np.corrcoef(adjusted["prs_mcp"], frame["pc1"])[0, 1]) < 1e-10
-
-
-def test_network_means_match_a_hand_computation():
-    networks = ("A", "A", "B")
-    m = np.array([[1, 0.2, 0.4], [0.2, 1, 0.6], [0.4, 0.6, 1]])
-    edges = m[np.tril_indices(3, k=-1)][None, :]
-    means = network_means(edges, networks, np.array(["x"]))
-    assert list(means.columns) == ["fc_A__A", "fc_A__B"]
-    np.testing.assert_allclose(means.to_numpy(), [[0.2, 0.5]])
 
 
 def test_wearable_summaries_slope_sd_adherence_and_min_days():
@@ -126,27 +76,9 @@ def test_blocks_for_a_cohort_with_matrices():
     )
     assert isinstance(cohort.connectivity.atlas, Atlas)
     blocks, issues, models = build_blocks(cohort, RunConfig(connectivity_features="both", connectivity_pca_components=3))
-    assert models["connectivity"].params["pca"].n_components_ == 3
+    assert models["connectivity"].features.pca.n_components_ == 3
     assert list(blocks) == ["clinical", "prs", "connectivity"]
     assert list(blocks["connectivity"].values.columns) == ["fc_SAL__SAL", "fc_SAL__DMN", "fc_DMN__DMN", "fc_pc1", "fc_pc2", "fc_pc3"]
-
-
-def test_one_hot_on_request_with_level_limit():
-    from analysis.errors import CohortError
-
-    frame = participants_frame(12)
-    frame["diagnosis"] = ["back", "neck", "widespread"] * 4
-    frame.loc[0, "diagnosis"] = None
-    raw, notes, params = clinical_features(cohort_of(frame), RunConfig(one_hot_columns=("diagnosis",)))
-    assert params["one_hot"] == {"diagnosis": ["back", "neck", "widespread"]}
-    assert np.isnan(raw["diagnosis=neck"].iloc[0])
-    assert raw["diagnosis=neck"].iloc[1:4].tolist() == [1.0, 0.0, 0.0]
-    assert raw.loc[raw.index[1:], ["diagnosis=back", "diagnosis=neck", "diagnosis=widespread"]].sum(axis=1).eq(1).all()
-    frame["diagnosis"] = [f"d{i}" for i in range(12)]
-    with pytest.raises(CohortError, match="'diagnosis' has 12 levels; one-hot encoding takes at most 10"):
-        clinical_features(cohort_of(frame), RunConfig(one_hot_columns=("diagnosis",)))
-    with pytest.raises(CohortError, match="'age' is not a text column"):
-        clinical_features(cohort_of(frame), RunConfig(one_hot_columns=("age",)))
 
 
 def matrix_cohort(frame: pd.DataFrame):

@@ -141,7 +141,7 @@ def test_harmonisation_of_a_left_out_site_is_fitted_without_it(tmp_path, monkeyp
     real = external.replicate_in_cohort
 
     def recording(model, held_out, *args, **kwargs):
-        seen.append((model.blocks["connectivity"].params["combat"].batches, set(held_out.participants["site"])))
+        seen.append((model.blocks["connectivity"].features.combat.batches, set(held_out.participants["site"])))
         return real(model, held_out, *args, **kwargs)
 
     monkeypatch.setattr(external, "replicate_in_cohort", recording)
