@@ -41,6 +41,7 @@ from analysis.engine.model import biotype_model
 from analysis.engine.run import RunResult, recut, renamed, run_biotypes, with_groups, with_replication, with_stability, with_structure
 from analysis.engine.splits import split_view
 from analysis.engine.sweep import run_sweep
+from analysis.features.availability import ModalityAvailability, modality_availability
 from analysis.features.blocks import ShownConnectivity, shown_connectivity
 from analysis.features.extractors import PrsFeatures, prs_features
 from analysis.reporting.run_files import run_files, synthetic_cohort_files, write_run
@@ -111,6 +112,25 @@ def report_of(cohort: Cohort) -> ValidationReport:
     if cohort.fingerprint == sample_files().fingerprint():
         return sample_report()
     return report_for(cohort.fingerprint, cohort)
+
+
+@st.cache_data(max_entries=4, scope="session", show_spinner="Finding who has which modality...")
+def availability_for(fingerprint: str, _cohort: Cohort) -> ModalityAvailability:
+    """Which participants each modality's features would include, for this session's cohort."""
+    return modality_availability(_cohort)
+
+
+@st.cache_resource(max_entries=1, show_spinner="Finding who has which modality...")
+def sample_availability() -> ModalityAvailability:
+    """The sample cohort's modality availability, found once per server and shared by every session."""
+    return modality_availability(sample_cohort())
+
+
+def availability_of(cohort: Cohort) -> ModalityAvailability:
+    """Who has which modality as a run with the default feature settings sees it (shared for the sample, else this session's)."""
+    if cohort.fingerprint == sample_files().fingerprint():
+        return sample_availability()
+    return availability_for(cohort.fingerprint, cohort)
 
 
 #: Ids of the Assign page's demo participants start with this (the sample's are sub-0001 ... sub-1000).

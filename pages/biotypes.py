@@ -5,6 +5,7 @@ import streamlit as st
 from analysis.engine.run import participant_stability
 from analysis.errors import CohortError
 from components import cache, state
+from components.availability import render_availability
 from components.embedding import embedding_figure, render_run_summary, sample_points_control, selection_table, sizes_figure
 from components.naming import render_naming_form
 from components.replication import render_replication
@@ -22,6 +23,7 @@ if cohort is None:
     st.page_link("pages/data.py", label="Go to Data", icon=":material/upload_file:")
     st.stop()
 
+availability = st.container()  # above the form, drawn once the form's run (if any) is done
 try:
     config = render_run_form(cohort)
     if config is not None:
@@ -31,6 +33,8 @@ except CohortError as error:
     st.error(str(error), icon=":material/error:")
 
 result = cache.current_run()
+with availability:
+    render_availability(cache.availability_of(cohort), cohort.n_participants, before_a_run=result is None)
 if result is None:
     st.info("Set the run up above and click **Compute biotypes**. The first run in a new server takes longer (UMAP compiles).")
     st.stop()

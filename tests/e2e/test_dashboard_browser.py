@@ -23,7 +23,7 @@ PAGES = (
 
 def select_upper_left_of_the_map(page) -> None:
     """Draw a lasso around the upper-left quarter of the participants' map."""
-    area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first.bounding_box()
+    area = page.locator(".js-plotly-plot").filter(has_text="UMAP 1").first.locator(".nsewdrag").first.bounding_box()
     x, y, w, h = area["x"], area["y"], area["width"], area["height"]
     corners = [(0.05, 0.05), (0.5, 0.05), (0.5, 0.45), (0.05, 0.45), (0.05, 0.06)]
     page.mouse.move(x + w * corners[0][0], y + h * corners[0][1])

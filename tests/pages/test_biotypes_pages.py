@@ -15,7 +15,7 @@ from analysis.cohort.cohort import SAMPLE_DATA
 from analysis.config import RunConfig
 from analysis.reporting.run_files import write_run
 from components import state
-from tests.pages.conftest import metric
+from tests.pages.conftest import metric, plotly_array
 
 
 @pytest.fixture
@@ -57,6 +57,36 @@ def test_biotypes_page_without_a_cohort_points_to_data(app):
     app.switch_page("pages/biotypes.py").run()
     assert not app.exception
     assert any("Data" in i.value for i in app.info)
+
+
+def test_before_computing_the_page_says_who_has_which_modality_and_what_each_choice_clusters(app):
+    from analysis.cohort.validation import MODALITY_TITLES
+    from analysis.features.blocks import build_blocks
+    from analysis.features.fusion import fuse_blocks
+
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    app.switch_page("pages/biotypes.py").run()
+    assert not app.exception and not app.error
+    cohort = app.session_state[state.COHORT]
+    blocks, _, _ = build_blocks(cohort, RunConfig())
+    everyone = cohort.participants.index
+
+    def clustered(modalities, policy):
+        return len(fuse_blocks({m: blocks[m] for m in modalities}, everyone, RunConfig(missing_modality=policy)).included)
+
+    every = tuple(blocks)
+    notice = next(i.value for i in app.info if "Clustering on every modality" in i.value)
+    assert f"**{clustered(every, 'exclude'):,} of {len(everyone):,}**" in notice
+    assert f"would cluster {clustered(every, 'impute'):,};" in notice
+    upset = json.loads(app.get("plotly_chart")[0].proto.spec)
+    bars = upset["data"][0]
+    assert sum(plotly_array(bars["y"])) == len(everyone)  # each participant in one combination
+    table = next(d.value for d in app.dataframe if "modalities" in d.value.columns).set_index("modalities")
+    assert len(table) == 2 ** len(every) - 1
+    for modalities in [every, ("clinical",), ("clinical", "wearables")]:
+        row = table.loc[", ".join(MODALITY_TITLES[m] for m in modalities)]
+        assert row["clustered, lacking one excluded"] == f"{clustered(modalities, 'exclude'):,} of {len(everyone):,}"
+        assert row["clustered, lacking ones imputed"] == f"{clustered(modalities, 'impute'):,} of {len(everyone):,}"
 
 
 def test_compute_shows_the_run_and_display_changes_do_not_recompute(computed, counted_runs):
