@@ -1,20 +1,36 @@
-"""Bench results are data (bench/results/*.jsonl) and docs/performance.md shows the latest of them."""
+"""Bench results are data (bench/results/*.jsonl); docs/performance.md and the README show the latest of them."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-from bench.latest import PAGE, page_with_blocks, quality_block
+from bench.latest import HEADLINE_TABLES, PAGE, PAGES, headline_block, page_with_blocks, quality_block
 from bench.results import record
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_performance_page_shows_the_latest_recorded_figures():
-    page = PAGE.read_text(encoding="utf-8")
-    assert "<!-- bench:quality -->" in page
-    assert page_with_blocks(page) == page, "docs/performance.md is stale: run python bench/latest.py --write"
+def test_the_performance_page_and_the_readme_show_the_latest_recorded_figures():
+    assert "<!-- bench:quality -->" in PAGE.read_text(encoding="utf-8")
+    assert "<!-- bench:headline -->" in (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in PAGES:
+        page = path.read_text(encoding="utf-8")
+        assert page_with_blocks(page) == page, f"{path.name} is stale: run python bench/latest.py --write"
+
+
+def test_the_headline_comes_from_the_latest_run_that_measured_every_headline_table(tmp_path):
+    def table(ours):
+        median = {"ari": ours, "ari_clustered": ours, "noise": 0.0, "k": 3}
+        return {"n": 100, "baseline": {"median": {**median, "ari": 0.5}}, "ours": {"median": median}, "paired": {}}
+
+    assert headline_block(tmp_path) == ""
+    record("quality", {t: table(0.7) for t in HEADLINE_TABLES}, {"seeds": [0, 1, 2]}, folder=tmp_path)
+    record("quality", {"iris": table(0.9)}, {"seeds": [0]}, folder=tmp_path)  # one table only: not the headline
+    lines = headline_block(tmp_path).splitlines()
+    assert lines[0].startswith("Measured ") and "seeds 0-2" in lines[0]
+    assert len(lines) == 4 + len(HEADLINE_TABLES)
+    assert lines[4] == "| iris (100) | 0.500 | 0.700 |"
 
 
 def test_a_recorded_line_carries_commit_machine_and_figures_and_the_latest_per_table_is_shown(tmp_path):

@@ -1,8 +1,9 @@
 """Feature blocks per modality: each modality's features, screened, imputed and scaled.
 
 The features themselves (yes/no and one-hot columns, PRS adjustment, connectivity network means, PCA
-and ComBat, wearable summaries) are computed by :mod:`analysis.features.extractors`. Each selected modality becomes one :class:`Block` holding only the participants who have that
-modality; :mod:`analysis.features.fusion` then joins the blocks and decides, by the run configuration, what
+and ComBat, wearable summaries) are computed by :mod:`analysis.features.extractors`. Each selected
+modality becomes one :class:`Block` holding only the participants who have that modality;
+:mod:`analysis.features.fusion` then joins the blocks and decides, by the run configuration, what
 happens to participants who lack one.
 """
 

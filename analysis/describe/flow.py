@@ -1,0 +1,90 @@
+"""The participant flow of a run (CONSORT-style): from loaded to clustered, and into each biotype.
+
+Every count comes from the run's assignment table (``included``, ``exclusion_reason``, ``biotype``)
+and from the modality blocks the run's configuration builds (:mod:`analysis.features.availability`),
+so that the flow adds up to the participants loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.cohort import modalities as M
+from analysis.cohort.cohort import Cohort
+from analysis.config import RunConfig
+from analysis.features.availability import modality_availability
+
+
+@dataclass(frozen=True)
+class ParticipantFlow:
+    """How many participants reached each step of a run.
+
+    Attributes
+    ----------
+    loaded : int
+        Participants in the cohort.
+    lacking : tuple of (str, int)
+        Per clustered modality, in the run's order: participants without it (a participant lacking
+        two counts under both).
+    too_few_valid_days : int or None
+        Participants with wearable days in the files but fewer valid days than the run asks for (they
+        are among those lacking wearables); None when wearables were not clustered.
+    excluded : tuple of (str, int)
+        Participants not clustered, per exclusion reason, largest first.
+    clustered : int
+        Participants the run clustered (noise included).
+    noise : int
+        Clustered participants in no biotype.
+    biotypes : tuple of (int, str, int)
+        Per biotype: number, name and participants, in biotype order.
+    """
+
+    loaded: int
+    lacking: tuple[tuple[str, int], ...]
+    too_few_valid_days: int | None
+    excluded: tuple[tuple[str, int], ...]
+    clustered: int
+    noise: int
+    biotypes: tuple[tuple[int, str, int], ...]
+
+
+def participant_flow(cohort: Cohort, config: RunConfig, assignments: pd.DataFrame, names: dict[int, str]) -> ParticipantFlow:
+    """The participant flow of a run of ``cohort`` with ``config`` whose assignment table is ``assignments``.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    config : RunConfig
+        The run's resolved configuration (its modalities and feature settings).
+    assignments : DataFrame
+        The run's assignment table (:data:`analysis.engine.run.ASSIGNMENT_COLUMNS`), one row per participant.
+    names : dict of int to str
+        Biotype number → name.
+
+    Returns
+    -------
+    ParticipantFlow
+    """
+    has = modality_availability(cohort, config).has
+    modalities = [m for m in config.modalities if m in has.columns]
+    lacking = tuple((m, int((~has[m]).sum())) for m in modalities)
+    too_few = None
+    if M.WEARABLES in modalities:
+        in_files = cohort.availability()[M.WEARABLES].to_numpy()
+        too_few = int((in_files & ~has[M.WEARABLES].to_numpy()).sum())
+    included = assignments["included"].to_numpy(dtype=bool)
+    reasons = assignments.loc[~included, "exclusion_reason"].value_counts(sort=False)
+    excluded = tuple(sorted(((str(r), int(n)) for r, n in reasons.items()), key=lambda item: (-item[1], item[0])))
+    biotype = assignments.loc[included, "biotype"].astype(int)
+    sizes = biotype[biotype > 0].value_counts().sort_index()
+    return ParticipantFlow(
+        loaded=len(assignments),
+        lacking=lacking,
+        too_few_valid_days=too_few,
+        excluded=excluded,
+        clustered=int(included.sum()),
+        noise=int((biotype < 0).sum()),
+        biotypes=tuple((int(b), names.get(int(b), f"B{b}"), int(n)) for b, n in sizes.items()),
+    )
