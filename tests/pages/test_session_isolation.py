@@ -1,6 +1,7 @@
 """Two users' sessions never see each other's cohort or results; shared modules hold no per-user state."""
 
 import ast
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from components import state
-from tests.pages.conftest import APP
+from tests.pages.conftest import APP, plotly_array
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "popitem", "clear", "add", "remove", "discard"}
@@ -96,7 +97,10 @@ def test_two_sessions_never_see_each_others_cohort_or_results(warm_umap):
     bob.switch_page("pages/biotypes.py").run()
     assert not bob.exception
     assert state.RUNS not in bob.session_state or not bob.session_state[state.RUNS]  # Alice's run is not Bob's
-    assert "alice" not in _shown_text(bob) and not bob.get("plotly_chart")
+    assert "alice" not in _shown_text(bob)
+    charts = [json.loads(c.proto.spec) for c in bob.get("plotly_chart")]  # no run map: only who has which modality, of Bob's cohort
+    assert len(charts) == 1 and charts[0]["layout"]["title"]["text"].startswith("Participants per combination of modalities")
+    assert sum(plotly_array(charts[0]["data"][0]["y"])) == 60
     for page in ("pages/profiles.py", "pages/export.py"):
         bob.switch_page(page).run()
         assert not bob.exception and "alice" not in _shown_text(bob)
