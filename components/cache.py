@@ -114,9 +114,10 @@ def report_of(cohort: Cohort) -> ValidationReport:
     return report_for(cohort.fingerprint, cohort)
 
 
-@st.cache_data(max_entries=4, scope="session", show_spinner="Finding who has which modality...")
+# A resource, not data: the Biotypes page reads it on every rerun, and cache_data would unpickle a copy each time.
+@st.cache_resource(max_entries=4, scope="session", show_spinner="Finding who has which modality...")
 def availability_for(fingerprint: str, _cohort: Cohort) -> ModalityAvailability:
-    """Which participants each modality's features would include, for this session's cohort."""
+    """Which participants each modality's features would include, for this session's cohort (read-only)."""
     return modality_availability(_cohort)
 
 
