@@ -23,6 +23,8 @@ page = st.navigation(
         st.Page("pages/genetics.py", title="Genetics (PRS)", icon=":material/genetics:"),
         st.Page("pages/wearables.py", title="Wearables", icon=":material/watch:"),
         st.Page("pages/compare.py", title="Compare side by side", icon=":material/compare:"),
+        st.Page("pages/runs.py", title="Compare runs", icon=":material/difference:"),
+        st.Page("pages/manuscript.py", title="Table 1 and flow", icon=":material/article:"),
         st.Page("pages/assign.py", title="Assign new participants", icon=":material/person_add:"),
         st.Page("pages/export.py", title="Export", icon=":material/download:"),
     ]

@@ -23,8 +23,10 @@ from analysis.cohort.cohort import Cohort, CohortFiles, load_cohort, sample_coho
 from analysis.cohort.connectivity import edges_to_matrix
 from analysis.cohort.validation import ValidationReport, validation_report
 from analysis.config import RunConfig
+from analysis.describe.flow import participant_flow
 from analysis.describe.groups import comparison_labels, group_members
 from analysis.describe.profiling import pairwise_profile, profile_table
+from analysis.describe.run_comparison import LabellingAgreement, labelling_agreement
 from analysis.describe.summaries import (
     BiotypeConnectivity,
     adherence_by_biotype,
@@ -36,14 +38,17 @@ from analysis.describe.summaries import (
     strongest_edges,
     wearable_trajectories,
 )
+from analysis.describe.table_one import TableOne, run_table_one
 from analysis.engine.clustering import compile_ahead
 from analysis.engine.model import biotype_model
 from analysis.engine.run import RunResult, recut, renamed, run_biotypes, with_groups, with_replication, with_stability, with_structure
 from analysis.engine.splits import split_view
 from analysis.engine.sweep import run_sweep
+from analysis.errors import CohortError
 from analysis.features.availability import ModalityAvailability, modality_availability
 from analysis.features.blocks import ShownConnectivity, shown_connectivity
 from analysis.features.extractors import PrsFeatures, prs_features
+from analysis.reporting.flow_svg import flow_svg
 from analysis.reporting.run_files import run_files, synthetic_cohort_files, write_run
 from analysis.validity.external import CohortReplication, replicate_in_cohort
 from components import state
@@ -189,13 +194,81 @@ def run_for(cohort: Cohort, config: RunConfig, progress=None) -> RunResult:
 
 
 def _keep(key: tuple, result: RunResult) -> RunResult:
-    """Store a run of this session under ``key`` (dropping the oldest beyond :data:`RUNS_PER_SESSION`) and make it current."""
+    """Store a run of this session under ``key`` and make it current.
+
+    Beyond :data:`RUNS_PER_SESSION` runs that the researcher has not kept by name, the oldest of them
+    is dropped; runs kept by name (:func:`keep_run`) stay.
+    """
     runs = st.session_state.setdefault(state.RUNS, {})
     runs[key] = result
-    while len(runs) > RUNS_PER_SESSION:
-        runs.pop(next(iter(runs)))
+    serials = st.session_state.setdefault(state.RUN_SERIALS, {})
+    if key not in serials:
+        serials[key] = max(serials.values(), default=0) + 1
+    named = st.session_state.get(state.RUN_NAMES, {})
+    unnamed = [k for k in runs if k not in named]
+    while len(unnamed) > RUNS_PER_SESSION:
+        runs.pop(unnamed.pop(0))
     st.session_state[state.CURRENT_RUN] = key
     return result
+
+
+#: Runs a researcher may keep by name in one session, besides the :data:`RUNS_PER_SESSION` most recent.
+MAX_KEPT_RUNS = 8
+#: Longest name a kept run may have.
+MAX_RUN_NAME = 60
+
+
+def session_runs(cohort: Cohort) -> list[tuple[tuple, RunResult]]:
+    """The runs of ``cohort`` kept in this session, oldest first, as (key, run)."""
+    return [(key, result) for key, result in st.session_state.get(state.RUNS, {}).items() if key[0] == cohort.fingerprint]
+
+
+def run_label(key: tuple) -> str:
+    """What a run of this session is called: the name it was kept under, else "Run <n>" (numbered as computed)."""
+    name = st.session_state.get(state.RUN_NAMES, {}).get(key)
+    return name or f"Run {st.session_state.get(state.RUN_SERIALS, {}).get(key, '?')}"
+
+
+def keep_run(key: tuple, name: str) -> None:
+    """Keep a run of this session under ``name``: it is no longer dropped for newer runs, and is shown by that name.
+
+    Raises
+    ------
+    CohortError
+        When the name is empty, too long, or another kept run has it, or :data:`MAX_KEPT_RUNS` are kept already.
+    """
+    name = name.strip()
+    names = st.session_state.setdefault(state.RUN_NAMES, {})
+    where = "the run's name"
+    if not name:
+        raise CohortError("the name is empty", where, "type a name, e.g. 'clinical only, k=15'")
+    if len(name) > MAX_RUN_NAME:
+        raise CohortError(f"the name is {len(name)} characters long (at most {MAX_RUN_NAME})", where, "choose a shorter name")
+    if any(other != key and given == name for other, given in names.items()):
+        raise CohortError(f"another kept run is called '{name}'", where, "choose another name")
+    if key not in names and len(names) >= MAX_KEPT_RUNS:
+        raise CohortError(f"{MAX_KEPT_RUNS} runs are kept already", "the kept runs", "stop keeping one of them first")
+    names[key] = name
+
+
+def stop_keeping(key: tuple) -> None:
+    """Forget a run's name: it is dropped like any other once newer runs are computed."""
+    st.session_state.get(state.RUN_NAMES, {}).pop(key, None)
+
+
+def runs_agreement(first: tuple, second: tuple) -> LabellingAgreement:
+    """How far two runs of this session agree (:func:`labelling_agreement`), kept beside the first run."""
+    runs = st.session_state[state.RUNS]
+    key = SummaryKey(first, "runs_agreement", (("second", second),), False)
+    store = _summaries()
+    if key not in store:
+        store[key] = labelling_agreement(runs[first].assignments, runs[second].assignments)
+    return store[key]
+
+
+def show_run(key: tuple) -> None:
+    """Make a run of this session the one every page shows."""
+    st.session_state[state.CURRENT_RUN] = key
 
 
 def current_run() -> RunResult | None:
@@ -281,14 +354,24 @@ def tested_run(result: RunResult) -> RunResult:
 
 
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:
-    """Store ``change(current run)`` under its own key and make it current, carrying over summaries that show no names."""
+    """Store ``change(current run)`` under its own key in place of the current run and make it current.
+
+    Summaries that show no names are carried over to it.
+    """
     key = st.session_state[state.CURRENT_RUN]
-    result = change(st.session_state[state.RUNS][key])
+    runs = st.session_state[state.RUNS]
+    result = change(runs[key])
     new_key = (key[0], result.config)
     store = _summaries()
     for summary, value in list(store.items()):
         if summary.run == key and not summary.shows_names:
             store[replace(summary, run=new_key)] = value
+    if new_key != key:
+        # The same run, named, grouped or measured: it takes the old one's place, number and name.
+        for kept in (st.session_state.setdefault(state.RUN_SERIALS, {}), st.session_state.setdefault(state.RUN_NAMES, {})):
+            if key in kept:
+                kept[new_key] = kept.pop(key)
+        runs.pop(key)
     return _keep(new_key, result)
 
 
@@ -538,6 +621,18 @@ def sweep(result: RunResult, cohort: Cohort, progress=None) -> pd.DataFrame:
 def replication_in(result: RunResult, cohort: Cohort, new_cohort: Cohort, progress=None) -> CohortReplication:
     """Whether the run's biotypes are found again in a new cohort clustered on its own (:func:`replicate_in_cohort`)."""
     return replicate_in_cohort(biotype_model(result, cohort), new_cohort, progress=progress)
+
+
+@per_run(shows_names=True)
+def table_one_of(result: RunResult, cohort: Cohort, groups: tuple[str, ...] = ()) -> TableOne:
+    """Table 1 of the run by biotype, or by the custom groups named (:func:`run_table_one`)."""
+    return run_table_one(result, cohort, groups)
+
+
+@per_run(shows_names=True)
+def flow_diagram(result: RunResult, cohort: Cohort) -> str:
+    """The run's participant flow diagram as SVG text (:func:`participant_flow`, :func:`flow_svg`)."""
+    return flow_svg(participant_flow(cohort, result.config, result.assignments, result.names))
 
 
 @per_run(shows_names=True)

@@ -9,12 +9,16 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from analysis.cohort import modalities as M
+from analysis.describe.flow import participant_flow
 from analysis.describe.profiling import DESCRIPTIVE
 from analysis.describe.summaries import binary_outcome_by_biotype, biotype_connectivity, is_binary, network_matrix, wearable_trajectories
+from analysis.describe.table_one import run_table_one
 from analysis.errors import NAMED_IN_MESSAGE
 from analysis.features.blocks import shown_connectivity
 from analysis.features.extractors import prs_features
+from analysis.reporting.flow_svg import flow_svg
 from analysis.reporting.methods import methods_paragraphs
+from analysis.reporting.table_one_files import table_one_html
 from components.brain import network_figure
 from components.embedding import embedding_figure, sizes_figure
 from components.genetics import prs_violin_figure
@@ -39,7 +43,8 @@ body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2r
 h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.6rem 0; }
 th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; }
-th { background: #f4f4f4; } .note { color: #555; font-size: 0.9rem; } .warning { color: #8a4b00; }
+th { background: #f4f4f4; } caption { text-align: left; font-weight: 600; padding-bottom: 0.4rem; }
+.table-one td { white-space: nowrap; } .flow { overflow-x: auto; } .note { color: #555; font-size: 0.9rem; } .warning { color: #8a4b00; }
 """
 
 
@@ -79,6 +84,7 @@ def report_html(result, cohort) -> str:
     notes = list({i.message: i for i in result.issues if i.severity == "info"}.values())
     if notes:
         parts.append("<h2>Notes on the run</h2><ul>" + "".join(f"<li class='note'>{_issue_html(i)}</li>" for i in notes) + "</ul>")
+    parts += _participants_section(result, cohort)
     parts += ["<h2>Profiles</h2>", _figure(effect_heatmap_figure(result.profile, names))]
     parts += _largest_effects(result.profile, names)
     for feature in dict.fromkeys(result.categorical_profile["feature"]):
@@ -104,6 +110,13 @@ def report_html(result, cohort) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Biotype run report</title>"
         f"<style>{_STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
     )
+
+
+def _participants_section(result, cohort) -> list[str]:
+    """The participant flow diagram (inline SVG) and Table 1 by biotype, with its footnotes."""
+    flow = flow_svg(participant_flow(cohort, result.config, result.assignments, result.names))
+    table = table_one_html(run_table_one(result, cohort), "Table 1. Participant characteristics by biotype", "biotypes")
+    return ["<h2>Participants</h2>", "<h3>Participant flow</h3>", f"<div class='flow'>{flow}</div>", f"<div class='flow'>{table}</div>"]
 
 
 def _issue_html(issue) -> str:

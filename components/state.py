@@ -58,6 +58,10 @@ DATA_LOAD_SAMPLE = "data_load_sample"
 RUNS = "biotype_runs"
 #: (cohort fingerprint, RunConfig) of the run the pages show.
 CURRENT_RUN = "current_run"
+#: {run key: name} of the runs the researcher keeps by name (never dropped for newer runs).
+RUN_NAMES = "run_names"
+#: {run key: n}: each run's number in the order this session computed them ("Run n").
+RUN_SERIALS = "run_serials"
 
 #: Summaries of the kept runs: {(run key, name): value} (see components/cache.derived).
 DERIVED = "run_summaries"
@@ -147,6 +151,23 @@ EXPORT_PREFIX = "export_"
 COMPARE_BIOTYPES = "compare_biotypes"
 COMPARE_SCORE = "compare_score"
 COMPARE_METRIC = "compare_metric"
+
+# Compare runs page widgets
+RUNS_NAME_FORM = "runs_name_form"
+RUNS_NAME = "runs_name"
+RUNS_KEEP = "runs_keep"
+RUNS_STOP_KEEPING = "runs_stop_keeping"
+RUNS_FIRST = "runs_first"
+RUNS_SECOND = "runs_second"
+RUNS_UNCLUSTERED = "runs_show_unclustered"
+RUNS_SHOW = "runs_show"
+RUNS_DOWNLOAD = "runs_download"
+
+# Table 1 and flow page widgets
+TABLE_ONE_BY = "table_one_by"
+TABLE_ONE_GROUPS = "table_one_groups"
+#: Prefix of the page's download buttons.
+TABLE_ONE_PREFIX = "table_one_"
 
 # Assign page widgets
 ASSIGN_PREFIX = "assign_"

@@ -62,12 +62,15 @@ def main() -> None:
             ("Genetics (PRS)", "Deciles", "genetics_page"),
             ("Wearables", "Adherence", "wearables_page"),
             ("Compare side by side", "What distinguishes them", "compare_page"),
+            ("Table 1 and flow", "Participant flow", "table_one_page"),
             ("Export", "Report", "export_page"),
         ):
             page.get_by_role("link", name=link, exact=True).click()
             page.get_by_text(marker, exact=True).wait_for(timeout=120_000)
             page.wait_for_timeout(4000)
             page.screenshot(path=str(out / f"{name}.png"))
+            if name == "table_one_page":
+                flow_diagram(page, out)
         page.get_by_role("link", name="Assign new participants", exact=True).click()
         page.get_by_role("button", name="Try it with 200 new synthetic participants").click()
         page.get_by_role("button", name="assignments.csv of the new participants").wait_for(timeout=300_000)
@@ -81,6 +84,13 @@ def main() -> None:
         page.screenshot(path=str(out / "biotypes_stability.png"))
     roles_review(out)
     print(f"wrote the page screenshots to {out}")
+
+
+def flow_diagram(page, out: Path) -> None:
+    """The Table 1 page scrolled to its participant flow diagram."""
+    page.get_by_text("Participant flow", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(out / "table_one_flow.png"))
 
 
 def roles_review(out: Path) -> None:

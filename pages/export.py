@@ -23,8 +23,11 @@ DESCRIPTIONS = {
     "groups.csv": "members of each custom group",
     "profile_groups.csv": "each custom group against the other clustered participants, numeric features",
     "profile_groups_categorical.csv": "each custom group against the rest, categorical features: shares, Cramér's V, chi-square",
+    "table1.csv": "Table 1 by biotype: per variable and level, each biotype's n, summary and missing, and the test where valid",
+    "table1_groups.csv": "the same Table 1 by custom group",
+    "flow.svg": "the participant flow diagram, from loaded to each biotype",
 }
-MIME = {".csv": "text/csv", ".json": "application/json"}
+MIME = {".csv": "text/csv", ".json": "application/json", ".svg": "image/svg+xml"}
 st.markdown(
     "These are the bytes `python -m analysis cluster` writes for this run; passing `run.json` back with "
     "`--config` and the same input files reproduces `assignments.csv` exactly. Downloading does not rerun anything."
@@ -75,6 +78,6 @@ offer(
     file_name="biotype_report.html",
 )
 st.caption(
-    "A single HTML file with the methods text for this run, the biotypes, profiles, audits and each modality's figures. "
+    "A single HTML file with the methods text for this run, the biotypes, the participant flow and Table 1, profiles, audits and each modality's figures. "
     "It opens offline (plotly.js is inside). It shows participant ids on hover: share it as you would the assignments."
 )

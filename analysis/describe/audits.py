@@ -114,7 +114,7 @@ def _categorical_row(column: str, values: pd.Series, labels: pd.Series, rng) -> 
     counts = table.to_numpy()
     chi_square = stats.chi2_contingency(counts, correction=False)
     v = corrected_cramers_v(counts, chi_square.statistic)
-    p, test = _chi_square_p(chi_square, counts.shape, labels.to_numpy(), values.to_numpy(), rng)
+    p, test = chi_square_p(chi_square, counts.shape, labels.to_numpy(), values.to_numpy(), rng)
     share = table.div(table.sum(axis=1), axis=0)
     baseline = table.sum(axis=0) / counts.sum()
     biotype, level = np.unravel_index(np.argmax((share - baseline).to_numpy()), share.shape)
@@ -133,7 +133,7 @@ def _categorical_row(column: str, values: pd.Series, labels: pd.Series, rng) -> 
     }
 
 
-def _chi_square_p(result, shape: tuple[int, int], labels: np.ndarray, values: np.ndarray, rng) -> tuple[float, str]:
+def chi_square_p(result, shape: tuple[int, int], labels: np.ndarray, values: np.ndarray, rng) -> tuple[float, str]:
     """The chi-square test's p-value (``result`` of ``chi2_contingency``); by label permutation where expected counts are too small for it."""
     expected = result.expected_freq
     if expected.min() >= 1 and (expected >= MIN_EXPECTED).mean() >= 0.8:
@@ -158,7 +158,7 @@ def _numeric_row(column: str, values: pd.Series, labels: pd.Series, rng) -> dict
     test = "Kruskal-Wallis"
     if min(len(g) for g in groups) < MIN_EXPECTED:
         p, test = (
-            _kruskal_permutation_p(values.to_numpy(), labels.to_numpy(), h, rng),
+            kruskal_permutation_p(values.to_numpy(), labels.to_numpy(), h, rng),
             "Kruskal-Wallis, permutation",
         )
     eta = max(0.0, float((h - k + 1) / (n - k))) if n > k else 0.0
@@ -176,7 +176,7 @@ def _numeric_row(column: str, values: pd.Series, labels: pd.Series, rng) -> dict
     }
 
 
-def _kruskal_permutation_p(values: np.ndarray, labels: np.ndarray, observed: float, rng) -> float:
+def kruskal_permutation_p(values: np.ndarray, labels: np.ndarray, observed: float, rng) -> float:
     """Share of label permutations whose Kruskal-Wallis H reaches the observed one (ranks and ties fixed)."""
     ranks = stats.rankdata(values)
     _, groups = np.unique(labels, return_inverse=True)

@@ -39,6 +39,9 @@ class ParticipantFlow:
         Clustered participants in no biotype.
     biotypes : tuple of (int, str, int)
         Per biotype: number, name and participants, in biotype order.
+    imputed : bool
+        Whether the run imputed a missing modality from the others (``missing_modality = "impute"``):
+        then those lacking a modality were clustered when they had another.
     """
 
     loaded: int
@@ -48,6 +51,7 @@ class ParticipantFlow:
     clustered: int
     noise: int
     biotypes: tuple[tuple[int, str, int], ...]
+    imputed: bool = False
 
 
 def participant_flow(cohort: Cohort, config: RunConfig, assignments: pd.DataFrame, names: dict[int, str]) -> ParticipantFlow:
@@ -87,4 +91,5 @@ def participant_flow(cohort: Cohort, config: RunConfig, assignments: pd.DataFram
         clustered=int(included.sum()),
         noise=int((biotype < 0).sum()),
         biotypes=tuple((int(b), names.get(int(b), f"B{b}"), int(n)) for b, n in sizes.items()),
+        imputed=config.missing_modality == "impute",
     )

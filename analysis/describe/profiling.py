@@ -20,6 +20,24 @@ Z_95 = 1.959963984540054
 MAX_CATEGORY_LEVELS = 20
 
 
+#: Columns of :func:`profile_table`.
+PROFILE_COLUMNS = (
+    "biotype",
+    "feature",
+    "modality",
+    "evidence",
+    "n",
+    "mean",
+    "median",
+    "mean_rest",
+    "cohens_d",
+    "cohens_d_low",
+    "cohens_d_high",
+    "kruskal_p",
+    "kruskal_q",
+)
+
+
 def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.Series, clustered=()) -> pd.DataFrame:
     """Per biotype and feature: mean, median, Cohen's d against the rest, and (features not clustered on) the Kruskal-Wallis test.
 
@@ -73,7 +91,7 @@ def profile_table(features: pd.DataFrame, modality: dict[str, str], labels: pd.S
                     "kruskal_q": q_values.get(column, np.nan),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
 
 
 def cohens_d_interval(d: float, n_a: int, n_b: int) -> tuple[float, float]:

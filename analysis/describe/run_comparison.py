@@ -134,3 +134,87 @@ def _shown_item(item: object) -> str:
         name, value = item
         return f"{name} ({len(value)} participants)" if isinstance(value, tuple) else f"{name}={value}"
     return str(item)
+
+
+#: Columns of :func:`runs_overview`.
+OVERVIEW_COLUMNS = (
+    "run",
+    "modalities",
+    "missing_modality",
+    "n_neighbors",
+    "min_cluster_size",
+    "min_samples",
+    "seed",
+    "clustered",
+    "biotypes",
+    "noise_share",
+    "verdict",
+    "replication",
+)
+
+
+def runs_overview(runs: list[tuple[str, object]]) -> pd.DataFrame:
+    """One row per run: its main parameters, what it found, its structure verdict and split-half replication.
+
+    Parameters
+    ----------
+    runs : list of (str, RunResult)
+        Each run with the label it is shown under.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`OVERVIEW_COLUMNS`: ``clustered`` participants, ``biotypes`` found,
+        ``noise_share`` of the clustered in no biotype, ``verdict`` (the structure verdict with its
+        p-value, "not tested yet" before the test) and ``replication`` (how many biotypes replicate
+        across halves, or why it was not measured).
+    """
+    rows = []
+    for label, result in runs:
+        config, assignments = result.config, result.assignments
+        clustered = assignments.loc[assignments["included"], "biotype"].astype(int)
+        rows.append(
+            {
+                "run": label,
+                "modalities": ", ".join(config.modalities),
+                "missing_modality": config.missing_modality,
+                "n_neighbors": config.n_neighbors,
+                "min_cluster_size": config.min_cluster_size,
+                "min_samples": config.min_samples,
+                "seed": config.seed,
+                "clustered": len(clustered),
+                "biotypes": int(clustered[clustered > 0].nunique()),
+                "noise_share": float((clustered < 0).mean()) if len(clustered) else float("nan"),
+                "verdict": result.structure.headline if result.structure is not None else "not tested yet",
+                "replication": _replication_text(result),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(OVERVIEW_COLUMNS))
+
+
+def _replication_text(result) -> str:
+    """How many biotypes replicate across halves, e.g. "3 of 4 (B1, B2, B4)", or why it was not measured."""
+    split_half = result.split_half
+    if split_half is None:
+        return f"not measured: {result.replication_note}" if result.replication_note else "not measured yet"
+    replicated = [b.biotype for b in split_half.biotypes if b.replicates]
+    return f"{len(replicated)} of {len(split_half.biotypes)}" + (f" ({', '.join(f'B{b}' for b in replicated)})" if replicated else "")
+
+
+def supplement_table(runs: list[tuple[str, object]], reference: str) -> pd.DataFrame:
+    """The runs' overview with each run's agreement with the ``reference`` run: the table for a paper's supplement.
+
+    Returns
+    -------
+    DataFrame
+        :func:`runs_overview`'s columns, then ``ari_with_reference`` (noise as a group) and
+        ``ari_clustered_with_reference`` (participants in a biotype in both) against the run
+        labelled ``reference`` (1 for the reference itself).
+    """
+    table = runs_overview(runs)
+    by_label = dict(runs)
+    agreements = [labelling_agreement(by_label[reference].assignments, result.assignments) for _, result in runs]
+    table["ari_with_reference"] = [a.ari for a in agreements]
+    table["ari_clustered_with_reference"] = [a.ari_clustered for a in agreements]
+    table.insert(1, "reference", [label == reference for label, _ in runs])
+    return table

@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.cohort.synthetic import ATLAS, SyntheticCohort
+from analysis.describe.flow import participant_flow
+from analysis.describe.table_one import run_table_one
 from analysis.errors import CohortError
 from analysis.io.spreadsheet import csv_bytes, spreadsheet_safe
+from analysis.reporting.flow_svg import flow_svg
 
 SYNTHETIC_FILES = ("participants.csv", "prs.sscore", "connectivity.npz", "wearables.csv", "data_dictionary.csv", "truth.csv")
 
@@ -114,7 +117,8 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
         ``audit.csv`` (biotype against site, sex, ancestry, age), ``importance.csv`` (what defines
         each biotype) and ``run.json`` (resolved
         configuration, seed, input hashes, package versions, timings), plus ``stability.csv`` when
-        stability was measured and ``model/model.joblib`` for ``python -m analysis assign``.
+        stability was measured, ``table1.csv`` and ``flow.svg`` (Table 1 by biotype and the participant
+        flow diagram) and ``model/model.joblib`` for ``python -m analysis assign``.
     """
     folder = _folder(out)
     paths = []
@@ -134,8 +138,10 @@ def run_files(result, cohort) -> dict[str, bytes]:
     -------
     dict of str to bytes
         ``assignments.csv``, ``profile.csv``, ``profile_categorical.csv``, ``profile_pairwise.csv``,
-        ``audit.csv``, ``importance.csv``, ``run.json``; ``stability.csv`` when stability was measured;
-        ``groups.csv``, ``profile_groups.csv`` and ``profile_groups_categorical.csv`` when the run has custom groups.
+        ``audit.csv``, ``importance.csv``, ``run.json``, ``table1.csv`` (Table 1 by biotype,
+        :func:`analysis.describe.table_one.run_table_one`) and ``flow.svg`` (the participant flow
+        diagram); ``stability.csv`` when stability was measured; ``groups.csv``, ``profile_groups.csv``,
+        ``profile_groups_categorical.csv`` and ``table1_groups.csv`` when the run has custom groups.
     """
     names = result.names
     files = {
@@ -146,6 +152,8 @@ def run_files(result, cohort) -> dict[str, bytes]:
         "audit.csv": csv_bytes(result.audit),
         "importance.csv": csv_bytes(with_biotype_names(result.importance, names)),
         "run.json": json.dumps(run_record(result, cohort), indent=2, default=_json_default).encode(),
+        "table1.csv": csv_bytes(run_table_one(result, cohort).rows),
+        "flow.svg": flow_svg(participant_flow(cohort, result.config, result.assignments, result.names)).encode(),
     }
     if result.stability is not None:
         files["stability.csv"] = csv_bytes(with_biotype_names(result.stability.summary(), names))
@@ -153,6 +161,7 @@ def run_files(result, cohort) -> dict[str, bytes]:
         files["groups.csv"] = csv_bytes(result.groups)
         files["profile_groups.csv"] = csv_bytes(result.group_profile)
         files["profile_groups_categorical.csv"] = csv_bytes(result.group_categorical)
+        files["table1_groups.csv"] = csv_bytes(run_table_one(result, cohort, tuple(g for g, _ in result.config.custom_groups)).rows)
     return files
 
 

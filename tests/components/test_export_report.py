@@ -150,3 +150,19 @@ def test_every_column_of_a_many_column_warning_is_in_run_json_and_the_report(run
     page = report_html(many, cohort)
     listed = page.split("<summary>all 30 columns</summary>")[1].split("</details>")[0]
     assert listed.split(", ") == list(columns)
+
+
+def test_the_report_shows_the_participant_flow_and_table_one(run):
+    result, cohort = run
+    page = report_html(result, cohort)
+    assert "<h3>Participant flow</h3>" in page and "<svg" in page
+    included = result.assignments["included"]
+    assert f"Not clustered: n = {int((~included).sum()):,}" in page
+    assert "Clustered</text>" in page and f"n = {int(included.sum()):,}</text>" in page
+    table = page[page.index("<table class='table-one'>") : page.index("</table>", page.index("<table class='table-one'>"))]
+    clustered = result.assignments[included]
+    for number, name in result.names.items():
+        assert f"{html.escape(name)} (n = {int((clustered['biotype'] == number).sum()):,})" in table
+    assert "pain_intensity, mean ± SD" in table and "descriptive" in table  # clustered on: described only
+    outcome = next(r for r in table.split("<tr>") if "outcome_pain_12m," in r)  # not clustered on: tested
+    assert "descriptive" not in outcome and re.search(r"<td>(Welch&#x27;s ANOVA|Kruskal-Wallis)</td><td>(&lt;)?0\.\d{3}</td>", outcome)

@@ -16,6 +16,7 @@ PAGES = (
     ("Genetics (PRS)", "Deciles", "genetics"),
     ("Wearables", "Adherence", "wearables"),
     ("Compare side by side", "What distinguishes them", "compare"),
+    ("Table 1 and flow", "Participant flow", "table_one"),
     ("Assign new participants", "Upload the new cohort", "assign"),
     ("Export", "Report", "export"),
 )

@@ -1,5 +1,7 @@
 """Biotypes and Biotype profiles pages in AppTest: compute a run, read it back, nothing recomputed by display choices."""
 
+import base64
+import html
 import io
 import json
 import zipfile
@@ -256,7 +258,15 @@ def test_the_structure_verdict_is_drawn_beside_the_biotypes_and_heads_every_page
     boxes = app.info if structure.verdict == "distinct" else app.warning
     assert any(structure.explanation in box.value and structure.headline in box.value for box in boxes)
     assert any("Are there biotypes at all?" in h.value for h in app.subheader)
-    for page in ("pages/profiles.py", "pages/genetics.py", "pages/brain.py", "pages/wearables.py", "pages/export.py", "pages/compare.py"):
+    for page in (
+        "pages/profiles.py",
+        "pages/genetics.py",
+        "pages/brain.py",
+        "pages/wearables.py",
+        "pages/export.py",
+        "pages/compare.py",
+        "pages/manuscript.py",
+    ):
         app.switch_page(page).run()
         assert not app.exception, page
         headers = [b.value for b in (*app.info, *app.warning)]
@@ -318,3 +328,94 @@ def test_replication_shows_beside_the_verdict_and_clinical_value_on_the_profiles
     specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
     curves = next(s for s in specs if "free of 'escalation_event' by biotype" in s["layout"]["title"]["text"])
     assert len([t for t in curves["data"] if t.get("fill") != "toself"]) == len(survival.medians)
+
+
+def test_table_one_and_the_flow_show_the_runs_counts_and_follow_the_custom_groups(computed):
+    from analysis.engine.run import with_groups
+
+    at = computed
+    result = current(at)
+    cohort = at.session_state[state.COHORT]
+    at.switch_page("pages/manuscript.py").run()
+    assert not at.exception and not at.error
+    table = next(h.proto.body for h in at.get("html") if "table-one" in h.proto.body)
+    clustered = result.assignments[result.assignments["included"]]
+    for number, name in result.names.items():
+        assert f"{html.escape(name)} (n = {int((clustered['biotype'] == number).sum()):,})" in table
+    assert f"All clustered (n = {len(clustered):,})" in table
+    svg = base64.b64decode(at.get("image")[0].proto.imgs[0].url.split(",", 1)[1]).decode()
+    assert f"Not clustered: n = {int((~result.assignments['included']).sum()):,}" in svg
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {"CSV (every cell, for analysis)", "HTML", "Word (.docx)", "flow.svg"} <= labels
+    assert state.TABLE_ONE_BY not in at.session_state  # no custom groups: nothing to choose
+
+    chosen = tuple(result.assignments["participant_id"][:40])
+    grouped = with_groups(result, cohort, (("first forty", chosen),))
+    key = (cohort.fingerprint, grouped.config)
+    at.session_state[state.RUNS][key] = grouped
+    at.session_state[state.CURRENT_RUN] = key
+    at.run()
+    at.segmented_control(key=state.TABLE_ONE_BY).set_value("Custom groups").run()
+    assert not at.exception
+    table = next(h.proto.body for h in at.get("html") if "table-one" in h.proto.body)
+    assert "first forty (n = 40)" in table and "All in a group (n = 40)" in table
+    assert "Participant characteristics by custom group" in table
+
+
+def test_compare_runs_keeps_a_named_run_and_shows_how_two_runs_agree(computed, counted_runs):
+    from sklearn.metrics import adjusted_rand_score
+
+    at = computed
+    first = current(at)
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception and not at.error
+    assert len(at.dataframe[0].value) == 1
+    assert any("Compute another configuration" in i.value for i in at.info)
+    at.text_input(key=state.RUNS_NAME).input("clinical, default size")
+    at.button(key=state.RUNS_KEEP).click().run()
+    assert not at.error
+    overview = at.dataframe[0].value
+    assert overview["run"].tolist() == ["clinical, default size"] and overview["kept"].tolist() == [True]
+
+    at.switch_page("pages/biotypes.py").run()
+    at.number_input(key=state.BIOTYPES_MIN_CLUSTER_SIZE).set_value(first.config.min_cluster_size + 15)
+    at.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
+    assert not at.exception and len(counted_runs) == 2
+    second = current(at)
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception and not at.error
+    overview = at.dataframe[0].value
+    assert overview["run"].tolist() == ["clinical, default size", "Run 2"]
+    assert overview["biotypes"].tolist() == [first.clusters.n_biotypes, second.clusters.n_biotypes]
+    assert at.selectbox(key=state.RUNS_FIRST).value[1] == second.config  # the shown run first
+    a = first.assignments.set_index("participant_id")
+    b = second.assignments.set_index("participant_id")
+    both = a["included"] & b["included"]
+    expected = adjusted_rand_score(a.loc[both, "biotype"].astype(int), b.loc[both, "biotype"].astype(int))
+    assert metric(at, "Agreement (ARI)") == f"{expected:.2f}"
+    differences = next(d.value for d in at.dataframe if "parameter" in d.value.columns)
+    assert differences.set_index("parameter").loc["min_cluster_size"].tolist() == [
+        str(second.config.min_cluster_size),
+        str(first.config.min_cluster_size),
+    ]
+    sankey = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert sankey["type"] == "sankey" and sum(sankey["link"]["value"]) == len(a)
+    at.button(key=state.RUNS_SHOW).click().run()
+    assert current(at) is first  # the kept run is shown on every page again
+
+
+@pytest.mark.slow
+def test_a_run_that_finds_no_biotypes_opens_on_every_page(app, warm_umap):
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    app.switch_page("pages/biotypes.py").run()
+    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    app.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)
+    app.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)
+    app.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
+    app.number_input(key=state.BIOTYPES_MIN_CLUSTER_SIZE).set_value(500)  # half the cohort: HDBSCAN finds no cluster
+    app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
+    assert not app.exception and not app.error
+    assert current(app).clusters.n_biotypes == 0
+    for page in ("profiles", "brain", "genetics", "wearables", "compare", "runs", "manuscript", "assign", "export"):
+        app.switch_page(f"pages/{page}.py").run()
+        assert not app.exception and not app.error, page

@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from analysis.config import RunConfig
-from analysis.describe.run_comparison import NOT_CLUSTERED, labelling_agreement, parameter_differences
+from analysis.describe.run_comparison import NOT_CLUSTERED, labelling_agreement, parameter_differences, supplement_table
 
 
 def assignments(biotypes: list) -> pd.DataFrame:
@@ -68,3 +68,36 @@ def test_only_the_parameters_that_differ_are_listed_as_shown():
     assert table.loc["block_weights"].tolist() == ["none", "prs=2.0"]
     assert table.loc["custom_groups"].tolist() == ["none", "upper left (3 participants)"]
     assert parameter_differences(first, first).empty
+
+
+def a_run(biotypes, structure=None, split_half=None, note="", **config):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        config=RunConfig(**config), assignments=assignments(biotypes), structure=structure, split_half=split_half, replication_note=note
+    )
+
+
+def test_the_overview_counts_each_runs_biotypes_noise_verdict_and_replication():
+    from types import SimpleNamespace
+
+    replicated = SimpleNamespace(biotypes=[SimpleNamespace(biotype=1, replicates=True), SimpleNamespace(biotype=2, replicates=False)])
+    runs = [
+        (
+            "Run 1",
+            a_run(
+                [1, 1, 2, 2, -1, None], structure=SimpleNamespace(headline="distinct (p = 0.05, 19 null cohorts)"), split_half=replicated
+            ),
+        ),
+        ("kept", a_run([1, 1, 1, -1, -1, -1], note="the cohort is too small", modalities=("clinical",), min_cluster_size=3)),
+    ]
+    table = supplement_table(runs, "kept")
+    first, second = table.to_dict("records")
+    assert (first["clustered"], first["biotypes"], first["noise_share"]) == (5, 2, pytest.approx(0.2))
+    assert first["verdict"] == "distinct (p = 0.05, 19 null cohorts)" and first["replication"] == "1 of 2 (B1)"
+    assert (second["biotypes"], second["noise_share"], second["modalities"], second["min_cluster_size"]) == (1, 0.5, "clinical", 3)
+    assert second["verdict"] == "not tested yet" and second["replication"] == "not measured: the cohort is too small"
+    assert second["reference"] and not first["reference"] and second["ari_with_reference"] == pytest.approx(1.0)
+    a = np.array([1, 1, 2, 2, -1])
+    b = np.array([1, 1, 1, -1, -1])
+    assert first["ari_with_reference"] == pytest.approx(adjusted_rand_score(b, a))

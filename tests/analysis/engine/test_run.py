@@ -4,6 +4,7 @@ import json
 import platform
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,8 @@ def test_cluster_command_round_trip_is_byte_identical(warm_umap, cohort_dir, tmp
         "audit.csv",
         "importance.csv",
         "stability.csv",
+        "table1.csv",
+        "flow.svg",
     ):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     again = json.loads((tmp_path / "two" / "run.json").read_text())
@@ -265,6 +268,20 @@ def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir
     model = load_model(tmp_path / "model")
     assert model.names == name.to_dict()
 
+    table = pd.read_csv(tmp_path / "table1.csv", keep_default_na=False)
+    sex = table[table["variable"] == "sex"]
+    for number, biotype_name in name.items():
+        assert (sex[f"{biotype_name}: n"] == size[number]).all()  # every clustered participant has a sex
+        counts = sex[f"{biotype_name}: summary"].str.split(" ").str[0].astype(int)
+        assert counts.sum() == size[number]
+    assert table.loc[table["variable"] == "pain_intensity", "test"].eq("none: clustered on (descriptive)").all()
+    flow = ET.fromstring((tmp_path / "flow.svg").read_text())
+    texts = [t.text for t in flow.iter("{http://www.w3.org/2000/svg}text")]
+    assert f"n = {len(assignments):,}" in texts
+    assert f"Not clustered: n = {int((~assignments['included']).sum()):,}" in texts
+    assert f"n = {int(assignments['included'].sum()):,}" in texts
+    assert all(f"n = {n:,}" in texts for n in size)
+
 
 def test_a_run_tests_its_validators_and_only_describes_what_it_clustered_on(tmp_path, warm_umap):
     folder = tmp_path / "cohort"
@@ -289,3 +306,17 @@ def test_a_run_tests_its_validators_and_only_describes_what_it_clustered_on(tmp_
     pairs = result.pairwise
     assert pairs.loc[pairs["feature"].isin(clustered), "p_value"].isna().all()
     assert pairs.loc[pairs["feature"] == "crp_mg_l", "q_value"].notna().all()
+
+
+def test_a_run_that_finds_no_biotypes_is_reported_not_a_crash(warm_umap, cohort_dir, tmp_path):
+    from analysis.reporting.run_files import write_run
+
+    cohort = load_cohort(CohortFiles(participants=InputFile.from_path(cohort_dir / "participants.csv")))
+    result = run_biotypes(cohort, RunConfig(modalities=("clinical",), min_cluster_size=390, **WITHOUT_CHECKS))
+    assert result.clusters.n_biotypes == 0 and result.names == {}
+    assert (result.assignments.loc[result.assignments["included"], "biotype"] == -1).all()
+    assert result.profile.empty and "biotype" in result.profile.columns
+    write_run(result, cohort, tmp_path)
+    table = pd.read_csv(tmp_path / "table1.csv")
+    assert (table["Noise (no biotype): n"] <= cohort.n_participants).all()
+    assert table["p_value"].isna().all()  # nothing to compare
