@@ -30,21 +30,29 @@ page = st.navigation(
     ]
 )
 
+
+def sidebar_status(where) -> None:
+    """The cohort and run the pages show, in ``where`` (a placeholder in the sidebar)."""
+    with where.container():
+        st.markdown("**Pain Biotype Explorer**")
+        cohort = st.session_state.get(state.COHORT)
+        if cohort is None:
+            st.caption("No cohort loaded.")
+        else:
+            source = "sample cohort (synthetic)" if st.session_state.get(state.DATA_SOURCE) == "sample" else "uploaded files"
+            st.caption(f"Cohort: {cohort.n_participants:,} participants from the {source}; fingerprint `{cohort.fingerprint[:12]}`")
+        run = cache.current_run()
+        if run is not None:
+            st.caption(
+                f"Run: {run.clusters.n_biotypes} biotypes ({verdict_word(run.structure)}), seed {run.config.seed}, "
+                f"min_cluster_size {run.config.min_cluster_size}"
+            )
+
+
+# Drawn before the page (a page that stops early, st.stop, ends the script) and again after it, so
+# that it reflects what the page just loaded or computed.
+status = st.sidebar.empty()
+sidebar_status(status)
 with page_guard(page.title):
     page.run()
-
-# Drawn after the page so that it reflects what the page just loaded.
-with st.sidebar:
-    st.markdown("**Pain Biotype Explorer**")
-    cohort = st.session_state.get(state.COHORT)
-    if cohort is None:
-        st.caption("No cohort loaded.")
-    else:
-        source = "sample cohort (synthetic)" if st.session_state.get(state.DATA_SOURCE) == "sample" else "uploaded files"
-        st.caption(f"Cohort: {cohort.n_participants:,} participants from the {source}; fingerprint `{cohort.fingerprint[:12]}`")
-    run = cache.current_run()
-    if run is not None:
-        st.caption(
-            f"Run: {run.clusters.n_biotypes} biotypes ({verdict_word(run.structure)}), seed {run.config.seed}, "
-            f"min_cluster_size {run.config.min_cluster_size}"
-        )
+sidebar_status(status)

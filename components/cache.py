@@ -54,6 +54,7 @@ from analysis.validity.external import CohortReplication, replicate_in_cohort
 from components import state
 from components.brain import glass_brain_png
 from components.profiles import biotype_label
+from components.progress import progress_bar, was_stopped
 from components.structure import render_verdict
 
 T = TypeVar("T")
@@ -337,20 +338,53 @@ def add_replication(progress=None) -> RunResult:
 
 
 def tested_run(result: RunResult) -> RunResult:
-    """``result`` with its structure test and split-half replication, run now (with progress bars) where they have not run yet."""
+    """``result`` with its structure test and split-half replication, run now (with progress bars) where they have not run yet.
+
+    Each shows a Stop button; once stopped, a run's checks are not started again until :func:`resume_checks`.
+    """
+    key = _run_key(result)
+    stopped = st.session_state.setdefault(state.CHECKS_STOPPED, set())
+    if was_stopped(state.CHECKS_STOP_STRUCTURE) or was_stopped(state.CHECKS_STOP_REPLICATION):
+        stopped.add(key)
+    if key in stopped:
+        return result
     if result.structure is None:
-        bar = st.progress(0.0, text="Testing whether the biotypes are distinct subgroups (null cohorts)...")
-        try:
-            result = add_structure(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
-        finally:
-            bar.empty()
+        with progress_bar("Testing whether the biotypes are distinct subgroups (null cohorts)...", state.CHECKS_STOP_STRUCTURE) as progress:
+            result = add_structure(progress)
     if result.split_half is None and not result.replication_note:
-        bar = st.progress(0.0, text="Checking whether the biotypes are found again in each half of the cohort...")
-        try:
-            result = add_replication(lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
-        finally:
-            bar.empty()
+        with progress_bar(
+            "Checking whether the biotypes are found again in each half of the cohort...", state.CHECKS_STOP_REPLICATION
+        ) as progress:
+            result = add_replication(progress)
     return result
+
+
+def placing_stopped(placing: tuple, asked: bool) -> bool:
+    """Whether placing a new cohort into a run (``(run key, new cohort fingerprint)``) was stopped and not asked for again.
+
+    The Stop of :data:`state.ASSIGN_STOP` starts the rerun that records it; an uploaded cohort is then not
+    placed again by itself on later reruns, until :func:`resume_placing` or ``asked`` (a click that asks for it).
+    """
+    if was_stopped(state.ASSIGN_STOP):
+        st.session_state[state.ASSIGN_STOPPED] = placing
+    if asked:
+        resume_placing()
+    return st.session_state.get(state.ASSIGN_STOPPED) == placing
+
+
+def resume_placing() -> None:
+    """Let a stopped placement of new participants start again."""
+    st.session_state.pop(state.ASSIGN_STOPPED, None)
+
+
+def checks_stopped(result: RunResult) -> bool:
+    """Whether the researcher stopped this run's structure test or replication (they are not restarted by themselves)."""
+    return _run_key(result) in st.session_state.get(state.CHECKS_STOPPED, set())
+
+
+def resume_checks(result: RunResult) -> None:
+    """Let :func:`tested_run` start this run's stopped checks again."""
+    st.session_state.get(state.CHECKS_STOPPED, set()).discard(_run_key(result))
 
 
 def _replace_current(change: Callable[[RunResult], RunResult]) -> RunResult:

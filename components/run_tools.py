@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
-
 import numpy as np
 import streamlit as st
 
@@ -14,17 +11,8 @@ from analysis.engine.run import RunResult
 from analysis.errors import CohortError
 from components import cache, state
 from components.embedding import stability_figure
+from components.progress import progress_bar, render_stopped
 from components.tables import render_table
-
-
-@contextlib.contextmanager
-def progress_bar(text: str) -> Iterator[Callable[[float, str], None]]:
-    """A progress bar for the block's duration; yields the ``progress(fraction, message)`` callback analysis/ calls."""
-    bar = st.progress(0.0, text=text)
-    try:
-        yield lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-    finally:
-        bar.empty()
 
 
 def render_group_tools(result: RunResult, selected: list[str], where) -> RunResult:
@@ -89,9 +77,11 @@ def render_stability(result: RunResult) -> None:
             f"(about {result.timings.get('embedding_and_clustering', 0):.0f} s each here at full size); biotypes are matched by "
             "Jaccard index (Hennig's clusterboot: below 0.5 a biotype dissolves, above 0.75 it is stable)."
         )
+        with right:
+            render_stopped(state.BIOTYPES_STABILITY_STOP, "measuring stability")
         if right.button("Measure stability", key=state.BIOTYPES_MEASURE, icon=":material/replay:"):
             try:
-                with progress_bar("Re-clustering subsamples...") as progress:
+                with right, progress_bar("Re-clustering subsamples...", state.BIOTYPES_STABILITY_STOP) as progress:
                     cache.add_stability(int(resamples), progress, int(subsample))
             except CohortError as error:
                 st.error(str(error), icon=":material/error:")
@@ -137,7 +127,9 @@ def render_recut_form(result: RunResult) -> None:
             f"min_samples stays {result.config.min_samples} (it shapes the tree itself; change it in the run form). Names given by "
             "hand and measured stability belong to the current biotypes and are not carried over; custom groups are."
         )
-        if st.form_submit_button("Re-cut", key=state.BIOTYPES_RECUT, icon=":material/content_cut:"):
-            with progress_bar("Cutting the tree...") as progress:
-                cache.recut_current(int(size), method, float(epsilon), progress)
-            st.rerun()
+        recut = st.form_submit_button("Re-cut", key=state.BIOTYPES_RECUT, icon=":material/content_cut:")
+    render_stopped(state.BIOTYPES_RECUT_STOP, "re-cutting the tree")
+    if recut:
+        with progress_bar("Cutting the tree...", state.BIOTYPES_RECUT_STOP) as progress:
+            cache.recut_current(int(size), method, float(epsilon), progress)
+        st.rerun()

@@ -63,6 +63,12 @@ RUN_NAMES = "run_names"
 #: {run key: n}: each run's number in the order this session computed them ("Run n").
 RUN_SERIALS = "run_serials"
 
+#: Run keys whose structure test or replication the researcher stopped (not restarted by themselves).
+CHECKS_STOPPED = "checks_stopped"
+#: Stop buttons of the structure test and of split-half replication (drawn by any page that starts them).
+CHECKS_STOP_STRUCTURE = "checks_stop_structure"
+CHECKS_STOP_REPLICATION = "checks_stop_replication"
+
 #: Summaries of the kept runs: {(run key, name): value} (see components/cache.derived).
 DERIVED = "run_summaries"
 
@@ -87,6 +93,8 @@ BIOTYPES_SITE_REPLICATION = "biotypes_site_replication"
 BIOTYPES_SEVERITY_SCORE = "biotypes_severity_score"
 BIOTYPES_SEED = "biotypes_seed"
 BIOTYPES_COMPUTE = "biotypes_compute"
+BIOTYPES_STOP = "biotypes_stop"
+BIOTYPES_RESUME_CHECKS = "biotypes_resume_checks"
 BIOTYPES_COLOUR = "biotypes_colour_by"
 BIOTYPES_NAMING_FORM = "biotypes_naming_form"
 BIOTYPES_NAME_PREFIX = "biotypes_name_"
@@ -95,6 +103,7 @@ BIOTYPES_MAP = "biotypes_map"
 #: Participants drawn over the density view of a very large cohort.
 BIOTYPES_SAMPLE = "biotypes_sample_points"
 BIOTYPES_SWEEP_RUN = "biotypes_sweep_run"
+BIOTYPES_SWEEP_STOP = "biotypes_sweep_stop"
 BIOTYPES_SWEEP_METRIC = "biotypes_sweep_metric"
 BIOTYPES_SWEEP_MAP = "biotypes_sweep_map"
 #: The sweep cell last clicked: (n_neighbors, min_cluster_size).
@@ -119,7 +128,9 @@ BIOTYPES_RECUT_SIZE = "biotypes_recut_min_cluster_size"
 BIOTYPES_RECUT_METHOD = "biotypes_recut_method"
 BIOTYPES_RECUT_EPSILON = "biotypes_recut_epsilon"
 BIOTYPES_RECUT = "biotypes_recut"
+BIOTYPES_RECUT_STOP = "biotypes_recut_stop"
 BIOTYPES_MEASURE = "biotypes_measure_stability"
+BIOTYPES_STABILITY_STOP = "biotypes_stability_stop"
 
 # Profiles page widgets
 PROFILES_MODALITIES = "profiles_modalities"
@@ -173,7 +184,12 @@ TABLE_ONE_PREFIX = "table_one_"
 ASSIGN_PREFIX = "assign_"
 ASSIGN_PARTICIPANTS = ASSIGN_PREFIX + UPLOAD_SUFFIXES["participants"]
 ASSIGN_DEMO = "assign_demo"
+ASSIGN_STOP = "assign_stop"
+#: (run key, new cohort fingerprint) whose placement was stopped (not restarted by itself).
+ASSIGN_STOPPED = "assign_stopped"
+ASSIGN_RESUME = "assign_resume"
 #: The new cohort's assignments: (reference run key, new cohort fingerprint, assignments, issues).
 ASSIGNED = "assigned"
 ASSIGNED_COHORT = "assigned_cohort"
 ASSIGN_REPLICATE = "assign_replicate"
+ASSIGN_REPLICATE_STOP = "assign_replicate_stop"

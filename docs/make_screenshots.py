@@ -4,6 +4,7 @@ Starts ``streamlit run app.py`` on a free localhost port, drives Debian's chromi
 and writes PNG files to docs/img/.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -82,8 +83,28 @@ def main() -> None:
         page.get_by_text("How the biotypes split", exact=True).scroll_into_view_if_needed()
         page.wait_for_timeout(3000)
         page.screenshot(path=str(out / "biotypes_stability.png"))
+        compare_runs(page, out)
     roles_review(out)
     print(f"wrote the page screenshots to {out}")
+
+
+def compare_runs(page, out: Path) -> None:
+    """Keep the shown run by name, compute it again with a smaller min_cluster_size, and compare the two runs."""
+    page.get_by_role("link", name="Compare runs", exact=True).click()
+    page.get_by_label("Keep the shown run").fill("all four modalities, automatic size")
+    page.get_by_role("button", name="Keep", exact=True).click()
+    page.get_by_text("Compute another configuration").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Biotypes", exact=True).click()
+    page.get_by_text("Block weights, UMAP and HDBSCAN").click()
+    page.get_by_label("min_cluster_size (0 = choose from the data)").fill("20")
+    page.get_by_role("button", name="Compute biotypes").click()
+    # The sidebar is drawn once the page is done: the new run, tested and checked for replication.
+    page.get_by_text(re.compile(r"\((distinct|graded|not distinct)\), seed 0, min_cluster_size 20")).wait_for(timeout=1_500_000)
+    page.get_by_role("link", name="Compare runs", exact=True).click()
+    page.get_by_text("Two runs side by side", exact=True).wait_for(timeout=120_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 1", timeout=60_000)
+    page.wait_for_timeout(4000)
+    page.screenshot(path=str(out / "runs_page.png"))
 
 
 def flow_diagram(page, out: Path) -> None:

@@ -8,8 +8,8 @@ from analysis.io.spreadsheet import csv_bytes
 from analysis.reporting.run_files import replication_files
 from components import cache, state
 from components.embedding import assigned_figure
+from components.progress import progress_bar, render_stopped
 from components.replication import render_cohort_replication
-from components.run_tools import progress_bar
 from components.tables import render_table
 from components.uploads import render_upload_form
 
@@ -30,14 +30,23 @@ demo = st.button(
     "with every modality: genotyped, scanned and wearing a device.",
 )
 files = cache.demo_new_cohort_files() if demo else uploaded
+render_stopped(state.ASSIGN_STOP, "placing the new participants")
 if files is not None:
     run_key = st.session_state[state.CURRENT_RUN]
     try:
         new_cohort = cache.cohort_for(files.fingerprint(), files)
-        with st.spinner(f"Placing {new_cohort.n_participants:,} participants..."):
-            assigned, issues = assign_participants(biotype_model(result, cohort), new_cohort)
-        st.session_state[state.ASSIGNED] = (run_key, new_cohort.fingerprint, assigned, issues)
-        st.session_state[state.ASSIGNED_COHORT] = new_cohort
+        placing = (run_key, new_cohort.fingerprint)
+        done = st.session_state.get(state.ASSIGNED, (None, None))[:2] == placing
+        if cache.placing_stopped(placing, demo):
+            st.info("Placing these participants was stopped.", icon=":material/stop_circle:")
+            if st.button("Place them", key=state.ASSIGN_RESUME, icon=":material/play_arrow:"):
+                cache.resume_placing()
+                st.rerun()
+        elif not done:
+            with progress_bar(f"Placing {new_cohort.n_participants:,} participants...", state.ASSIGN_STOP) as progress:
+                assigned, issues = assign_participants(biotype_model(result, cohort), new_cohort, progress)
+            st.session_state[state.ASSIGNED] = (*placing, assigned, issues)
+            st.session_state[state.ASSIGNED_COHORT] = new_cohort
     except CohortError as error:
         st.error(str(error), icon=":material/error:")
 
@@ -93,9 +102,10 @@ if new_cohort is not None and new_cohort.fingerprint != fingerprint:
     new_cohort = None
 replication = cache.replication_in.stored(result, cohort, new_cohort) if new_cohort is not None else None
 if replication is None and new_cohort is not None:
+    render_stopped(state.ASSIGN_REPLICATE_STOP, "clustering the new cohort")
     if st.button("Cluster the new cohort alone and compare", key=state.ASSIGN_REPLICATE, icon=":material/compare_arrows:"):
         try:
-            with progress_bar("Replicating...") as progress:
+            with progress_bar("Replicating...", state.ASSIGN_REPLICATE_STOP) as progress:
                 replication = cache.replication_in(result, cohort, new_cohort, progress=progress)
         except CohortError as error:
             st.error(str(error), icon=":material/error:")

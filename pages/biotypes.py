@@ -8,9 +8,10 @@ from components import cache, state
 from components.availability import render_availability
 from components.embedding import embedding_figure, render_run_summary, sample_points_control, selection_table, sizes_figure
 from components.naming import render_naming_form
+from components.progress import progress_bar, render_stopped
 from components.replication import render_replication
 from components.run_form import render_run_form
-from components.run_tools import progress_bar, render_group_tools, render_recut_form, render_stability
+from components.run_tools import render_group_tools, render_recut_form, render_stability
 from components.selection import selected_customdata
 from components.splits import split_figure
 from components.structure import render_structure_details, render_verdict_slots
@@ -26,8 +27,9 @@ if cohort is None:
 availability = st.container()  # above the form, drawn once the form's run (if any) is done
 try:
     config = render_run_form(cohort)
+    render_stopped(state.BIOTYPES_STOP, "the run")
     if config is not None:
-        with progress_bar("Starting...") as progress:
+        with progress_bar("Starting...", state.BIOTYPES_STOP) as progress:
             cache.run_for(cohort, config, progress)
 except CohortError as error:
     st.error(str(error), icon=":material/error:")
@@ -81,9 +83,19 @@ right.plotly_chart(sizes_figure(assignments), width="stretch")
 result = cache.tested_run(result)
 render_verdict_slots(result.structure, verdict_slots)
 st.subheader("Are there biotypes at all?")
-if result.structure.gap_null is None:
+if cache.checks_stopped(result):
+    st.warning(
+        "Stopped: the structure test and split-half replication of this run did not finish, so whether its biotypes are "
+        "distinct subgroups and whether they replicate is not known. Everything else is kept.",
+        icon=":material/stop_circle:",
+    )
+    if st.button("Run them now", key=state.BIOTYPES_RESUME_CHECKS, icon=":material/play_arrow:"):
+        cache.resume_checks(result)
+        st.rerun()
+elif result.structure.gap_null is None:
     st.caption(result.structure.explanation)
-render_structure_details(result.structure)
+if result.structure is not None:
+    render_structure_details(result.structure)
 st.caption(
     "min_cluster_size candidates tried (score = DBCV + split stability, the median ARI of HDBSCAN re-fitted on 80% subsamples; "
     "the chosen one is marked). Biotypes and noise % are what the run gives with each size, after the neighbour-agreement "
@@ -112,10 +124,12 @@ st.subheader("Parameter sweep")
 st.caption(
     "Biotypes, noise, DBCV and stability over n_neighbors × min_cluster_size; pick a cell (click it, or choose below) to use its parameters."
 )
+if stored is None:
+    render_stopped(state.BIOTYPES_SWEEP_STOP, "the sweep")
 if stored is None and st.button(
     "Run the sweep", key=state.BIOTYPES_SWEEP_RUN, help="One UMAP per n_neighbors (5 of them), then HDBSCAN per cell."
 ):
-    with progress_bar("Starting the sweep...") as progress:
+    with progress_bar("Starting the sweep...", state.BIOTYPES_SWEEP_STOP) as progress:
         stored = cache.sweep(result, cohort, progress=progress)
 if stored is not None:
     metric = st.radio(

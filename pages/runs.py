@@ -92,7 +92,7 @@ if len(differences):
     render_table(differences)
 else:
     st.caption("The two runs have the same parameters.")
-unclustered = st.toggle("Show the participants a run did not cluster", value=True, key=state.RUNS_UNCLUSTERED)
+unclustered = st.toggle("Show the participants a run did not cluster", value=False, key=state.RUNS_UNCLUSTERED)
 st.plotly_chart(runs_sankey_figure(agreement.flows, labels[first], labels[second], a.names, b.names, unclustered), width="stretch")
 
 columns = st.columns(2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -223,15 +224,18 @@ class Placement:
     issues: tuple[Issue, ...]
 
 
-def place_participants(model: BiotypeModel, cohort: Cohort) -> Placement:
+def place_participants(model: BiotypeModel, cohort: Cohort, progress: Callable[[float, str], None] | None = None) -> Placement:
     """Transform a new cohort exactly as the reference, embed it with UMAP ``transform`` and assign it with ``approximate_predict``.
 
     A participant keeps the predicted biotype only if at least ``neighbour_agreement`` of its
     nearest reference participants belong to it. Raises CohortError when the new cohort lacks a
-    modality the reference run clustered on.
+    modality the reference run clustered on. ``progress(fraction, message)``, when given, is told
+    each step.
     """
     import hdbscan
 
+    say = progress or (lambda fraction, message: None)
+    say(0.0, "computing the new participants' features with the run's fitted steps")
     blocks, issues, _ = build_blocks(cohort, model.config, fitted=model.blocks)
     missing = [m for m in model.blocks if m not in blocks]
     if missing:
@@ -245,11 +249,15 @@ def place_participants(model: BiotypeModel, cohort: Cohort) -> Placement:
     x = fused.matrix.to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        say(0.2, f"embedding {len(x):,} participants in the run's UMAP (transform)")
         embedding = model.umap.transform(x).astype(np.float32)
+        say(0.5, "placing them on the run's 2-D map")
         display = model.umap_2d.transform(x).astype(np.float32)
+        say(0.8, "assigning biotypes (HDBSCAN approximate_predict)")
         raw_labels, strengths = hdbscan.approximate_predict(model.hdbscan, embedding)
         outlier = hdbscan.approximate_predict_scores(model.hdbscan, embedding)
     labels = np.array([model.label_order.get(int(c), -1) for c in raw_labels], dtype=np.int64)
+    say(0.9, "checking each placement against its nearest reference participants")
     agreement = reference_agreement(model, x, labels)
     labels = np.where(agreement < model.config.neighbour_agreement, -1, labels)
     clusters = ClusterResult(
@@ -267,7 +275,9 @@ def place_participants(model: BiotypeModel, cohort: Cohort) -> Placement:
     return Placement(fused, clusters, tuple(issues))
 
 
-def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFrame, list[Issue]]:
+def assign_participants(
+    model: BiotypeModel, cohort: Cohort, progress: Callable[[float, str], None] | None = None
+) -> tuple[pd.DataFrame, list[Issue]]:
     """Place a new cohort's participants into the model's biotypes (:func:`place_participants`).
 
     Parameters
@@ -275,6 +285,8 @@ def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFra
     model : BiotypeModel
     cohort : Cohort
         The new participants, loaded like any cohort.
+    progress : callable(fraction, message), optional
+        Told each step.
 
     Returns
     -------
@@ -284,7 +296,7 @@ def assign_participants(model: BiotypeModel, cohort: Cohort) -> tuple[pd.DataFra
         strength; ``umap_1``/``umap_2`` place them on the reference's 2-D map.
     issues : list of Issue
     """
-    placement = place_participants(model, cohort)
+    placement = place_participants(model, cohort, progress)
     return assignment_table(cohort, placement.fused, placement.clusters, model.names), list(placement.issues)
 
 

@@ -65,3 +65,14 @@ def test_a_name_must_be_given_unique_short_and_within_the_limit(session):
         cache.keep_run(key, f"run {k}")
     with pytest.raises(CohortError, match=f"{cache.MAX_KEPT_RUNS} runs are kept already"):
         cache.keep_run(keys[0], "one too many")
+
+
+def test_a_stopped_placement_is_not_restarted_by_itself_but_a_click_asks_for_it(session):
+    placing = (("cohort", "a"), "new cohort")
+    session[state.ASSIGN_STOP] = True  # the rerun a click on Stop starts
+    assert cache.placing_stopped(placing, asked=False)
+    del session[state.ASSIGN_STOP]  # later reruns: the uploaded files are still there
+    assert cache.placing_stopped(placing, asked=False)
+    assert not cache.placing_stopped((("cohort", "a"), "another cohort"), asked=False)
+    assert not cache.placing_stopped(placing, asked=True)  # "Try it" clicked again, or "Place them"
+    assert not cache.placing_stopped(placing, asked=False)

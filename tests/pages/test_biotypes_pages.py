@@ -399,7 +399,10 @@ def test_compare_runs_keeps_a_named_run_and_shows_how_two_runs_agree(computed, c
         str(first.config.min_cluster_size),
     ]
     sankey = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
-    assert sankey["type"] == "sankey" and sum(sankey["link"]["value"]) == len(a)
+    assert sankey["type"] == "sankey" and sum(sankey["link"]["value"]) == int(both.sum())
+    at.toggle(key=state.RUNS_UNCLUSTERED).set_value(True).run()
+    sankey = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert sum(sankey["link"]["value"]) == len(a)  # every participant once
     at.button(key=state.RUNS_SHOW).click().run()
     assert current(at) is first  # the kept run is shown on every page again
 
@@ -419,3 +422,23 @@ def test_a_run_that_finds_no_biotypes_opens_on_every_page(app, warm_umap):
     for page in ("profiles", "brain", "genetics", "wearables", "compare", "runs", "manuscript", "assign", "export"):
         app.switch_page(f"pages/{page}.py").run()
         assert not app.exception and not app.error, page
+
+
+@pytest.mark.slow
+def test_stopped_checks_are_said_and_not_restarted_by_another_page(app, warm_umap):
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    app.switch_page("pages/biotypes.py").run()
+    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    app.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
+    app.session_state[state.CHECKS_STOP_STRUCTURE] = True  # what a click on the structure test's Stop leaves for the rerun
+    app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
+    assert not app.exception and not app.error
+    result = current(app)
+    assert result.structure is None and result.split_half is None  # neither ran
+    assert any("Stopped: the structure test and split-half replication" in w.value for w in app.warning)
+    assert metric(app, "Distinct?") == "not tested yet"
+    assert app.button(key=state.BIOTYPES_RESUME_CHECKS)
+    app.switch_page("pages/profiles.py").run()
+    assert not app.exception
+    assert current(app).structure is None  # opening another page did not start them again
+    assert any("Biotypes: not tested yet" in w.value for w in app.warning)
