@@ -23,7 +23,7 @@ from analysis.cohort.cohort import Cohort, CohortFiles, load_cohort, sample_coho
 from analysis.cohort.connectivity import edges_to_matrix
 from analysis.cohort.validation import ValidationReport, validation_report
 from analysis.config import RunConfig
-from analysis.describe.flow import participant_flow
+from analysis.describe.flow import run_flow
 from analysis.describe.groups import comparison_labels, group_members
 from analysis.describe.profiling import pairwise_profile, profile_table
 from analysis.describe.run_comparison import LabellingAgreement, labelling_agreement
@@ -665,8 +665,8 @@ def table_one_of(result: RunResult, cohort: Cohort, groups: tuple[str, ...] = ()
 
 @per_run(shows_names=True)
 def flow_diagram(result: RunResult, cohort: Cohort) -> str:
-    """The run's participant flow diagram as SVG text (:func:`participant_flow`, :func:`flow_svg`)."""
-    return flow_svg(participant_flow(cohort, result.config, result.assignments, result.names))
+    """The run's participant flow diagram as SVG text (:func:`run_flow`, :func:`flow_svg`)."""
+    return flow_svg(run_flow(result, cohort))
 
 
 @per_run(shows_names=True)

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from analysis.cohort import modalities as M
-from analysis.describe.flow import participant_flow
+from analysis.describe.flow import run_flow
 from analysis.describe.profiling import DESCRIPTIVE
 from analysis.describe.summaries import binary_outcome_by_biotype, biotype_connectivity, is_binary, network_matrix, wearable_trajectories
 from analysis.describe.table_one import run_table_one
@@ -114,7 +114,7 @@ def report_html(result, cohort) -> str:
 
 def _participants_section(result, cohort) -> list[str]:
     """The participant flow diagram (inline SVG) and Table 1 by biotype, with its footnotes."""
-    flow = flow_svg(participant_flow(cohort, result.config, result.assignments, result.names))
+    flow = flow_svg(run_flow(result, cohort))
     table = table_one_html(run_table_one(result, cohort), "Table 1. Participant characteristics by biotype", "biotypes")
     return ["<h2>Participants</h2>", "<h3>Participant flow</h3>", f"<div class='flow'>{flow}</div>", f"<div class='flow'>{table}</div>"]
 

@@ -54,7 +54,9 @@ class ParticipantFlow:
     imputed: bool = False
 
 
-def participant_flow(cohort: Cohort, config: RunConfig, assignments: pd.DataFrame, names: dict[int, str]) -> ParticipantFlow:
+def participant_flow(
+    cohort: Cohort, config: RunConfig, assignments: pd.DataFrame, names: dict[int, str], has: pd.DataFrame | None = None
+) -> ParticipantFlow:
     """The participant flow of a run of ``cohort`` with ``config`` whose assignment table is ``assignments``.
 
     Parameters
@@ -66,12 +68,16 @@ def participant_flow(cohort: Cohort, config: RunConfig, assignments: pd.DataFram
         The run's assignment table (:data:`analysis.engine.run.ASSIGNMENT_COLUMNS`), one row per participant.
     names : dict of int to str
         Biotype number → name.
+    has : DataFrame of bool, optional
+        Which participant each clustered modality's block included, indexed like the cohort's
+        participants (:func:`block_membership` of the run); built again from the cohort when not given.
 
     Returns
     -------
     ParticipantFlow
     """
-    has = modality_availability(cohort, config).has
+    if has is None:
+        has = modality_availability(cohort, config).has
     modalities = [m for m in config.modalities if m in has.columns]
     lacking = tuple((m, int((~has[m]).sum())) for m in modalities)
     too_few = None
@@ -93,3 +99,43 @@ def participant_flow(cohort: Cohort, config: RunConfig, assignments: pd.DataFram
         biotypes=tuple((int(b), names.get(int(b), f"B{b}"), int(n)) for b, n in sizes.items()),
         imputed=config.missing_modality == "impute",
     )
+
+
+def block_membership(
+    values: pd.DataFrame, modality: dict[str, str], clustered: tuple[str, ...], modalities: tuple[str, ...]
+) -> pd.DataFrame:
+    """Which participant each clustered modality's block included, read from a run's own features.
+
+    A block includes a participant when at least one of its features has a value for them, so a
+    participant with a value in one of the modality's clustered columns of ``values`` is in it; the
+    run's features need not be built again.
+
+    Parameters
+    ----------
+    values : DataFrame indexed by participant
+        The run's features in natural units (``RunFeatures.values``), every participant of the cohort.
+    modality : dict of str to str
+        Column → modality.
+    clustered : tuple of str
+        The columns the run clustered on.
+    modalities : tuple of str
+        The run's modalities.
+
+    Returns
+    -------
+    DataFrame of bool
+        One column per modality of ``modalities`` with a clustered column in ``values``.
+    """
+    out = {}
+    for name in modalities:
+        columns = [c for c in clustered if modality.get(c) == name and c in values.columns]
+        if columns:
+            out[name] = values[columns].notna().any(axis=1).to_numpy()
+    return pd.DataFrame(out, index=values.index)
+
+
+def run_flow(result, cohort: Cohort) -> ParticipantFlow:
+    """The participant flow of a run (:class:`analysis.engine.run.RunResult`), from its own features."""
+    features = result.features
+    has = block_membership(features.values, features.modality, features.clustered, result.config.modalities)
+    return participant_flow(cohort, result.config, result.assignments, result.names, has)

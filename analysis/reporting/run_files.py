@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.cohort.synthetic import ATLAS, SyntheticCohort
-from analysis.describe.flow import participant_flow
+from analysis.describe.flow import run_flow
 from analysis.describe.table_one import run_table_one
 from analysis.errors import CohortError
 from analysis.io.spreadsheet import csv_bytes, spreadsheet_safe
@@ -153,7 +153,7 @@ def run_files(result, cohort) -> dict[str, bytes]:
         "importance.csv": csv_bytes(with_biotype_names(result.importance, names)),
         "run.json": json.dumps(run_record(result, cohort), indent=2, default=_json_default).encode(),
         "table1.csv": csv_bytes(run_table_one(result, cohort).rows),
-        "flow.svg": flow_svg(participant_flow(cohort, result.config, result.assignments, result.names)).encode(),
+        "flow.svg": flow_svg(run_flow(result, cohort)).encode(),
     }
     if result.stability is not None:
         files["stability.csv"] = csv_bytes(with_biotype_names(result.stability.summary(), names))

@@ -211,6 +211,7 @@ def test_names_given_by_hand_travel_into_the_tables_and_reproduce(warm_umap, coh
 
 def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir, tmp_path):
     """One numbering and one set of names in every file of a run (profile.csv once started at 0)."""
+    from analysis.describe.flow import participant_flow, run_flow
     from analysis.engine.model import load_model
     from analysis.engine.run import renamed, with_stability
     from analysis.reporting.run_files import write_run
@@ -268,6 +269,9 @@ def test_every_exported_table_joins_assignments_on_biotype(warm_umap, cohort_dir
     model = load_model(tmp_path / "model")
     assert model.names == name.to_dict()
 
+    flow = run_flow(result, cohort)
+    assert flow == participant_flow(cohort, result.config, result.assignments, result.names)  # the blocks built again agree
+    assert dict(flow.lacking)["prs"] == int(cohort.participants[cohort.columns_of("prs")].isna().all(axis=1).sum()) > 0
     table = pd.read_csv(tmp_path / "table1.csv", keep_default_na=False)
     sex = table[table["variable"] == "sex"]
     for number, biotype_name in name.items():
