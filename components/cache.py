@@ -48,6 +48,7 @@ from analysis.errors import CohortError
 from analysis.features.availability import ModalityAvailability, modality_availability
 from analysis.features.blocks import ShownConnectivity, shown_connectivity
 from analysis.features.extractors import PrsFeatures, prs_features
+from analysis.io.run_archive import SavedRun, assignment_differences, input_mismatch
 from analysis.reporting.flow_svg import flow_svg
 from analysis.reporting.run_files import run_files, synthetic_cohort_files, write_run
 from analysis.validity.external import CohortReplication, replicate_in_cohort
@@ -158,6 +159,36 @@ def demo_new_cohort_files() -> CohortFiles:
 
 #: Runs kept per session (each holds its embeddings and fitted models).
 RUNS_PER_SESSION = 3
+
+
+def open_saved_run(saved: SavedRun, cohort: Cohort, progress=None) -> tuple[RunResult, int | None]:
+    """Compute a saved run again from its run.json and the loaded cohort, make it current and keep it under its zip's name.
+
+    Nothing of the archive but run.json and assignments.csv is read (:mod:`analysis.io.run_archive`).
+
+    Returns
+    -------
+    result : RunResult
+    differences : int or None
+        Participants whose biotype differs from the archive's assignments.csv (0 when the run is
+        reproduced exactly; None when the archive has none).
+
+    Raises
+    ------
+    CohortError
+        When the loaded files are not those the run read (the message names the file).
+    """
+    mismatch = input_mismatch(saved, cohort.provenance)
+    if mismatch is not None:
+        raise mismatch
+    result = run_for(cohort, saved.config, progress)
+    key = (cohort.fingerprint, result.config)
+    if key not in st.session_state.get(state.RUN_NAMES, {}):
+        try:
+            keep_run(key, saved.name[:MAX_RUN_NAME])
+        except CohortError:
+            pass  # another kept run has that name or eight are kept: the run is listed as "Run n"
+    return result, assignment_differences(saved, result.assignments)
 
 
 def run_for(cohort: Cohort, config: RunConfig, progress=None) -> RunResult:

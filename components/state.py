@@ -53,6 +53,9 @@ DATA_WEARABLES = DATA_PREFIX + UPLOAD_SUFFIXES["wearables"]
 DATA_DICTIONARY = DATA_PREFIX + UPLOAD_SUFFIXES["dictionary"]
 DATA_PHENOTYPES = DATA_PREFIX + UPLOAD_SUFFIXES["phenotypes"]
 DATA_LOAD_SAMPLE = "data_load_sample"
+DATA_RUN_ZIP = "data_run_zip"
+DATA_OPEN_RUN = "data_open_run"
+DATA_OPEN_RUN_STOP = "data_open_run_stop"
 
 #: This session's biotype runs: {(cohort fingerprint, RunConfig): RunResult}, newest last (see components/cache.py).
 RUNS = "biotype_runs"

@@ -6,6 +6,7 @@ import streamlit as st
 
 from analysis.errors import CohortError
 from components import cache, state
+from components.open_run import render_open_run
 from components.roles import render_roles_editor
 from components.uploads import render_upload_form
 from components.validation_report import render_validation_report
@@ -42,6 +43,9 @@ if st.session_state.get(state.DATA_ERROR):
         st.info("The cohort loaded before is still in use; its report follows.")
 
 cohort = st.session_state.get(state.COHORT)
+if cohort is not None:
+    with st.expander("Open a saved run of this cohort"):
+        render_open_run(cohort)
 if cohort is None:
     st.info("No cohort yet: click **Load sample cohort** or upload a participants table.")
 else:

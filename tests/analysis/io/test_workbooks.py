@@ -166,7 +166,10 @@ def _with_saved_values(data: bytes, values: dict[str, str]) -> bytes:
                 text = member.decode()
                 for cell, value in values.items():
                     kind = "" if value.replace(".", "").isdigit() else ' t="str"'
-                    text = re.sub(rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v ?/>', rf'<c r="{cell}"\1{kind}><f>\2</f><v>{value}</v>', text)
+                    # An empty saved value is <v/> (openpyxl without lxml) or <v></v> (with lxml).
+                    text = re.sub(
+                        rf'<c r="{cell}"([^>]*)><f>(.*?)</f>(?:<v ?/>|<v></v>)', rf'<c r="{cell}"\1{kind}><f>\2</f><v>{value}</v>', text
+                    )
                 member = text.encode()
             target.writestr(info, member)
     return out.getvalue()

@@ -1,0 +1,61 @@
+"""Open a saved run (the Export page's zip, or a zipped ``cluster --out`` folder) with the loaded cohort."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.cohort.cohort import Cohort
+from analysis.errors import CohortError
+from analysis.io.run_archive import read_run_archive
+from components import cache, state
+from components.progress import progress_bar, render_stopped
+
+
+def render_open_run(cohort: Cohort) -> None:
+    """The run's zip uploader, what the zip holds, and "Open this run": the run computed again from run.json and ``cohort``."""
+    st.caption(
+        "Load the files the run was computed from above, then give its zip: the Export page's biotype_run.zip or a zipped "
+        "folder written by `python -m analysis cluster --out`. The files must be the very ones run.json records (SHA-256). "
+        "The run is computed again from run.json — the same files, settings and package versions give the same biotypes — "
+        "and its names, groups, stability, verdict and replication come back with it. A fitted model in the zip is never "
+        "opened (a pickle can run code); new participants are placed with the model refitted here."
+    )
+    upload = st.file_uploader("The run's zip", type=["zip"], key=state.DATA_RUN_ZIP)
+    render_stopped(state.DATA_OPEN_RUN_STOP, "opening the run")
+    if upload is None:
+        return
+    try:
+        saved = read_run_archive(upload.getvalue(), upload.name)
+    except CohortError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    config = saved.config
+    st.markdown(
+        f"**{saved.name}**: made {saved.created or 'at an unrecorded time'}; {saved.record.get('n_biotypes', '?')} biotypes "
+        f"on {', '.join(config.modalities)} (seed {config.seed}, n_neighbors {config.n_neighbors}, min_cluster_size "
+        f"{config.min_cluster_size})."
+    )
+    if saved.not_opened:
+        st.caption("Not opened (may hold pickles): " + ", ".join(f"`{n}`" for n in saved.not_opened))
+    if not st.button("Open this run", key=state.DATA_OPEN_RUN, icon=":material/folder_open:"):
+        return
+    try:
+        with progress_bar("Computing the run again from run.json...", state.DATA_OPEN_RUN_STOP) as progress:
+            result, differences = cache.open_saved_run(saved, cohort, progress)
+    except CohortError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    if differences:
+        st.warning(
+            f"Opened, but {differences:,} participants' biotypes differ from the zip's assignments.csv: the run was made with "
+            "other package versions or on another processor (run.json's versions and machine say which).",
+            icon=":material/warning:",
+        )
+    else:
+        st.success(
+            f"Opened: {result.clusters.n_biotypes} biotypes"
+            + (", every participant's biotype as in the zip's assignments.csv" if differences == 0 else "")
+            + ". Every page now shows this run; its verdict and replication are computed on the Biotypes page.",
+            icon=":material/check:",
+        )
+    st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")

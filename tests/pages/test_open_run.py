@@ -1,0 +1,99 @@
+"""Opening a command-line run's zip on the Data page: computed again, identical, and its pickled model never opened."""
+
+import io
+import json
+import os
+import pickle
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from analysis.cli import main as cli_main
+from analysis.cohort.cohort import SAMPLE_DATA
+from analysis.io.spreadsheet import csv_bytes
+from components import state
+
+pytestmark = pytest.mark.slow
+
+SAMPLE_INPUTS = {
+    "--participants": "participants.csv",
+    "--prs": "prs.sscore",
+    "--connectivity": "connectivity.npz",
+    "--wearables": "wearables.csv",
+    "--dictionary": "data_dictionary.csv",
+}
+
+
+class WritesAFile:
+    """A pickle that writes a file when loaded: what a malicious model.joblib would do."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.system, (f"touch '{self.path}'",))
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory, warm_umap):
+    """The sample cohort clustered on its clinical measures by the command line, with a biotype named by hand."""
+    folder = tmp_path_factory.mktemp("cli")
+    config = folder / "config.json"
+    settings = {"modalities": ["clinical"], "null_cohorts": 0, "replication_splits": 0, "site_replication": False}
+    config.write_text(json.dumps({**settings, "biotype_names": [[1, "first found"]]}))
+    argv = ["cluster", *[x for flag, name in SAMPLE_INPUTS.items() for x in (flag, str(Path(SAMPLE_DATA) / name))]]
+    assert cli_main([*argv, "--config", str(config), "--out", str(folder / "run")]) == 0
+    return folder / "run"
+
+
+def zipped(folder: Path, replace: dict[str, bytes] | None = None) -> bytes:
+    """The folder zipped as `zip -r run.zip run` would, with some members' bytes replaced."""
+    replace = replace or {}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                name = path.relative_to(folder.parent).as_posix()
+                archive.writestr(name, replace.get(name, path.read_bytes()))
+    return buffer.getvalue()
+
+
+def open_zip(app, data: bytes):
+    app.button(key=state.DATA_LOAD_SAMPLE).click().run()
+    app.file_uploader(key=state.DATA_RUN_ZIP).set_value(("run.zip", data, "application/zip")).run()
+    assert not app.exception
+    app.button(key=state.DATA_OPEN_RUN).click().run(timeout=300)
+    assert not app.exception
+
+
+def test_a_command_line_runs_zip_opens_identical_and_its_model_is_never_unpickled(app, cli_run, tmp_path):
+    marker = tmp_path / "the_pickle_ran"
+    open_zip(app, zipped(cli_run, {"run/model/model.joblib": pickle.dumps(WritesAFile(marker))}))
+    assert not app.error
+    assert any("every participant's biotype as in the zip's assignments.csv" in s.value for s in app.success)
+    assert any("model/model.joblib" in c.value for c in app.caption)  # listed as not opened
+    assert not marker.exists()
+    key = app.session_state[state.CURRENT_RUN]
+    result = app.session_state[state.RUNS][key]
+    assert csv_bytes(result.assignments) == (cli_run / "assignments.csv").read_bytes()  # byte for byte
+    assert result.names[1] == "B1 · first found"  # names given by hand come back
+    assert app.session_state[state.RUN_NAMES][key] == "run.zip"  # kept under the zip's name
+    app.switch_page("pages/biotypes.py").run()
+    assert not app.exception and not app.error
+    legend = [t["name"] for t in json.loads(app.get("plotly_chart")[0].proto.spec)["data"]]
+    assert any(name.startswith("B1 · first found (n=") for name in legend)
+
+
+def test_a_zip_of_other_files_is_one_error_naming_the_file(app, cli_run):
+    record = json.loads((cli_run / "run.json").read_text())
+    for entry in record["inputs"]:
+        if entry["role"] == "participants":
+            entry["sha256"] = "0" * 64
+    open_zip(app, zipped(cli_run, {"run/run.json": json.dumps(record).encode()}))
+    assert [e.value for e in app.error] == [
+        "participants.csv is not the participants file the run read (participants.csv): its SHA-256 is "
+        f"{app.session_state[state.COHORT].provenance[0].sha256[:12]}…, the run's 000000000000… in run.zip: run.json: "
+        "load the very files the run was computed from"
+    ]
+    assert state.CURRENT_RUN not in app.session_state or app.session_state[state.CURRENT_RUN] is None
