@@ -84,6 +84,7 @@ def main() -> None:
         page.wait_for_timeout(3000)
         page.screenshot(path=str(out / "biotypes_stability.png"))
         compare_runs(page, out)
+        open_saved_run(page, out)
     roles_review(out)
     print(f"wrote the page screenshots to {out}")
 
@@ -105,6 +106,24 @@ def compare_runs(page, out: Path) -> None:
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 1", timeout=60_000)
     page.wait_for_timeout(4000)
     page.screenshot(path=str(out / "runs_page.png"))
+
+
+def open_saved_run(page, out: Path) -> None:
+    """Open a command-line run's zip on the Data page (the sample cohort is loaded)."""
+    import tempfile
+
+    from tests.e2e.test_data_page_browser import upload
+    from tests.e2e.test_open_run_browser import command_line_run
+
+    with tempfile.TemporaryDirectory() as folder:
+        archive = command_line_run(Path(folder))
+        page.get_by_role("link", name="Data", exact=True).click()
+        page.get_by_text("Open a saved run of this cohort").click()
+        upload(page.locator('[data-testid="stFileUploader"]').filter(has_text="The run's zip"), archive)
+        page.get_by_role("button", name="Open this run").click()
+        page.get_by_text("every participant's biotype as in the zip's assignments.csv").wait_for(timeout=600_000)
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(out / "data_open_run.png"))
 
 
 def flow_diagram(page, out: Path) -> None:

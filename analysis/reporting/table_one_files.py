@@ -95,8 +95,9 @@ def table_footnotes(table: TableOne, grouped_by: str) -> list[str]:
         "[Q1, Q3]; categories: n (% of the participants with a value); missing: participants without a value.",
         f"Tests compare the {len(tested)} {grouped_by}"
         + (f" ({', '.join(untested)}: not tested)" if untested else "")
-        + ": Welch's ANOVA (symmetric), Kruskal-Wallis (skewed) and the chi-square test (categories), by 1,999 label "
-        "permutations of the same statistic where a group has fewer than 5 values or expected counts are small.",
+        + ": Welch's ANOVA (symmetric), Kruskal-Wallis (skewed) and the chi-square test (categories); where a group has "
+        "fewer than 5 values or expected counts are small, by up to 1,999 label permutations of the same statistic, "
+        "stopped once 10 permuted statistics reach the observed one (Besag & Clifford 1991).",
         f"p unadjusted; q: Benjamini-Hochberg across the {n_tested} tested variables.",
     ]
     if (table.rows["test"] == CLUSTERED_ON).any():

@@ -200,3 +200,42 @@ def test_the_sample_cohorts_table_holds_its_roles_and_the_runs_wearable_summarie
     assert not any(c.startswith("fc_") for c in shown) and "participant_id" not in shown
     runs = [section for section, _ in itertools.groupby(s for s, _ in variables)]
     assert len(runs) == len(set(runs))  # each section's variables together
+
+
+def test_small_group_permutation_tests_hold_their_level_and_stop_early_when_p_is_large():
+    from analysis.describe import audits
+
+    draws = []
+    real = audits.permutation_p
+
+    def counting(permuted, observed, stop_after=None):
+        def counted():
+            draws.append(1)
+            return permuted()
+
+        return real(counted, observed, stop_after)
+
+    rejected = 0
+    reps = 200
+    for seed in range(reps):
+        rng = np.random.default_rng(seed)
+        frame = pd.DataFrame({"x": rng.normal(size=34), "c": rng.choice(["a", "b"], 34)}, index=[f"p{i}" for i in range(34)])
+        labels = pd.Series(np.repeat([1, 2], (30, 4)), index=frame.index)
+        groups = [TableGroup(1, "B1", 30, True), TableGroup(2, "B2", 4, True)]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(audits, "permutation_p", counting)
+            table = table_one(frame, [("s", "x"), ("s", "c")], labels, groups, seed=seed)
+        p = table.rows.drop_duplicates("variable")["p_value"]
+        rejected += int((p < 0.05).sum())
+    assert set(table.rows["test"]) == {"Kruskal-Wallis, permutation", "chi-square, permutation"}
+    assert 0.01 <= rejected / (2 * reps) <= 0.08  # valid under the null (Besag & Clifford's sequential p-value)
+    assert len(draws) / (2 * reps) < 200  # most stop long before 1,999 permutations
+
+
+def test_the_sequential_p_value_is_the_share_at_stopping_and_otherwise_the_full_count():
+    from analysis.describe.audits import AUDIT_PERMUTATIONS, permutation_p
+
+    values = iter(range(100_000))
+    assert permutation_p(lambda: next(values) % 4, 2.5, stop_after=10) == pytest.approx(10 / 40)  # every 4th draw reaches it
+    assert permutation_p(lambda: 0.0, 1.0, stop_after=10) == 1 / (1 + AUDIT_PERMUTATIONS)  # never reached: all draws
+    assert permutation_p(lambda: 2.0, 1.0) == 1.0
