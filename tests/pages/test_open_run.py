@@ -7,11 +7,13 @@ import pickle
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.cli import main as cli_main
 from analysis.cohort.cohort import SAMPLE_DATA
 from analysis.io.spreadsheet import csv_bytes
+from analysis.reporting.run_files import run_files
 from components import state
 
 pytestmark = pytest.mark.slow
@@ -37,11 +39,13 @@ class WritesAFile:
 
 @pytest.fixture(scope="module")
 def cli_run(tmp_path_factory, warm_umap):
-    """The sample cohort clustered on its clinical measures by the command line, with a biotype named by hand."""
+    """The sample cohort clustered on its clinical measures by the command line: a biotype named, a group saved, stability measured."""
     folder = tmp_path_factory.mktemp("cli")
     config = folder / "config.json"
     settings = {"modalities": ["clinical"], "null_cohorts": 0, "replication_splits": 0, "site_replication": False}
-    config.write_text(json.dumps({**settings, "biotype_names": [[1, "first found"]]}))
+    ids = pd.read_csv(Path(SAMPLE_DATA) / "participants.csv", dtype={"participant_id": str})["participant_id"][:10].tolist()
+    extras = {"biotype_names": [[1, "first found"]], "custom_groups": {"first ten": ids}, "stability_resamples": 2}
+    config.write_text(json.dumps({**settings, **extras}))
     argv = ["cluster", *[x for flag, name in SAMPLE_INPUTS.items() for x in (flag, str(Path(SAMPLE_DATA) / name))]]
     assert cli_main([*argv, "--config", str(config), "--out", str(folder / "run")]) == 0
     return folder / "run"
@@ -78,6 +82,9 @@ def test_a_command_line_runs_zip_opens_identical_and_its_model_is_never_unpickle
     result = app.session_state[state.RUNS][key]
     assert csv_bytes(result.assignments) == (cli_run / "assignments.csv").read_bytes()  # byte for byte
     assert result.names[1] == "B1 · first found"  # names given by hand come back
+    files = run_files(result, app.session_state[state.COHORT])
+    for name in ("groups.csv", "profile_groups.csv", "stability.csv", "table1.csv", "flow.svg"):  # groups and stability too
+        assert files[name] == (cli_run / name).read_bytes(), name
     assert app.session_state[state.RUN_NAMES][key] == "run.zip"  # kept under the zip's name
     app.switch_page("pages/biotypes.py").run()
     assert not app.exception and not app.error
