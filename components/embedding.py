@@ -24,6 +24,12 @@ GROUP_COLOURS = ("#1B1B1B", "#5B3A8E", "#0B6E6E", "#8C4A12")
 DEFAULT_SAMPLE_POINTS = 20_000
 
 
+def rgba(hex_colour: str, alpha: float) -> str:
+    """'#RRGGBB' as an ``rgba()`` colour with the given opacity (links, bands)."""
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 def biotype_colour(biotype: int) -> str:
     """Colour of a biotype number (1-based, -1 noise), or of a custom group's comparison label."""
     if biotype >= GROUP_LABEL_OFFSET:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis.cohort.cohort import Cohort
 from analysis.errors import CohortError
-from analysis.io.run_archive import read_run_archive
+from analysis.io.run_archive import SavedRun, read_run_archive
 from components import cache, state
 from components.progress import progress_bar, render_stopped
 
@@ -25,7 +25,7 @@ def render_open_run(cohort: Cohort) -> None:
     if upload is None:
         return
     try:
-        saved = read_run_archive(upload.getvalue(), upload.name)
+        saved = _saved_run(upload)
     except CohortError as error:
         st.error(str(error), icon=":material/error:")
         return
@@ -59,3 +59,12 @@ def render_open_run(cohort: Cohort) -> None:
             icon=":material/check:",
         )
     st.page_link("pages/biotypes.py", label="Go to Biotypes", icon=":material/scatter_plot:")
+
+
+def _saved_run(upload) -> SavedRun:
+    """The uploaded zip read once per upload (kept in this session beside the upload's id), not on every rerun."""
+    kept = st.session_state.get(state.DATA_SAVED_RUN)
+    if kept is None or kept[0] != upload.file_id:
+        kept = (upload.file_id, read_run_archive(upload.getvalue(), upload.name))
+        st.session_state[state.DATA_SAVED_RUN] = kept
+    return kept[1]

@@ -6,16 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.describe.run_comparison import NOT_CLUSTERED
-from components.embedding import biotype_colour
+from components.embedding import biotype_colour, rgba
 from components.profiles import biotype_label
 
 #: Colour of the participants a run did not cluster.
 NOT_CLUSTERED_COLOUR = "#d9d9d9"
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def _node_name(label: int, names: dict[int, str]) -> str:
@@ -79,7 +74,7 @@ def runs_sankey_figure(
                 source=[index[("first", b)] for b in shown["first"]],
                 target=[index[("second", b)] for b in shown["second"]],
                 value=shown["n"].tolist(),
-                color=[_rgba(_node_colour(b), 0.35) for b in shown["first"]],
+                color=[rgba(_node_colour(b), 0.35) for b in shown["first"]],
                 hovertemplate="%{source.label} → %{target.label}: %{value} participants<extra></extra>",
             ),
         )

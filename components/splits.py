@@ -5,13 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.embedding import biotype_colour
+from components.embedding import biotype_colour, rgba
 from components.profiles import biotype_label
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def split_figure(nodes: pd.DataFrame, flows: pd.DataFrame, run_size: int, names: dict[int, str]) -> go.Figure:
@@ -75,7 +70,7 @@ def split_figure(nodes: pd.DataFrame, flows: pd.DataFrame, run_size: int, names:
                 source=source,
                 target=target,
                 value=flows["n"].tolist(),
-                color=[_rgba(colours[t], 0.35) for t in target],
+                color=[rgba(colours[t], 0.35) for t in target],
                 hovertemplate="%{value} participants<extra></extra>",
             ),
         )

@@ -54,6 +54,8 @@ DATA_DICTIONARY = DATA_PREFIX + UPLOAD_SUFFIXES["dictionary"]
 DATA_PHENOTYPES = DATA_PREFIX + UPLOAD_SUFFIXES["phenotypes"]
 DATA_LOAD_SAMPLE = "data_load_sample"
 DATA_RUN_ZIP = "data_run_zip"
+#: (upload id, SavedRun) of the run's zip last read on the Data page.
+DATA_SAVED_RUN = "data_saved_run"
 DATA_OPEN_RUN = "data_open_run"
 DATA_OPEN_RUN_STOP = "data_open_run_stop"
 

@@ -5,14 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.embedding import biotype_colour
+from components.embedding import biotype_colour, rgba
 from components.profiles import short_label
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    """'#RRGGBB' as an rgba() string with the given opacity (for confidence bands)."""
-    h = hex_colour.lstrip("#")
-    return f"rgba({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)}, {alpha})"
 
 
 def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3, labels: dict[int, str] | None = None) -> go.Figure:
@@ -44,7 +38,7 @@ def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3, l
                 x=list(band["day"]) + list(band["day"][::-1]),
                 y=list(band["ci_high"]) + list(band["ci_low"][::-1]),
                 fill="toself",
-                fillcolor=_rgba(colour, 0.18),
+                fillcolor=rgba(colour, 0.18),
                 line=dict(width=0),
                 hoverinfo="skip",
                 showlegend=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,21 @@ if os.environ.get("CI"):
 #: The validity checks off (null cohorts, split halves, left-out sites), for tests about something else;
 #: each check has tests of its own under tests/analysis/validity.
 WITHOUT_CHECKS = {"null_cohorts": 0, "replication_splits": 0, "site_replication": False}
+#: The bundled sample cohort's files, by the option of `python -m analysis cluster` that takes each.
+SAMPLE_CLI_INPUTS = {
+    "--participants": "participants.csv",
+    "--prs": "prs.sscore",
+    "--connectivity": "connectivity.npz",
+    "--wearables": "wearables.csv",
+    "--dictionary": "data_dictionary.csv",
+}
+
+
+def sample_input_arguments() -> list[str]:
+    """The command line's input options for the sample cohort (``--participants sample_data/participants.csv ...``)."""
+    from analysis.cohort.cohort import SAMPLE_DATA
+
+    return [a for flag, name in SAMPLE_CLI_INPUTS.items() for a in (flag, str(Path(SAMPLE_DATA) / name))]
 
 
 def text_file(name: str, text: str, encoding: str = "utf-8") -> InputFile:

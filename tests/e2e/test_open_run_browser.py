@@ -6,17 +6,9 @@ import zipfile
 from pathlib import Path
 
 from analysis.cli import main as cli_main
-from analysis.cohort.cohort import SAMPLE_DATA
+from tests.conftest import sample_input_arguments
 from tests.e2e.server import browser_page, served_app
 from tests.e2e.test_data_page_browser import upload
-
-SAMPLE_INPUTS = {
-    "--participants": "participants.csv",
-    "--prs": "prs.sscore",
-    "--connectivity": "connectivity.npz",
-    "--wearables": "wearables.csv",
-    "--dictionary": "data_dictionary.csv",
-}
 
 
 def command_line_run(folder: Path) -> Path:
@@ -24,8 +16,7 @@ def command_line_run(folder: Path) -> Path:
     config = folder / "config.json"
     settings = {"modalities": ["clinical"], "null_cohorts": 19, "replication_splits": 0, "site_replication": False}
     config.write_text(json.dumps({**settings, "biotype_names": [[1, "first found"]]}))
-    argv = ["cluster", *[x for flag, name in SAMPLE_INPUTS.items() for x in (flag, str(Path(SAMPLE_DATA) / name))]]
-    assert cli_main([*argv, "--config", str(config), "--out", str(folder / "cli_run")]) == 0
+    assert cli_main(["cluster", *sample_input_arguments(), "--config", str(config), "--out", str(folder / "cli_run")]) == 0
     archive = folder / "cli_run.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         for path in sorted((folder / "cli_run").rglob("*")):

@@ -33,6 +33,20 @@ def plotly_array(value) -> np.ndarray:
     return np.array(value, dtype=float)
 
 
+def clinical_run_form(at: AppTest, null_cohorts: int = 0, replication_splits: int = 0) -> None:
+    """Set the Biotypes page's form to cluster on the clinical measures, without the checks that have their own tests.
+
+    ``null_cohorts`` and ``replication_splits`` 0 skip the structure test and split-half replication;
+    leave-one-site-out replication is off.
+    """
+    from components import state
+
+    at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
+    at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(null_cohorts)
+    at.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(replication_splits)
+    at.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
+
+
 def computed_session() -> AppTest:
     """A new session: the sample cohort clustered on its clinical measures (every modality stays in the cohort)."""
     from components import state
@@ -41,10 +55,7 @@ def computed_session() -> AppTest:
     at.run()
     at.button(key=state.DATA_LOAD_SAMPLE).click().run()
     at.switch_page("pages/biotypes.py").run()
-    at.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
-    at.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
-    at.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
-    at.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
+    clinical_run_form(at)
     at.button(key=state.BIOTYPES_COMPUTE).click().run()
     assert not at.exception and not at.error
     return at

@@ -5,7 +5,6 @@ import html
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,11 +12,11 @@ import pytest
 
 import components.cache
 from analysis.cli import main as cli_main
-from analysis.cohort.cohort import SAMPLE_DATA
 from analysis.config import RunConfig
 from analysis.reporting.run_files import write_run
 from components import state
-from tests.pages.conftest import metric, plotly_array
+from tests.conftest import sample_input_arguments
+from tests.pages.conftest import clinical_run_form, metric, plotly_array
 
 
 @pytest.fixture
@@ -40,10 +39,7 @@ def computed(app, counted_runs, warm_umap):
     app.button(key=state.DATA_LOAD_SAMPLE).click().run()
     app.switch_page("pages/biotypes.py").run()
     assert any("Compute biotypes" in i.value for i in app.info)
-    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
-    app.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)  # the structure test has its own tests
-    app.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)  # replication has its own tests
-    app.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
+    clinical_run_form(app)
     app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
     assert not app.exception
     assert not app.error
@@ -152,10 +148,9 @@ def test_the_dashboards_run_json_reproduces_its_assignments_on_the_command_line(
     result = current(at)
     cohort = at.session_state[state.COHORT]
     write_run(result, cohort, tmp_path / "dashboard")
-    inputs = ["--participants", "participants.csv", "--prs", "prs.sscore", "--connectivity", "connectivity.npz"]
-    inputs += ["--wearables", "wearables.csv", "--dictionary", "data_dictionary.csv"]
-    argv = ["cluster", *[a if a.startswith("--") else str(Path(SAMPLE_DATA) / a) for a in inputs]]
-    code = cli_main([*argv, "--config", str(tmp_path / "dashboard" / "run.json"), "--out", str(tmp_path / "cli")])
+    code = cli_main(
+        ["cluster", *sample_input_arguments(), "--config", str(tmp_path / "dashboard" / "run.json"), "--out", str(tmp_path / "cli")]
+    )
     assert code == 0
     assert (tmp_path / "cli" / "assignments.csv").read_bytes() == (tmp_path / "dashboard" / "assignments.csv").read_bytes()
     assert RunConfig.from_json((tmp_path / "cli" / "run.json").read_text()) == result.config
@@ -411,10 +406,7 @@ def test_compare_runs_keeps_a_named_run_and_shows_how_two_runs_agree(computed, c
 def test_a_run_that_finds_no_biotypes_opens_on_every_page(app, warm_umap):
     app.button(key=state.DATA_LOAD_SAMPLE).click().run()
     app.switch_page("pages/biotypes.py").run()
-    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
-    app.number_input(key=state.BIOTYPES_NULL_COHORTS).set_value(0)
-    app.number_input(key=state.BIOTYPES_REPLICATION_SPLITS).set_value(0)
-    app.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
+    clinical_run_form(app)
     app.number_input(key=state.BIOTYPES_MIN_CLUSTER_SIZE).set_value(500)  # half the cohort: HDBSCAN finds no cluster
     app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
     assert not app.exception and not app.error
@@ -428,8 +420,7 @@ def test_a_run_that_finds_no_biotypes_opens_on_every_page(app, warm_umap):
 def test_stopped_checks_are_said_and_not_restarted_by_another_page(app, warm_umap):
     app.button(key=state.DATA_LOAD_SAMPLE).click().run()
     app.switch_page("pages/biotypes.py").run()
-    app.multiselect(key=state.BIOTYPES_MODALITIES).set_value(["clinical"])
-    app.checkbox(key=state.BIOTYPES_SITE_REPLICATION).uncheck()
+    clinical_run_form(app, null_cohorts=RunConfig().null_cohorts, replication_splits=RunConfig().replication_splits)
     app.session_state[state.CHECKS_STOP_STRUCTURE] = True  # what a click on the structure test's Stop leaves for the rerun
     app.button(key=state.BIOTYPES_COMPUTE).click().run(timeout=300)
     assert not app.exception and not app.error

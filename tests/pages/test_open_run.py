@@ -15,16 +15,9 @@ from analysis.cohort.cohort import SAMPLE_DATA
 from analysis.io.spreadsheet import csv_bytes
 from analysis.reporting.run_files import run_files
 from components import state
+from tests.conftest import sample_input_arguments
 
 pytestmark = pytest.mark.slow
-
-SAMPLE_INPUTS = {
-    "--participants": "participants.csv",
-    "--prs": "prs.sscore",
-    "--connectivity": "connectivity.npz",
-    "--wearables": "wearables.csv",
-    "--dictionary": "data_dictionary.csv",
-}
 
 
 class WritesAFile:
@@ -46,8 +39,7 @@ def cli_run(tmp_path_factory, warm_umap):
     ids = pd.read_csv(Path(SAMPLE_DATA) / "participants.csv", dtype={"participant_id": str})["participant_id"][:10].tolist()
     extras = {"biotype_names": [[1, "first found"]], "custom_groups": {"first ten": ids}, "stability_resamples": 2}
     config.write_text(json.dumps({**settings, **extras}))
-    argv = ["cluster", *[x for flag, name in SAMPLE_INPUTS.items() for x in (flag, str(Path(SAMPLE_DATA) / name))]]
-    assert cli_main([*argv, "--config", str(config), "--out", str(folder / "run")]) == 0
+    assert cli_main(["cluster", *sample_input_arguments(), "--config", str(config), "--out", str(folder / "run")]) == 0
     return folder / "run"
 
 
