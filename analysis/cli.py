@@ -267,8 +267,13 @@ def run_cluster(args: argparse.Namespace) -> int:
     for issue in result.issues:
         if issue.severity == "warning":
             print(f"warning: {issue.message}")
+    state = [p for p in paths if p.parent.name == "arrays" or p.name == "state.json"]
     for path in paths:
-        print(f"wrote {path}")
+        if path not in state:
+            print(f"wrote {path}")
+    if state:
+        folder = next(p.parent for p in state if p.name == "state.json")
+        print(f"wrote {folder}/ ({len(state)} files: the run's saved state, from which the dashboard opens it without computing again)")
     return 0
 
 

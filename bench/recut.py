@@ -54,13 +54,14 @@ def main() -> None:
         size = max(5, n // 100)
         min_samples = max(5, size // 4)
         fit = hdbscan_fit(x, size, min_samples, "eom", 0.0)
+        tree = fit.single_linkage_tree_.to_numpy()
         for change, (new_size, method, epsilon) in {
             f"min_cluster_size {2 * size}": (2 * size, "eom", 0.0),
             "method leaf": (size, "leaf", 0.0),
             "epsilon 0.5": (size, "eom", 0.5),
         }.items():
             fitted, new = median_seconds(lambda: hdbscan_fit(x, new_size, min_samples, method, epsilon), args.repeats)  # noqa: B023
-            labelled, (labels, _) = median_seconds(lambda: labels_from_tree(fit, new_size, method, epsilon), args.repeats)  # noqa: B023
+            labelled, (labels, _) = median_seconds(lambda: labels_from_tree(tree, new_size, method, epsilon), args.repeats)  # noqa: B023
             modelled, _ = median_seconds(lambda: refit_from_tree(fit, new_size, method, epsilon).outlier_scores_, args.repeats)  # noqa: B023
             same = bool(np.array_equal(labels, new.labels_))
             print(f"{n:>8} {change:<24} {fitted:>10.2f} {labelled:>9.3f} {modelled:>8.2f} {fitted / labelled:>6.0f}x {same}")

@@ -41,7 +41,18 @@ from analysis.describe.summaries import (
 from analysis.describe.table_one import TableOne, run_table_one
 from analysis.engine.clustering import compile_ahead
 from analysis.engine.model import biotype_model
-from analysis.engine.run import RunResult, recut, renamed, run_biotypes, with_groups, with_replication, with_stability, with_structure
+from analysis.engine.run import (
+    RunResult,
+    recut,
+    renamed,
+    run_biotypes,
+    with_fitted_models,
+    with_groups,
+    with_replication,
+    with_stability,
+    with_structure,
+)
+from analysis.engine.saved_state import opened_run
 from analysis.engine.splits import split_view
 from analysis.engine.sweep import run_sweep
 from analysis.errors import CohortError
@@ -162,9 +173,12 @@ RUNS_PER_SESSION = 3
 
 
 def open_saved_run(saved: SavedRun, cohort: Cohort, progress=None) -> tuple[RunResult, int | None]:
-    """Compute a saved run again from its run.json and the loaded cohort, make it current and keep it under its zip's name.
+    """Open a saved run of the loaded cohort, make it current and keep it under its zip's name.
 
-    Nothing of the archive but run.json and assignments.csv is read (:mod:`analysis.io.run_archive`).
+    With the run's saved state (``state/``), the run is rebuilt from it without embedding or
+    clustering (:func:`analysis.engine.saved_state.opened_run`); without it, computed again from
+    run.json. Nothing of the archive but run.json, assignments.csv and the state is read
+    (:mod:`analysis.io.run_archive`); no pickle is opened.
 
     Returns
     -------
@@ -181,8 +195,12 @@ def open_saved_run(saved: SavedRun, cohort: Cohort, progress=None) -> tuple[RunR
     mismatch = input_mismatch(saved, cohort.provenance)
     if mismatch is not None:
         raise mismatch
-    result = run_for(cohort, saved.config, progress)
-    key = (cohort.fingerprint, result.config)
+    key = (cohort.fingerprint, saved.config)
+    runs = st.session_state.setdefault(state.RUNS, {})
+    if saved.state and key not in runs:
+        result = _keep(key, opened_run(saved.state, cohort, saved.record, saved.name, progress))
+    else:
+        result = run_for(cohort, saved.config, progress)
     if key not in st.session_state.get(state.RUN_NAMES, {}):
         try:
             keep_run(key, saved.name[:MAX_RUN_NAME])
@@ -338,8 +356,20 @@ def recut_current(min_cluster_size: int, method: str, epsilon: float, progress=N
     (:func:`analysis.engine.run.recut`); nothing computed for the old biotypes is carried over.
     """
     key = st.session_state[state.CURRENT_RUN]
-    result = recut(st.session_state[state.RUNS][key], st.session_state[state.COHORT], min_cluster_size, method, epsilon, progress)
+    result = recut(fitted_current(progress), st.session_state[state.COHORT], min_cluster_size, method, epsilon, progress)
     return _keep((key[0], result.config), result)
+
+
+def fitted_current(progress=None) -> RunResult:
+    """The current run with its fitted UMAP and HDBSCAN; a run opened from its saved state has them refitted once (and kept).
+
+    See :func:`analysis.engine.run.with_fitted_models` (same biotypes, checked).
+    """
+    key = st.session_state[state.CURRENT_RUN]
+    if st.session_state[state.RUNS][key].models.fitted:
+        return st.session_state[state.RUNS][key]
+    say = progress or (lambda fraction, message: None)
+    return _replace_current(lambda result: with_fitted_models(result, lambda f, m: say(f, f"refitting the opened run's model: {m}")))
 
 
 def add_stability(n_resamples: int, progress=None, subsample: int = 0) -> RunResult:
@@ -685,7 +715,8 @@ def sweep(result: RunResult, cohort: Cohort, progress=None) -> pd.DataFrame:
 @per_run()
 def replication_in(result: RunResult, cohort: Cohort, new_cohort: Cohort, progress=None) -> CohortReplication:
     """Whether the run's biotypes are found again in a new cohort clustered on its own (:func:`replicate_in_cohort`)."""
-    return replicate_in_cohort(biotype_model(result, cohort), new_cohort, progress=progress)
+    fitted = result if result.models.fitted else fitted_current(progress)
+    return replicate_in_cohort(biotype_model(fitted, cohort), new_cohort, progress=progress)
 
 
 @per_run(shows_names=True)

@@ -130,6 +130,10 @@ def render_recut_form(result: RunResult) -> None:
         recut = st.form_submit_button("Re-cut", key=state.BIOTYPES_RECUT, icon=":material/content_cut:")
     render_stopped(state.BIOTYPES_RECUT_STOP, "re-cutting the tree")
     if recut:
-        with progress_bar("Cutting the tree...", state.BIOTYPES_RECUT_STOP) as progress:
-            cache.recut_current(int(size), method, float(epsilon), progress)
-        st.rerun()
+        try:
+            with progress_bar("Cutting the tree...", state.BIOTYPES_RECUT_STOP) as progress:
+                cache.recut_current(int(size), method, float(epsilon), progress)
+        except CohortError as error:  # an opened run whose refitted model gives other biotypes
+            st.error(str(error), icon=":material/error:")
+        else:
+            st.rerun()

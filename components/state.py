@@ -162,6 +162,9 @@ WEARABLES_CLICKED = "wearables_clicked"
 
 #: Prefix of the Export page's download buttons.
 EXPORT_PREFIX = "export_"
+#: The Export page's button that refits an opened run's model for the zip, and its Stop.
+EXPORT_REFIT = "export_refit"
+EXPORT_REFIT_STOP = "export_refit_stop"
 
 # Compare page widgets
 COMPARE_BIOTYPES = "compare_biotypes"

@@ -1,9 +1,11 @@
 """Take the README's screenshots in a real headless browser: ``python docs/make_screenshots.py``.
 
 Starts ``streamlit run app.py`` on a free localhost port, drives Debian's chromium with Playwright
-and writes PNG files to docs/img/.
+and writes PNG files to docs/img/. ``--only opened-run`` takes only those of a saved run opened on
+the Data page and its Export page (a few minutes instead of most of an hour).
 """
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -16,8 +18,19 @@ from tests.e2e.server import browser_page, served_app  # noqa: E402
 
 def main() -> None:
     """Serve the app, drive it through every page in chromium and write the screenshots to docs/img."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["opened-run"], help="take only these screenshots")
+    args = parser.parse_args()
     out = ROOT / "docs" / "img"
     out.mkdir(parents=True, exist_ok=True)
+    if args.only == "opened-run":
+        with served_app() as url, browser_page(width=1440, height=1900) as page:
+            page.goto(url)
+            page.get_by_role("button", name="Load sample cohort").click()
+            page.get_by_text("Problems found", exact=True).wait_for(timeout=60_000)
+            open_saved_run(page, out)
+        print(f"wrote the opened run's screenshots to {out}")
+        return
     with served_app() as url, browser_page(width=1440, height=1900) as page:
         page.goto(url)
         page.get_by_role("button", name="Load sample cohort").click()
@@ -124,6 +137,11 @@ def open_saved_run(page, out: Path) -> None:
         page.get_by_text("every participant's biotype as in the zip's assignments.csv").wait_for(timeout=600_000)
         page.wait_for_timeout(2000)
         page.screenshot(path=str(out / "data_open_run.png"))
+        page.get_by_role("link", name="Export", exact=True).click()
+        page.get_by_role("button", name="Refit the model").wait_for(timeout=120_000)
+        page.get_by_text("Everything, with the model for assigning new participants").scroll_into_view_if_needed()
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(out / "export_opened_run.png"))
 
 
 def flow_diagram(page, out: Path) -> None:

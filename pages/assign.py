@@ -44,7 +44,8 @@ if files is not None:
                 st.rerun()
         elif not done:
             with progress_bar(f"Placing {new_cohort.n_participants:,} participants...", state.ASSIGN_STOP) as progress:
-                assigned, issues = assign_participants(biotype_model(result, cohort), new_cohort, progress)
+                fitted = cache.fitted_current(progress)  # refits only a run opened from its saved state
+                assigned, issues = assign_participants(biotype_model(fitted, cohort), new_cohort, progress)
             st.session_state[state.ASSIGNED] = (*placing, assigned, issues)
             st.session_state[state.ASSIGNED_COHORT] = new_cohort
     except CohortError as error:

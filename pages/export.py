@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from analysis.errors import CohortError
 from analysis.reporting.h5ad import h5ad_bytes
 from analysis.reporting.run_files import run_record
 from components import cache, state
 from components.html_report import report_html
+from components.progress import progress_bar, render_stopped
 
 st.title("Export")
 result, cohort = cache.require_run()
@@ -55,6 +57,23 @@ def offer(label: str, make, mime: str, icon: str, key: str, file_name: str = "")
 
 
 st.subheader("Everything, with the model for assigning new participants")
+render_stopped(state.EXPORT_REFIT_STOP, "refitting the model")
+if not result.models.fitted:
+    st.info(
+        "This run was opened from its saved state, which holds no fitted model (a model file is a pickle, and an "
+        "uploaded pickle is never opened). The zip below has every other file of the run; **Refit the model** fits "
+        "UMAP and HDBSCAN again from run.json (as long as the run's own embedding took; the same biotypes, checked) "
+        "so that the zip also holds `model/model.joblib` for `python -m analysis assign`.",
+        icon=":material/info:",
+    )
+    if st.button("Refit the model", key=state.EXPORT_REFIT, icon=":material/model_training:"):
+        try:
+            with progress_bar("Refitting the run's UMAP and HDBSCAN...", state.EXPORT_REFIT_STOP) as progress:
+                cache.fitted_current(progress)
+        except CohortError as error:
+            st.error(str(error), icon=":material/error:")
+        else:
+            st.rerun()
 offer("biotype_run.zip", lambda: cache.run_archive(result, cohort), "application/zip", ":material/folder_zip:", "zip")
 st.subheader("For the neighbouring tools")
 offer("biotypes_bids.zip", lambda: cache.bids_archive(result, cohort), "application/zip", ":material/folder_zip:", "bids")

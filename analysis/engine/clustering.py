@@ -103,16 +103,22 @@ class FittedModels:
 
     Attributes
     ----------
-    umap : umap.UMAP
-        The clustering embedding's model (places new participants with ``transform``).
+    umap : umap.UMAP or None
+        The clustering embedding's model (places new participants with ``transform``); None in a run
+        opened from its saved state (:mod:`analysis.io.run_state`) until the models are refitted.
     umap_2d : umap.UMAP or None
-        The 2-D display embedding's model; None when no display embedding was fitted (resamples).
-    hdbscan : hdbscan.HDBSCAN
-        The chosen fit (its tree serves re-cuts; its prediction data, once built, placements).
+        The 2-D display embedding's model; None when no display embedding was fitted (resamples) or
+        in an opened run.
+    hdbscan : hdbscan.HDBSCAN or None
+        The chosen fit (its tree serves re-cuts; its prediction data, once built, placements); None
+        in an opened run.
     label_order : dict of int to int
         HDBSCAN's label → the size-ordered label of the :class:`ClusterResult`.
     neighbours : ndarray of int, shape (n, n_neighbors)
         Indices of the neighbour graph (each participant first).
+    saved_tree : ndarray of float64, shape (n - 1, 4), or None
+        HDBSCAN's single-linkage tree as saved with an opened run (None when ``hdbscan`` is fitted:
+        :func:`single_linkage_of` reads it from the fit).
     """
 
     umap: object
@@ -120,6 +126,21 @@ class FittedModels:
     hdbscan: object
     label_order: dict
     neighbours: np.ndarray
+    saved_tree: np.ndarray | None = None
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the fitted UMAP and HDBSCAN objects are here (False in a run opened from its saved state)."""
+        return self.umap is not None and self.hdbscan is not None
+
+
+def single_linkage_of(models: FittedModels) -> np.ndarray:
+    """HDBSCAN's single-linkage tree of a run, shape (n - 1, 4): ``left``, ``right``, ``distance``, ``size`` (float64)."""
+    if models.hdbscan is not None:
+        return np.asarray(models.hdbscan.single_linkage_tree_.to_numpy(), dtype=np.float64)
+    if models.saved_tree is None:
+        raise ValueError("the run holds neither its HDBSCAN fit nor its saved single-linkage tree")
+    return models.saved_tree
 
 
 def biotype_numbers(labels: np.ndarray) -> np.ndarray:
@@ -405,7 +426,7 @@ def prediction_data_alongside(fit):
         built.result()
 
 
-def labels_from_tree(fit, min_cluster_size: int, method: str, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
+def labels_from_tree(tree: np.ndarray, min_cluster_size: int, method: str, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
     """HDBSCAN's result for another min_cluster_size, from a fit's single-linkage tree (no refit).
 
     With min_samples fixed, HDBSCAN's single-linkage tree does not depend on min_cluster_size; only
@@ -414,8 +435,8 @@ def labels_from_tree(fit, min_cluster_size: int, method: str, epsilon: float) ->
 
     Parameters
     ----------
-    fit : hdbscan.HDBSCAN
-        A fitted model (its ``single_linkage_tree_``).
+    tree : ndarray of float64, shape (n - 1, 4)
+        A fit's single-linkage tree (:func:`single_linkage_of`).
     min_cluster_size : int
     method : {"eom", "leaf"}
         cluster_selection_method.
@@ -429,13 +450,8 @@ def labels_from_tree(fit, min_cluster_size: int, method: str, epsilon: float) ->
     probabilities : ndarray of float, shape (n,)
         Membership strengths. (Outlier scores and the rest of a model: :func:`refit_from_tree`.)
     """
-    labels, probabilities, _, _ = _recondensed(fit, min_cluster_size, method, epsilon)
+    labels, probabilities, _, _ = internals.cut_single_linkage_tree(tree, min_cluster_size, method, epsilon)
     return labels, probabilities
-
-
-def _recondensed(fit, min_cluster_size: int, method: str, epsilon: float) -> tuple:
-    """(labels, probabilities, cluster persistence, condensed tree) of ``fit``'s tree cut with these parameters."""
-    return internals.cut_single_linkage_tree(fit.single_linkage_tree_.to_numpy(), min_cluster_size, method, epsilon)
 
 
 def refit_from_tree(fit, min_cluster_size: int, method: str, epsilon: float):
@@ -460,7 +476,8 @@ def refit_from_tree(fit, min_cluster_size: int, method: str, epsilon: float):
     """
     import copy
 
-    labels, probabilities, persistence, condensed = _recondensed(fit, min_cluster_size, method, epsilon)
+    tree = fit.single_linkage_tree_.to_numpy()
+    labels, probabilities, persistence, condensed = internals.cut_single_linkage_tree(tree, min_cluster_size, method, epsilon)
     new = copy.copy(fit)
     new.set_params(min_cluster_size=int(min_cluster_size), cluster_selection_method=method, cluster_selection_epsilon=float(epsilon))
     new.labels_, new.probabilities_, new.cluster_persistence_ = labels, probabilities, persistence

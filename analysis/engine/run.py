@@ -221,6 +221,37 @@ def run_biotypes(
     timings = {}
     started = time.perf_counter()
     say(0.0, "building features")
+    config, fused, features = run_features(cohort, config)
+    timings["features"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    clusters, models = find_biotypes(fused.matrix.to_numpy(), config, lambda f, m: say(0.1 + 0.8 * f, m))
+    timings["embedding_and_clustering"] = time.perf_counter() - started
+    with prediction_data_alongside(models.hdbscan if for_saving else None):
+        result = finished_run(cohort, config, fused, clusters, models, features, timings, created, say, outcomes)
+    result = with_structure(result, say) if structure else result
+    return with_replication(result, cohort, say) if replication else result
+
+
+def run_features(cohort: Cohort, config: RunConfig) -> tuple[RunConfig, FusedFeatures, RunFeatures]:
+    """The features a run clusters on and describes its biotypes with.
+
+    Modalities the cohort lacks are left out (with a note), the harmonisation is chosen, each
+    modality's block is built and the blocks are fused.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    config : RunConfig
+
+    Returns
+    -------
+    config : RunConfig
+        With the modalities resolved to the blocks built and the harmonisation chosen.
+    fused : FusedFeatures
+    features : RunFeatures
+        Its ``modality`` holds the numeric profiled columns (:func:`finished_run` adds the categorical ones).
+    """
     check_severity_score(cohort, config.severity_score)
     available = cohort.availability().any()
     modalities = tuple(m for m in config.modalities if available[m])
@@ -234,15 +265,34 @@ def run_biotypes(
     values, modality = profiling_features(cohort, blocks)
     column, sites = clustered_sites(cohort, fused)
     features = RunFeatures(block_models, tuple(issues), values, modality, clustered_features(blocks, config), column, sites)
-    timings["features"] = time.perf_counter() - started
+    return config, fused, features
 
-    started = time.perf_counter()
-    clusters, models = find_biotypes(fused.matrix.to_numpy(), config, lambda f, m: say(0.1 + 0.8 * f, m))
-    timings["embedding_and_clustering"] = time.perf_counter() - started
-    with prediction_data_alongside(models.hdbscan if for_saving else None):
-        result = finished_run(cohort, config, fused, clusters, models, features, timings, created, say, outcomes)
-    result = with_structure(result, say) if structure else result
-    return with_replication(result, cohort, say) if replication else result
+
+def with_fitted_models(result: RunResult, progress: Callable[[float, str], None] | None = None) -> RunResult:
+    """``result`` with its fitted UMAP and HDBSCAN objects, refitted from its configuration when it has none.
+
+    A run opened from its saved state (:mod:`analysis.io.run_state`) holds no fitted object (they
+    would be pickles); placing new participants, re-cutting, resampling stability and saving a model
+    need them. They are fitted again from the run's resolved configuration and fused features, which
+    gives the same embedding and tree (same seed, n_neighbors, min_cluster_size and min_samples).
+
+    Raises
+    ------
+    CohortError
+        When the refitted models give other biotypes than the run's (another machine or package
+        versions: see docs/methods.md, "Reproducibility").
+    """
+    if result.models.fitted:
+        return result
+    clusters, models = find_biotypes(result.fused.matrix.to_numpy(), result.config, progress)
+    differ = int((clusters.labels != result.clusters.labels).sum())
+    if differ:
+        raise CohortError(
+            f"refitting the run's UMAP and HDBSCAN from run.json gave {differ} participants another biotype",
+            "the opened run",
+            "compute the run again on the Run page (another machine or package versions than the run's own)",
+        )
+    return replace(result, models=models)
 
 
 def check_severity_score(cohort: Cohort, column: str) -> None:

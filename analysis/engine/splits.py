@@ -18,6 +18,7 @@ from analysis.engine.clustering import (
     candidate_min_cluster_sizes,
     labels_from_tree,
     neighbour_agreement,
+    single_linkage_of,
     size_ordered,
 )
 
@@ -53,8 +54,9 @@ def split_levels(result, sizes: list[int] | None = None) -> pd.DataFrame:
     Parameters
     ----------
     result : analysis.engine.run.RunResult
-        Must hold its HDBSCAN fit (``models.hdbscan``) and its neighbour graph (``models.neighbours``,
-        which the agreement check uses).
+        Must hold its HDBSCAN tree (the fit, or the tree saved with an opened run:
+        :func:`analysis.engine.clustering.single_linkage_of`) and its neighbour graph
+        (``models.neighbours``, which the agreement check uses).
     sizes : list of int, optional
         min_cluster_size values; default :func:`split_sizes`.
 
@@ -64,12 +66,12 @@ def split_levels(result, sizes: list[int] | None = None) -> pd.DataFrame:
         Indexed like ``result.fused.included``; one column per size (in the order given), values
         0-based size-ordered biotypes, -1 for noise. The run's own size reproduces ``result.clusters.labels``.
     """
-    fit = result.models.hdbscan
+    tree = single_linkage_of(result.models)
     neighbours = np.asarray(result.models.neighbours)
     config = result.config
     columns = {}
     for size in sizes or split_sizes(result):
-        raw, _ = labels_from_tree(fit, int(size), config.cluster_selection_method, config.cluster_selection_epsilon)
+        raw, _ = labels_from_tree(tree, int(size), config.cluster_selection_method, config.cluster_selection_epsilon)
         columns[int(size)] = size_ordered(agreed_labels(raw, neighbour_agreement(raw, neighbours), config.neighbour_agreement))
     return pd.DataFrame(columns, index=result.fused.included)
 

@@ -1,10 +1,13 @@
 """A saved run read back from its zip: the Export page's download or a zipped ``cluster --out`` folder.
 
-Only plain files are read (run.json and assignments.csv); a pickled model in the archive
-(``model/model.joblib``) is never opened, since unpickling runs code and a hash proves nothing about
-who made the file. The run is then computed again from run.json's configuration and the cohort's
-files, whose SHA-256 must be those run.json records; the same inputs, configuration and package
-versions give the same biotypes, byte for byte.
+Only plain files are read: run.json, assignments.csv and the run's saved state (``state/``: JSON and
+NumPy arrays read with ``allow_pickle=False``, :mod:`analysis.engine.saved_state`). A pickled model
+in the archive (``model/model.joblib``) is never opened, since unpickling runs code and a hash proves
+nothing about who made the file. The cohort's files must be those whose SHA-256 run.json records.
+With its state, the run is rebuilt without computing the embedding or the clustering; without it
+(a folder written before the state was saved), the run is computed again from run.json's
+configuration: the same inputs, configuration and package versions give the same biotypes, byte for
+byte.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -21,8 +24,10 @@ from analysis.errors import CohortError
 
 #: Largest run.json or assignments.csv read from an archive (uncompressed bytes).
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
-#: Suffixes of pickled files an archive may hold; they are listed, never opened.
+#: Suffixes of files that may hold pickles; outside the saved state they are listed, never opened.
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".npy", ".npz")
+#: The run folder's saved state (read as JSON and as NumPy arrays without pickles).
+STATE_PREFIX = "state/"
 FIX = "upload the biotype_run.zip the Export page wrote, or a zip of a folder written by `python -m analysis cluster --out`"
 
 
@@ -44,6 +49,9 @@ class SavedRun:
         The archive's assignments.csv (participant_id as text), to check the run computed again against.
     not_opened : tuple of str
         Archive members that were not opened because they may hold pickles (the fitted model).
+    state : dict of str to bytes
+        The run's saved state (paths relative to the run folder, e.g. ``state/state.json``); empty
+        when the archive has none.
     """
 
     name: str
@@ -52,6 +60,7 @@ class SavedRun:
     record: dict
     assignments: pd.DataFrame | None
     not_opened: tuple[str, ...]
+    state: dict = field(default_factory=dict)
 
     @property
     def created(self) -> str:
@@ -92,9 +101,16 @@ def read_run_archive(data: bytes, name: str) -> SavedRun:
         if folder + "assignments.csv" in archive.namelist():
             text = _member_bytes(archive, folder + "assignments.csv", name)
             assignments = pd.read_csv(io.BytesIO(text), dtype={"participant_id": str}, keep_default_na=False, na_values=[""])
-        not_opened = tuple(m.filename for m in members if m.filename.lower().endswith(PICKLE_SUFFIXES))
+        state = {
+            m.filename[len(folder) :]: _member_bytes(archive, m.filename, name)
+            for m in members
+            if m.filename.startswith(folder + STATE_PREFIX) and m.filename.endswith((".json", ".npy"))
+        }
+        not_opened = tuple(
+            m.filename for m in members if m.filename.lower().endswith(PICKLE_SUFFIXES) and m.filename[len(folder) :] not in state
+        )
     inputs = tuple(i for i in record["inputs"] if isinstance(i, dict))
-    return SavedRun(name, config, inputs, record, assignments, not_opened)
+    return SavedRun(name, config, inputs, record, assignments, not_opened, state)
 
 
 def _run_folder(names: list[str], archive: str) -> str:

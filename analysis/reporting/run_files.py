@@ -118,16 +118,23 @@ def write_run(result, cohort, out: str | Path) -> list[Path]:
         each biotype) and ``run.json`` (resolved
         configuration, seed, input hashes, package versions, timings), plus ``stability.csv`` when
         stability was measured, ``table1.csv`` and ``flow.svg`` (Table 1 by biotype and the participant
-        flow diagram) and ``model/model.joblib`` for ``python -m analysis assign``.
+        flow diagram), ``state/`` (the run's computed state as JSON and NumPy arrays without pickles,
+        from which the dashboard opens the run without computing it again:
+        :mod:`analysis.engine.saved_state`) and ``model/model.joblib`` for ``python -m analysis assign``
+        (only when the run holds its fitted models: a run opened from its state has none until they
+        are refitted).
     """
+    from analysis.engine.model import biotype_model, save_model
+    from analysis.engine.saved_state import run_state_files
+
     folder = _folder(out)
     paths = []
-    for name, content in run_files(result, cohort).items():
+    for name, content in {**run_files(result, cohort), **run_state_files(result)}.items():
         paths.append(folder / name)
+        paths[-1].parent.mkdir(parents=True, exist_ok=True)
         paths[-1].write_bytes(content)
-    from analysis.engine.model import biotype_model, save_model
-
-    paths.append(save_model(biotype_model(result, cohort), folder / "model"))
+    if result.models.fitted:
+        paths.append(save_model(biotype_model(result, cohort), folder / "model"))
     return paths
 
 

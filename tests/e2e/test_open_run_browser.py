@@ -38,6 +38,7 @@ def test_a_command_line_run_opens_with_its_biotypes_names_and_verdict(tmp_path, 
         upload(page.locator('[data-testid="stFileUploader"]').filter(has_text="The run's zip"), archive)
         page.get_by_role("button", name="Open this run").click()
         page.get_by_text("every participant's biotype as in the zip's assignments.csv").wait_for(timeout=300_000)
+        page.get_by_text("from the saved state (nothing computed again)").wait_for(timeout=10_000)
         page.screenshot(path=str(tmp_path / "opened.png"))
         page.get_by_role("link", name="Biotypes", exact=True).click()
         page.get_by_text("Are there biotypes at all?", exact=True).wait_for(timeout=600_000)

@@ -1,4 +1,7 @@
-"""Opening a command-line run's zip on the Data page: computed again, identical, and its pickled model never opened."""
+"""Opening a command-line run's zip on the Data page: identical, and its pickled model never opened.
+
+From its saved state without computing anything, or computed again from run.json when the zip has no state.
+"""
 
 import io
 import json
@@ -43,16 +46,25 @@ def cli_run(tmp_path_factory, warm_umap):
     return folder / "run"
 
 
-def zipped(folder: Path, replace: dict[str, bytes] | None = None) -> bytes:
-    """The folder zipped as `zip -r run.zip run` would, with some members' bytes replaced."""
+def zipped(folder: Path, replace: dict[str, bytes] | None = None, leave_out: str = "") -> bytes:
+    """The folder zipped as `zip -r run.zip run` would, with some members' bytes replaced and those under ``leave_out`` left out."""
     replace = replace or {}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                name = path.relative_to(folder.parent).as_posix()
+            name = path.relative_to(folder.parent).as_posix()
+            if path.is_file() and not (leave_out and name.startswith(leave_out)):
                 archive.writestr(name, replace.get(name, path.read_bytes()))
     return buffer.getvalue()
+
+
+def nothing_computed(monkeypatch):
+    """Make embedding and clustering raise: opening the run must not compute them."""
+
+    def computed(*args, **kwargs):
+        raise AssertionError("the embedding and clustering were computed")
+
+    monkeypatch.setattr("analysis.engine.run.find_biotypes", computed)
 
 
 def open_zip(app, data: bytes):
@@ -63,11 +75,17 @@ def open_zip(app, data: bytes):
     assert not app.exception
 
 
-def test_a_command_line_runs_zip_opens_identical_and_its_model_is_never_unpickled(app, cli_run, tmp_path):
+@pytest.mark.parametrize("with_state", [True, False], ids=["from its saved state", "computed again from run.json"])
+def test_a_command_line_runs_zip_opens_identical_and_its_model_is_never_unpickled(app, cli_run, tmp_path, monkeypatch, with_state):
     marker = tmp_path / "the_pickle_ran"
-    open_zip(app, zipped(cli_run, {"run/model/model.joblib": pickle.dumps(WritesAFile(marker))}))
-    assert not app.error
+    if with_state:
+        nothing_computed(monkeypatch)
+    open_zip(
+        app, zipped(cli_run, {"run/model/model.joblib": pickle.dumps(WritesAFile(marker))}, leave_out="" if with_state else "run/state/")
+    )
+    assert not app.error, [e.value for e in app.error]
     assert any("every participant's biotype as in the zip's assignments.csv" in s.value for s in app.success)
+    assert any("from the saved state (nothing computed again)" in s.value for s in app.success) == with_state
     assert any("model/model.joblib" in c.value for c in app.caption)  # listed as not opened
     assert not marker.exists()
     key = app.session_state[state.CURRENT_RUN]
@@ -96,3 +114,22 @@ def test_a_zip_of_other_files_is_one_error_naming_the_file(app, cli_run):
         "load the very files the run was computed from"
     ]
     assert state.CURRENT_RUN not in app.session_state or app.session_state[state.CURRENT_RUN] is None
+
+
+def test_an_opened_run_refits_its_model_for_the_zip_and_gives_the_same_biotypes(app, cli_run):
+    open_zip(app, zipped(cli_run))
+    key = app.session_state[state.CURRENT_RUN]
+    assert not app.session_state[state.RUNS][key].models.fitted
+    app.switch_page("pages/export.py").run()
+    assert not app.exception and not app.error
+    assert any("holds no fitted model" in i.value for i in app.info)
+    app.button(key=state.EXPORT_REFIT).click().run(timeout=300)
+    assert not app.exception and not app.error
+    result = app.session_state[state.RUNS][app.session_state[state.CURRENT_RUN]]
+    assert result.models.fitted and app.session_state[state.CURRENT_RUN] == key
+    assert not any("holds no fitted model" in i.value for i in app.info)
+    assert csv_bytes(result.assignments) == (cli_run / "assignments.csv").read_bytes()
+    from components.cache import run_archive
+
+    names = zipfile.ZipFile(io.BytesIO(run_archive(result, app.session_state[state.COHORT]))).namelist()
+    assert "model/model.joblib" in names and "state/state.json" in names

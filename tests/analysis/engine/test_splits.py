@@ -16,7 +16,7 @@ def test_recondensed_tree_equals_a_new_fit(method, epsilon):
     fit = hdbscan_fit(x, 10, 5, method, epsilon)
     for size in (5, 10, 40, 200, 400):
         new = hdbscan_fit(x, size, 5, method, epsilon)
-        labels, probabilities = labels_from_tree(fit, size, method, epsilon)
+        labels, probabilities = labels_from_tree(fit.single_linkage_tree_.to_numpy(), size, method, epsilon)
         assert np.array_equal(labels, new.labels_), size
         assert np.allclose(probabilities, new.probabilities_)
 
