@@ -2,7 +2,8 @@
 
 Starts ``streamlit run app.py`` on a free localhost port, drives Debian's chromium with Playwright
 and writes PNG files to docs/img/. ``--only opened-run`` takes only those of a saved run opened on
-the Data page and its Export page (a few minutes instead of most of an hour).
+the Data page and its Export page, ``--only progress`` the progress bar of a run with its Stop button
+(a few minutes instead of most of an hour).
 """
 
 import argparse
@@ -19,17 +20,22 @@ from tests.e2e.server import browser_page, served_app  # noqa: E402
 def main() -> None:
     """Serve the app, drive it through every page in chromium and write the screenshots to docs/img."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["opened-run"], help="take only these screenshots")
+    parser.add_argument("--only", choices=["opened-run", "progress"], help="take only these screenshots")
     args = parser.parse_args()
     out = ROOT / "docs" / "img"
     out.mkdir(parents=True, exist_ok=True)
-    if args.only == "opened-run":
+    if args.only:
         with served_app() as url, browser_page(width=1440, height=1900) as page:
             page.goto(url)
             page.get_by_role("button", name="Load sample cohort").click()
             page.get_by_text("Problems found", exact=True).wait_for(timeout=60_000)
-            open_saved_run(page, out)
-        print(f"wrote the opened run's screenshots to {out}")
+            if args.only == "opened-run":
+                open_saved_run(page, out)
+            else:
+                page.get_by_role("link", name="Biotypes", exact=True).click()
+                page.get_by_role("button", name="Compute biotypes").click()
+                run_progress(page, out)
+        print(f"wrote the {args.only} screenshots to {out}")
         return
     with served_app() as url, browser_page(width=1440, height=1900) as page:
         page.goto(url)
@@ -49,6 +55,7 @@ def main() -> None:
         page.wait_for_timeout(2000)
         page.screenshot(path=str(out / "biotypes_availability.png"))
         page.get_by_role("button", name="Compute biotypes").click()
+        run_progress(page, out)
         page.get_by_text("min_cluster_size candidates").wait_for(timeout=600_000)
         page.get_by_text("Are there biotypes at all?", exact=True).wait_for(timeout=600_000)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4", timeout=60_000)
@@ -100,6 +107,17 @@ def main() -> None:
         open_saved_run(page, out)
     roles_review(out)
     print(f"wrote the page screenshots to {out}")
+
+
+def run_progress(page, out: Path) -> None:
+    """A run under way on the Biotypes page: its progress bar, saying what it does, and the Stop button beside it."""
+    page.get_by_test_id("stButton").get_by_role("button", name="Stop", exact=True).wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stProgress]')].some(e => /nearest neighbours|UMAP to|HDBSCAN/.test(e.innerText))",
+        timeout=300_000,
+    )
+    page.locator('[data-testid="stProgress"]').first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(out / "biotypes_progress.png"))
 
 
 def compare_runs(page, out: Path) -> None:
