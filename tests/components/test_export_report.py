@@ -10,6 +10,7 @@ from plotly.offline import get_plotlyjs
 from analysis.cohort.cohort import load_cohort, sample_cohort_files
 from analysis.config import RunConfig
 from analysis.engine.run import run_biotypes
+from analysis.engine.saved_state import run_state_files
 from analysis.reporting.methods import methods_paragraphs
 from analysis.reporting.run_files import run_files, write_run
 from components.html_report import report_html
@@ -28,8 +29,9 @@ def test_run_files_are_what_write_run_writes(run, tmp_path):
     result, cohort = run
     files = run_files(result, cohort)
     written = write_run(result, cohort, tmp_path)
-    assert {p.name for p in written} == {*files, "model.joblib"}
-    for name, content in files.items():
+    state = run_state_files(result)
+    assert {p.relative_to(tmp_path).as_posix() for p in written} == {*files, *state, "model/model.joblib"}
+    for name, content in {**files, **state}.items():
         assert (tmp_path / name).read_bytes() == content, name
     assert run_files(result, cohort)["run.json"] == files["run.json"]  # no clock inside: the run's own start time
 
