@@ -723,8 +723,9 @@ def dbcv_sample(n: int, seed: int) -> np.ndarray:
 def dbcv_of(embedding: np.ndarray, labels: np.ndarray, sample: np.ndarray) -> float:
     """Density-based clustering validation (Moulavi et al. 2014) of a labelling, on the rows ``sample``.
 
-    The exact index (``hdbscan.validity.validity_index``: mutual-reachability minimum spanning trees
-    within each cluster), not HDBSCAN's ``relative_validity_``, whose cheap approximation ranked
+    The exact index (hdbscan's ``validity_index``, computed by :func:`analysis.engine.dbcv.validity_index`
+    to the same bits, faster: mutual-reachability minimum spanning trees within each cluster), not
+    HDBSCAN's ``relative_validity_``, whose cheap approximation ranked
     splits that merge clear clusters above the splits that keep them (digits: 8 biotypes scored over
     the 11 that match the ten digits). Noise counts in the denominator, so a labelling that leaves
     more participants as noise scores lower. Clusters with fewer than 3 rows in the sample count as noise.
@@ -742,7 +743,7 @@ def dbcv_of(embedding: np.ndarray, labels: np.ndarray, sample: np.ndarray) -> fl
     float
         In [-1, 1], higher is better; NaN when fewer than two clusters have 3 rows in the sample.
     """
-    from hdbscan.validity import validity_index
+    from analysis.engine.dbcv import validity_index
 
     points = np.asarray(embedding, dtype=np.float64)[sample]
     kept = np.asarray(labels)[sample].copy()

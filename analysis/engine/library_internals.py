@@ -17,7 +17,10 @@ hdbscan (``HDBSCAN`` fitted by :func:`analysis.engine.clustering.hdbscan_fit`):
 - ``_outlier_scores``, ``_relative_validity``, ``_exemplars``: cached results, cleared when a fit's
   tree is cut again;
 - ``hdbscan.hdbscan_._tree_to_labels``: condensing and selecting from a single-linkage tree, which a
-  re-cut at another min_cluster_size reuses instead of fitting again.
+  re-cut at another min_cluster_size reuses instead of fitting again;
+- ``hdbscan._hdbscan_linkage.mst_linkage_core``: the Prim minimum spanning tree of a dense distance
+  matrix that ``hdbscan.validity`` builds per cluster; :mod:`analysis.engine.dbcv` builds the same tree
+  with it and finds each edge's endpoint in one vectorised pass instead of hdbscan's loop.
 
 umap-learn (``UMAP`` fitted by :func:`analysis.engine.clustering.umap_embedding`):
 
@@ -134,3 +137,17 @@ def with_condensed_tree(fit, condensed: np.ndarray):
     fit._prediction_data = None
     fit._exemplars = None
     return fit
+
+
+def prim_minimum_spanning_tree(distances: np.ndarray) -> np.ndarray:
+    """hdbscan's Prim minimum spanning tree of a dense symmetric distance matrix (what ``hdbscan.validity`` builds).
+
+    Returns
+    -------
+    ndarray of float64, shape (n - 1, 3)
+        One row per step from node 0: the node the search was at, the node added, the edge's weight.
+        The first column is not the added node's neighbour in the tree (:mod:`analysis.engine.dbcv`).
+    """
+    from hdbscan._hdbscan_linkage import mst_linkage_core
+
+    return mst_linkage_core(np.ascontiguousarray(distances, dtype=np.float64))

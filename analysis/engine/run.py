@@ -43,7 +43,6 @@ from analysis.features.blocks import build_blocks, harmonisation_choice
 from analysis.features.fusion import FusedFeatures, fuse_blocks
 from analysis.outcomes.clinical_value import ClinicalValue, clinical_value
 from analysis.validity.replication import SplitHalf, site_column, split_half_replication
-from analysis.validity.structure import MAX_TESTED_PARTICIPANTS as STRUCTURE_MAX_TESTED
 from analysis.validity.structure import Structure, structure_test
 
 ASSIGNMENT_COLUMNS = (
@@ -629,8 +628,10 @@ def with_structure(result: RunResult, progress: Callable[[float, str], None] | N
     """
     started = time.perf_counter()
     x = result.fused.matrix.to_numpy()
-    n_tested = min(len(x), STRUCTURE_MAX_TESTED)
-    workers = parallel_workers(n_tested) if result.config.null_cohorts else 1
+    # The null cohorts are small (at most 2,000 participants each) but many: they go to the
+    # worker processes whenever the run itself is large enough to have used them (then the workers'
+    # compiled code is already loaded; starting fresh workers costs more than a small run's test).
+    workers = parallel_workers(len(x)) if result.config.null_cohorts else 1
     structure = structure_test(x, result.clusters.numbers, result.config, n_jobs=workers, progress=progress)
     issues = [i for i in result.issues if i.where != "structure test"]
     if structure.verdict != "distinct":
@@ -673,7 +674,7 @@ def with_replication(result: RunResult, cohort: Cohort, progress: Callable[[floa
         issues.append(Issue("info", note, "replication", "collect more participants, or replicate in an external cohort"))
     else:
         column, strata = result.features.site_column, result.features.sites
-        workers = parallel_workers(min(len(x), 4000) // 2) if splits > 1 else 1
+        workers = parallel_workers(len(x)) if splits > 1 else 1  # in the run's workers, as the structure test
         split_half = split_half_replication(x, result.clusters.labels, result.config, strata, column, workers, lambda f, m: say(0.5 * f, m))
         for b in split_half.biotypes:
             if not b.replicates:

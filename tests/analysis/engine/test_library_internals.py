@@ -14,7 +14,15 @@ from analysis.engine.clustering import hdbscan_fit, neighbour_graph, umap_embedd
 ROOT = Path(__file__).resolve().parents[3]
 MODULE = "analysis/engine/library_internals.py"
 #: Private names of hdbscan and umap-learn that only the internals module may use.
-PRIVATE_NAMES = {*internals.HDBSCAN_ATTRIBUTES, *internals.UMAP_ATTRIBUTES, "_select_clusters", "_exemplars", "_tree_to_labels"}
+PRIVATE_NAMES = {
+    *internals.HDBSCAN_ATTRIBUTES,
+    *internals.UMAP_ATTRIBUTES,
+    "_select_clusters",
+    "_exemplars",
+    "_tree_to_labels",
+    "_hdbscan_linkage",
+    "mst_linkage_core",
+}
 
 
 @pytest.mark.parametrize("distribution", sorted(internals.WRITTEN_FOR))
@@ -73,6 +81,7 @@ def test_no_other_module_reaches_into_hdbscan_or_umap():
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PRIVATE_NAMES:
                 names = [node.value]
             elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("hdbscan", "umap"):
-                names = [a.name for a in node.names if a.name.startswith("_")]
+                names = [a.name for a in node.names if a.name.startswith("_") or a.name in PRIVATE_NAMES]
+                names += [node.module] if any(part.startswith("_") for part in node.module.split(".")[1:]) else []
             found += [f"{path.relative_to(ROOT)}:{node.lineno} {name}" for name in names]
     assert not found, f"private parts of hdbscan or umap-learn used outside {MODULE}: {found}"

@@ -9,6 +9,8 @@ from analysis.engine.parallel import compute_on, on_dask, parallel_workers
 from analysis.engine.stability import subsample_stability
 from analysis.engine.sweep import parameter_sweep
 from analysis.errors import CohortError
+from analysis.validity.replication import split_half_replication
+from analysis.validity.structure import structure_test
 
 
 def test_small_cohorts_stay_in_this_process_large_ones_use_two_workers():
@@ -49,3 +51,31 @@ def test_a_local_dask_cluster_gives_identical_embeddings_resamples_and_sweep(war
         assert mine.tobytes() == theirs.tobytes()
     assert stability.jaccard.equals(stability_here.jaccard)
     assert sweep.equals(sweep_here)
+
+
+@pytest.mark.slow
+def test_the_structure_test_and_split_half_replication_are_identical_on_a_dask_cluster(warm_umap):
+    from dask.distributed import LocalCluster
+
+    x, _ = make_blobs(n_samples=[80, 70], n_features=4, cluster_std=1.0, random_state=2)
+    result, _ = find_biotypes(x, RunConfig(seed=1))
+    config = RunConfig(
+        seed=1,
+        n_neighbors=result.n_neighbors,
+        min_cluster_size=result.min_cluster_size,
+        min_samples=result.min_samples,
+        null_cohorts=19,
+        replication_splits=2,
+    )
+    structure_here = structure_test(x, result.numbers, config, n_jobs=1)
+    replication_here = split_half_replication(x, result.labels, config, n_jobs=1)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster,
+        compute_on(cluster.scheduler_address),
+    ):
+        structure = structure_test(x, result.numbers, config, n_jobs=parallel_workers(len(x)))
+        replication = split_half_replication(x, result.labels, config, n_jobs=parallel_workers(len(x)))
+    assert structure_here.verdict != "untested" and len(structure_here.gap_null.null) == 19
+    assert structure.to_dict() == structure_here.to_dict()
+    timeless = [{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in (replication, replication_here)]
+    assert timeless[0] == timeless[1] and len(replication.ari) == 4
