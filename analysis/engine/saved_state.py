@@ -87,11 +87,6 @@ def run_state_files(result: RunResult) -> dict[str, bytes]:
     return plain_files(state, STATE_TYPES, STATE_FOLDER)
 
 
-def has_state(names) -> bool:
-    """Whether a run folder's file names include a saved state."""
-    return f"{STATE_FOLDER}/state.json" in set(names)
-
-
 def opened_run(
     files: Mapping[str, bytes],
     cohort: Cohort,

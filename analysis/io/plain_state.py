@@ -107,14 +107,10 @@ class _Encoder:
         self.arrays: dict[str, np.ndarray] = {}
 
     def encode(self, value):
-        if value is None or isinstance(value, (bool, str)):
-            return value
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float):
-            return value
-        if isinstance(value, np.generic):
+        if isinstance(value, np.generic):  # before float: np.float64 is a float and keeps its type
             return {TAG: "scalar", "dtype": value.dtype.str, "v": self._scalar(value)}
+        if value is None or isinstance(value, (bool, str, int, float)):
+            return value
         if value is pd.NA:
             return {TAG: "NA"}
         if value is pd.NaT:

@@ -89,7 +89,7 @@ def test_scalars_containers_and_arrays_keep_their_types():
     value = {
         2: "int key",
         "2": "str key",
-        (1, 2): [np.float32(0.1), np.int64(7), np.bool_(True), 0.1, float("nan"), pd.NA, None],
+        (1, 2): [np.float32(0.1), np.int64(7), np.bool_(True), 0.1, float("nan"), pd.NA, None, np.float64(0.5)],
         "small": np.array([[1, 2], [3, 4]], dtype=np.int32),
         "big": big,
         "text": np.array(["a", "bc"]),
@@ -100,7 +100,7 @@ def test_scalars_containers_and_arrays_keep_their_types():
     first = back[(1, 2)]
     assert type(first[0]) is np.float32 and first[0] == np.float32(0.1)
     assert type(first[1]) is np.int64 and type(first[2]) is np.bool_ and type(first[3]) is float
-    assert np.isnan(first[4]) and first[5] is pd.NA and first[6] is None
+    assert np.isnan(first[4]) and first[5] is pd.NA and first[6] is None and type(first[7]) is np.float64
     assert back["small"].dtype == np.int32 and np.array_equal(back["small"], value["small"])
     assert back["big"].dtype == np.float32 and np.array_equal(back["big"], big)
     assert sorted(files) == ["state/arrays/0.npy", "state/state.json"]  # only the large array is its own file
