@@ -6,7 +6,7 @@ Loads the bundled sample cohort, computes the default run (every modality), visi
 (whatever a page summarises is computed and cached then), and then times ``switch_page(...).run()``
 for each page ``--repeats`` times: the whole script run of the page on the server, cached results
 included (Streamlit's AppTest runs the script in this process; no browser, no network). Prints the
-median and the largest time per page. Asserts nothing.
+median and the largest time per page. Asserts nothing; records them (bench/results/page_switch.jsonl).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ PAGES = (
     "pages/genetics.py",
     "pages/wearables.py",
     "pages/compare.py",
+    "pages/runs.py",
+    "pages/manuscript.py",
     "pages/assign.py",
     "pages/export.py",
 )
@@ -37,6 +39,7 @@ def main() -> None:
     """Run the measurements of the module docstring and print them (the command line above)."""
     from streamlit.testing.v1 import AppTest
 
+    from bench.results import record
     from components import state
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -55,6 +58,7 @@ def main() -> None:
         if at.exception:
             raise RuntimeError(f"{page}: {at.exception}")
     print(f"{'page':<22} {'median ms':>10} {'max ms':>8}")
+    figures = {}
     for page in PAGES:
         times = []
         for _ in range(args.repeats):
@@ -62,6 +66,8 @@ def main() -> None:
             at.switch_page(page).run()
             times.append(1000 * (time.perf_counter() - started))
         print(f"{page:<22} {statistics.median(times):>10.0f} {max(times):>8.0f}")
+        figures[page] = {"median_ms": statistics.median(times), "max_ms": max(times)}
+    record("page_switch", figures, {"repeats": args.repeats})
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.cohort import modalities as M
 from analysis.cohort.cohort import Cohort, CohortFiles, load_cohort, sample_cohort_files
 from analysis.cohort.connectivity import edges_to_matrix
 from analysis.cohort.validation import ValidationReport, validation_report
@@ -64,7 +66,7 @@ from analysis.reporting.flow_svg import flow_svg
 from analysis.reporting.run_files import run_files, synthetic_cohort_files, write_run
 from analysis.validity.external import CohortReplication, replicate_in_cohort
 from components import state
-from components.brain import glass_brain_png
+from components.brain import glass_brain_figure, region_labels
 from components.profiles import biotype_label
 from components.progress import progress_bar, was_stopped
 from components.structure import render_verdict
@@ -143,6 +145,18 @@ def availability_for(fingerprint: str, _cohort: Cohort) -> ModalityAvailability:
 def sample_availability() -> ModalityAvailability:
     """The sample cohort's modality availability, found once per server and shared by every session."""
     return modality_availability(sample_cohort())
+
+
+@st.cache_resource(max_entries=4, scope="session")
+def modalities_in_files_for(fingerprint: str, _cohort: Cohort) -> tuple[str, ...]:
+    """The feature modalities at least one participant has a value of in the files (the run form offers these)."""
+    has = _cohort.availability()
+    return tuple(m for m in M.FEATURE_MODALITIES if has[m].any())
+
+
+def modalities_in_files(cohort: Cohort) -> tuple[str, ...]:
+    """:func:`modalities_in_files_for` of a loaded cohort, found once per cohort and session."""
+    return modalities_in_files_for(cohort.fingerprint, cohort)
 
 
 def availability_of(cohort: Cohort) -> ModalityAvailability:
@@ -634,8 +648,8 @@ def connectivity_by_biotype(
 
 
 @per_run(shows_names=True)
-def glass_brain(result: RunResult, cohort: Cohort, biotype: int, max_q: float, shown: int, harmonise: bool = True) -> bytes:
-    """PNG of the ``shown`` strongest edges with q < ``max_q`` of one biotype against the rest (nilearn's glass brain)."""
+def glass_brain(result: RunResult, cohort: Cohort, biotype: int, max_q: float, shown: int, harmonise: bool = True) -> go.Figure:
+    """Glass brain of the ``shown`` strongest edges with q < ``max_q`` of one biotype against the rest (:func:`glass_brain_figure`)."""
     view = connectivity_shown(result, cohort, harmonise)
     summary = next(s for s in connectivity_by_biotype(result, cohort, harmonise) if s.biotype == biotype)
     significant = significant_edges(summary, max_q)
@@ -644,7 +658,8 @@ def glass_brain(result: RunResult, cohort: Cohort, biotype: int, max_q: float, s
         f"{biotype_label(biotype, result.names)} minus rest: {shown} of {int((significant != 0).sum()):,} edges "
         f"(q < {max_q:g}; {'harmonised' if view.harmonised else 'raw'})"
     )
-    return glass_brain_png(drawn, view.connectivity.atlas.coords, title)
+    atlas = view.connectivity.atlas
+    return glass_brain_figure(drawn, atlas.coords, region_labels(atlas, atlas.n_rois), title)
 
 
 @per_run()

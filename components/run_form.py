@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.cohort import modalities as M
 from analysis.cohort.cohort import Cohort
 from analysis.cohort.validation import MODALITY_TITLES
 from analysis.config import IMPUTERS, MISSING_MODALITY_POLICIES, SELECTION_METHODS, RunConfig
 from analysis.validity.replication import MIN_REPLICATION_PARTICIPANTS
-from components import state
+from components import cache, state
 
 AUTOMATIC = 0
 HARMONISE_CHOICES = {"auto": "automatic (on with connectivity from 2+ sites)", "on": "on", "off": "off"}
@@ -29,7 +28,7 @@ def render_run_form(cohort: Cohort) -> RunConfig | None:
         None until 'Compute biotypes' is clicked. Raises CohortError for an impossible combination.
     """
     defaults = RunConfig()
-    available = [m for m in M.FEATURE_MODALITIES if cohort.availability()[m].any()]
+    available = list(cache.modalities_in_files(cohort))
     with st.form(state.BIOTYPES_FORM, border=True):
         st.markdown("**Run configuration** — defaults are chosen from the data; see docs/methods.md.")
         adopted = st.session_state.pop(state.BIOTYPES_ADOPTED, None)

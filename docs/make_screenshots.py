@@ -2,7 +2,8 @@
 
 Starts ``streamlit run app.py`` on a free localhost port, drives Debian's chromium with Playwright
 and writes PNG files to docs/img/. ``--only opened-run`` takes only those of a saved run opened on
-the Data page and its Export page, ``--only progress`` the progress bar of a run with its Stop button
+the Data page and its Export page, ``--only progress`` the progress bar of a run with its Stop button,
+``--only brain`` the Brain connectivity page and its glass brain
 (a few minutes instead of most of an hour).
 """
 
@@ -20,7 +21,7 @@ from tests.e2e.server import browser_page, served_app  # noqa: E402
 def main() -> None:
     """Serve the app, drive it through every page in chromium and write the screenshots to docs/img."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["opened-run", "progress"], help="take only these screenshots")
+    parser.add_argument("--only", choices=["opened-run", "progress", "brain"], help="take only these screenshots")
     args = parser.parse_args()
     out = ROOT / "docs" / "img"
     out.mkdir(parents=True, exist_ok=True)
@@ -31,6 +32,15 @@ def main() -> None:
             page.get_by_text("Problems found", exact=True).wait_for(timeout=60_000)
             if args.only == "opened-run":
                 open_saved_run(page, out)
+            elif args.only == "brain":
+                page.get_by_role("link", name="Biotypes", exact=True).click()
+                page.get_by_role("button", name="Compute biotypes").click()
+                page.get_by_text("biotypes replicate across halves").first.wait_for(timeout=900_000)
+                page.get_by_role("link", name="Brain connectivity", exact=True).click()
+                page.get_by_text("Glass brain", exact=True).wait_for(timeout=120_000)
+                page.wait_for_timeout(4000)
+                page.screenshot(path=str(out / "brain_page.png"))
+                glass_brain(page, out)
             else:
                 page.get_by_role("link", name="Biotypes", exact=True).click()
                 page.get_by_role("button", name="Compute biotypes").click()
@@ -90,6 +100,8 @@ def main() -> None:
             page.get_by_text(marker, exact=True).wait_for(timeout=120_000)
             page.wait_for_timeout(4000)
             page.screenshot(path=str(out / f"{name}.png"))
+            if name == "brain_page":
+                glass_brain(page, out)
             if name == "table_one_page":
                 flow_diagram(page, out)
         page.get_by_role("link", name="Assign new participants", exact=True).click()
@@ -107,6 +119,18 @@ def main() -> None:
         open_saved_run(page, out)
     roles_review(out)
     print(f"wrote the page screenshots to {out}")
+
+
+def glass_brain(page, out: Path) -> None:
+    """The Brain connectivity page's glass brain, with the hover of one edge."""
+    page.get_by_text("Glass brain", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(2000)
+    plot = page.locator(".js-plotly-plot").filter(has_text="minus rest").first
+    point = plot.locator(".scatterlayer .trace .point").first
+    box = point.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(out / "brain_glass.png"))
 
 
 def run_progress(page, out: Path) -> None:

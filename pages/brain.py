@@ -99,7 +99,12 @@ shown = st.slider(
 )
 drawn = edges_to_matrix(strongest_edges(significant, shown), connectivity.n_rois)
 with st.spinner("Drawing the glass brain..."):
-    image = cache.glass_brain(result, cohort, biotype, max_q, shown, harmonise=not raw)
-st.image(image, caption="Red: stronger in this biotype than in the rest; blue: weaker (nilearn plot_connectome).")
+    glass_brain = cache.glass_brain(result, cohort, biotype, max_q, shown, harmonise=not raw)
+st.plotly_chart(glass_brain, width="stretch")
+st.caption(
+    "Red: stronger in this biotype than in the rest; blue: weaker. nilearn's glass-brain outline and views (as plot_connectome "
+    "draws them: each side view shows the edges within the hemisphere facing it, the view from above all of them); hover over "
+    "an edge's middle for its two regions and value."
+)
 if st.toggle("Interactive 3-D view (nilearn view_connectome)", key=state.BRAIN_INTERACTIVE):
     html_components.html(connectome_html(drawn, atlas.coords), height=520)

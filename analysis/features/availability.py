@@ -52,7 +52,7 @@ class ModalityAvailability:
 
     def clustered(self, modalities: tuple[str, ...], missing_modality: str) -> int:
         """How many participants a run on ``modalities`` would cluster under the ``missing_modality`` policy."""
-        chosen = self.has[list(modalities)]
+        chosen = self.has.to_numpy(dtype=bool)[:, [self.has.columns.get_loc(m) for m in modalities]]
         keep = chosen.all(axis=1) if missing_modality == "exclude" else chosen.any(axis=1)
         return int(keep.sum())
 

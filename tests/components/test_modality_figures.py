@@ -15,7 +15,8 @@ def test_matrix_is_reordered_by_network_with_ticks_per_network():
     fig = matrix_figure(m, atlas, "t", "r")
     assert np.array_equal(np.asarray(fig.data[0].z), m[np.ix_([0, 2, 1], [0, 2, 1])])
     assert list(fig.layout.xaxis.ticktext) == ["X", "Y"]
-    assert fig.data[0].customdata[0][2] == "a (X) – b (Y)"
+    assert list(fig.data[0].x) == list(fig.data[0].y) == ["1. a (X)", "3. c (X)", "2. b (Y)"]
+    assert fig.data[0].hovertemplate.startswith("%{y} – %{x}")
 
 
 def test_network_figure_writes_each_value():

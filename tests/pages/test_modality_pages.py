@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analysis.cohort.connectivity import edges_to_matrix
 from analysis.describe.summaries import (
     adherence_by_biotype,
     biotype_connectivity,
     prs_association_by_biotype,
     significant_edges,
+    strongest_edges,
     wearable_trajectories,
 )
 from analysis.features.extractors import prs_features
@@ -55,13 +57,17 @@ def test_brain_page_draws_the_biotypes_contrast(computed):
     expected = biotype_connectivity(cohort.connectivity, labels_of(result))
     first = expected[0]
     shown = figures(at)
-    assert len(shown) == 4  # mean, difference, two network matrices
+    assert len(shown) == 5  # mean, difference, two network matrices, glass brain
     n_significant = int((significant_edges(first, 0.05) != 0).sum())
     assert f"{n_significant:,} edges with q < 0.05" in shown[1]["layout"]["title"]["text"]
     mean = plotly_array(shown[0]["data"][0]["z"]).astype(float)
     assert mean.shape == (cohort.connectivity.n_rois, cohort.connectivity.n_rois)
     assert np.isclose(np.nansum(mean) / 2, first.mean.astype(float).sum(), rtol=1e-4)  # reordered, same edges
-    assert len(at.get("image")) == 1  # the glass brain
+    drawn = edges_to_matrix(strongest_edges(significant_edges(first, 0.05), 50), cohort.connectivity.n_rois)
+    (edges,) = [t for t in shown[4]["data"] if t.get("name") == "edges"]
+    ends = plotly_array(edges["customdata"]).astype(int).reshape(-1, 2)
+    assert len(set(map(tuple, ends))) == min(n_significant, 50) == int((np.triu(drawn, 1) != 0).sum())
+    assert np.allclose(plotly_array(edges["marker"]["color"]).astype(float), drawn[ends[:, 0], ends[:, 1]])
     at.select_slider(key=state.BRAIN_MAX_Q).set_value(0.2).run()
     n_loose = int((significant_edges(first, 0.2) != 0).sum())
     assert f"{n_loose:,} edges with q < 0.2" in figures(at)[1]["layout"]["title"]["text"]
