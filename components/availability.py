@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 from analysis.cohort.validation import MODALITY_TITLES
 from analysis.config import RunConfig
 from analysis.features.availability import ModalityAvailability
+from components.figure_memo import remembered
 from components.tables import render_table
 
 #: Dots of a modality a combination lacks.
@@ -17,6 +18,7 @@ ABSENT_GREY = "#D9D9D9"
 PRESENT_DARK = "#333333"
 
 
+@remembered
 def combinations_figure(availability: ModalityAvailability) -> go.Figure:
     """UpSet view: participants per combination of modalities (bars) over which modalities each holds (dots).
 

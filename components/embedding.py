@@ -13,6 +13,7 @@ from analysis.engine.clustering import SPLIT_STABILITY_CAUTION, biotype_numbers
 from analysis.engine.run import RunResult
 from analysis.engine.stability import Stability
 from analysis.errors import NAMED_IN_MESSAGE
+from components.figure_memo import remembered
 from components.tables import render_all_columns
 
 #: Biotype colours (colour-blind-safe Tableau 10); noise is grey.
@@ -37,6 +38,7 @@ def biotype_colour(biotype: int) -> str:
     return NOISE_COLOUR if biotype < 0 else BIOTYPE_COLOURS[(biotype - 1) % len(BIOTYPE_COLOURS)]
 
 
+@remembered
 def embedding_figure(
     assignments: pd.DataFrame,
     colour: pd.Series | None = None,
@@ -147,6 +149,7 @@ def sample_points_control(assignments: pd.DataFrame, key: str) -> int:
     )
 
 
+@remembered
 def assigned_figure(reference: pd.DataFrame, assigned: pd.DataFrame) -> go.Figure:
     """New participants placed on the reference run's map: reference in light grey, new ones by biotype.
 
@@ -212,6 +215,7 @@ def _points(rows: pd.DataFrame, name: str, hover: str, **marker) -> go.Scattergl
     )
 
 
+@remembered
 def sizes_figure(assignments: pd.DataFrame) -> go.Figure:
     """Bars of participants per biotype (noise and excluded included), largest biotype first.
 
@@ -254,6 +258,7 @@ def sizes_figure(assignments: pd.DataFrame) -> go.Figure:
     return fig
 
 
+@remembered
 def stability_figure(stability: Stability, names: dict[int, str]) -> go.Figure:
     """Box of each biotype's Jaccard index over the resamples, with Hennig's 0.5 and 0.75 lines.
 

@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.embedding import biotype_colour
+from components.figure_memo import remembered
 from components.profiles import short_label
 
 #: Colour-blind-safe colours for ancestry groups (Okabe-Ito, without the biotype palette's order).
@@ -65,6 +66,7 @@ def prs_violin_figure(
     return fig
 
 
+@remembered
 def odds_ratio_figure(association: pd.DataFrame, outcome: str) -> go.Figure:
     """Forest plot of the odds ratio per SD (95% CI) for each score, in all clustered participants and per biotype.
 
@@ -140,6 +142,7 @@ def log_ticks(values: np.ndarray) -> list[float]:
     return [t for t in LOG_TICKS if below[0] <= t <= above[0]]
 
 
+@remembered
 def decile_make_up_figure(make_up: pd.DataFrame, names: dict[int, str], score: str) -> go.Figure:
     """Stacked bars: which biotypes the participants of each score decile belong to.
 
@@ -172,6 +175,7 @@ def decile_make_up_figure(make_up: pd.DataFrame, names: dict[int, str], score: s
     return fig
 
 
+@remembered
 def decile_prevalence_figure(prevalence: pd.DataFrame, score: str, outcome: str) -> go.Figure:
     """Outcome prevalence per score decile with Wilson 95% intervals.
 

@@ -12,6 +12,7 @@ from analysis.describe.audits import AUDIT_PERMUTATIONS, AUDIT_Q_FLAG, CRAMERS_V
 from analysis.describe.groups import GROUP_LABEL_OFFSET
 from analysis.describe.profiling import DESCRIPTIVE
 from components.embedding import biotype_colour
+from components.figure_memo import remembered
 
 #: Short names of the modalities, drawn under heat-map groups too narrow for the full title.
 MODALITY_CODES = {
@@ -73,6 +74,7 @@ def short_label(biotype: int) -> str:
     return f"B{int(biotype)}"
 
 
+@remembered
 def effect_heatmap_figure(profile: pd.DataFrame, names: dict[int, str], labels: dict[int, str] | None = None) -> go.Figure:
     """Heat map of Cohen's d (biotype minus the rest) per biotype and feature, features grouped by modality.
 
@@ -170,6 +172,7 @@ def effect_table(profile: pd.DataFrame, names: dict[int, str], modalities: list[
     return rows[[c for c in EFFECT_TABLE_COLUMNS if c in rows.columns] + [c for c in rows.columns if c not in EFFECT_TABLE_COLUMNS]]
 
 
+@remembered
 def category_figure(categories: pd.DataFrame, feature: str, names: dict[int, str]) -> go.Figure:
     """Stacked bars of one categorical feature's level shares per biotype.
 
@@ -220,6 +223,7 @@ def _pair_notes(rows: pd.DataFrame) -> list[str]:
     return ["descriptive (clustered on)" if d else f"q = {q:.2g}" for d, q in zip(descriptive, rows["q_value"], strict=True)]
 
 
+@remembered
 def pairwise_effects_figure(
     pairwise: pd.DataFrame, a: int, b: int, names: dict[int, str], top: int = 15, labels: dict[int, str] | None = None
 ) -> go.Figure:
@@ -269,6 +273,7 @@ def pairwise_effects_figure(
     return fig
 
 
+@remembered
 def importance_figure(importance: pd.DataFrame, profile: pd.DataFrame, biotype: int, names: dict[int, str], top: int = 12) -> go.Figure:
     """What defines one biotype: the features whose permutation importance is distinguishable from zero, else effect sizes.
 
@@ -360,6 +365,7 @@ def _effect_fallback_figure(profile: pd.DataFrame, biotype: int, n_features: int
     return _feature_bars_layout(fig, title, "Cohen's d (biotype minus the rest)", len(rows))
 
 
+@remembered
 def binary_outcome_figure(shares: pd.DataFrame, outcome: str, names: dict[int, str]) -> go.Figure:
     """Share of each biotype with a yes/no outcome, with its 95% interval (a box of 0s and 1s says nothing).
 

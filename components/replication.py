@@ -9,6 +9,7 @@ import streamlit as st
 from analysis.outcomes.clinical_value import METRIC_NAMES, ClinicalValue
 from analysis.validity.replication import PREDICTION_STRENGTH_THRESHOLD, SplitHalf
 from analysis.validity.structure import p_text
+from components.figure_memo import remembered
 from components.survival import render_survival, render_treatment
 from components.tables import render_table
 
@@ -16,6 +17,7 @@ REPLICATES_COLOUR = "#54A24B"
 FAILS_COLOUR = "#F58518"
 
 
+@remembered
 def replication_figure(split_half: SplitHalf, names: dict[int, str]) -> go.Figure:
     """Prediction strength per biotype: the median over splits and directions, a bar to its range, a line at 0.8.
 
@@ -127,6 +129,7 @@ def render_replication(split_half: SplitHalf | None, note: str, names: dict[int,
     render_site_replication(sites, sites_note, names)
 
 
+@remembered
 def clinical_value_figure(value: ClinicalValue) -> go.Figure:
     """Gain per assessed outcome with its 95% interval, a line at 0 (no gain).
 

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from analysis.describe.run_comparison import NOT_CLUSTERED
 from components.embedding import biotype_colour, rgba
+from components.figure_memo import remembered
 from components.profiles import biotype_label
 
 #: Colour of the participants a run did not cluster.
@@ -28,6 +29,7 @@ def _order(labels) -> list[int]:
     return sorted(set(labels), key=lambda b: (b <= 0, b == NOT_CLUSTERED, b))
 
 
+@remembered
 def runs_sankey_figure(
     flows: pd.DataFrame, first: str, second: str, first_names: dict[int, str], second_names: dict[int, str], show_unclustered: bool = True
 ) -> go.Figure:

@@ -6,9 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.embedding import biotype_colour, rgba
+from components.figure_memo import remembered
 from components.profiles import biotype_label
 
 
+@remembered
 def split_figure(nodes: pd.DataFrame, flows: pd.DataFrame, run_size: int, names: dict[int, str]) -> go.Figure:
     """Sankey diagram of how biotypes split and merge from the largest min_cluster_size (left) to the smallest.
 

@@ -8,6 +8,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from analysis.validity.structure import ALPHA, TOO_SMALL_SEPARATION, Structure
+from components.figure_memo import remembered
 
 VERDICT_WORDS = {"distinct": "distinct", "graded": "graded", "not_distinct": "not distinct", "untested": "not tested"}
 OBSERVED_COLOUR = "#D62728"
@@ -51,6 +52,7 @@ def render_verdict_slots(structure: Structure | None, slots) -> None:
     render_verdict(structure, where=box_slot)
 
 
+@remembered
 def null_figure(structure: Structure) -> go.Figure:
     """Where the cohort sits among its null cohorts: the verdict's statistic and the silhouette, one row each.
 
@@ -108,6 +110,7 @@ def null_figure(structure: Structure) -> go.Figure:
     return fig
 
 
+@remembered
 def power_figure(structure: Structure) -> go.Figure:
     """What the cohort can detect: share of planted two-subgroup cohorts called distinct, by their separation.
 

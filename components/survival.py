@@ -11,6 +11,7 @@ from analysis.outcomes.survival import SurvivalByBiotype
 from analysis.outcomes.treatment import TreatmentInteraction
 from analysis.validity.structure import p_text
 from components.embedding import biotype_colour
+from components.figure_memo import remembered
 from components.tables import render_table
 
 
@@ -23,6 +24,7 @@ def _translucent(colour: str, alpha: float = 0.15) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
+@remembered
 def survival_figure(survival: SurvivalByBiotype, names: dict[int, str]) -> go.Figure:
     """Kaplan-Meier curves per biotype (steps) with their 95% intervals (bands), the log-rank test in the title.
 
@@ -99,6 +101,7 @@ def ratio_ticks(low: float, high: float) -> list[float]:
     return inside if 1.0 in inside else sorted({*inside, 1.0})
 
 
+@remembered
 def treatment_figure(interaction: TreatmentInteraction, names: dict[int, str]) -> go.Figure:
     """The treatment effect in each biotype with its 95% interval, a line at no effect; the interaction test in the title.
 

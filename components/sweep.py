@@ -9,6 +9,7 @@ import streamlit as st
 from plotly.colors import sample_colorscale
 
 from components import state
+from components.figure_memo import remembered
 from components.selection import selected_customdata
 
 #: What each cell can be coloured by: column → (title, colour scale).
@@ -20,6 +21,7 @@ SWEEP_METRICS = {
 }
 
 
+@remembered
 def sweep_figure(table: pd.DataFrame, metric: str, current: tuple[int, int] | None = None) -> go.Figure:
     """Grid of n_neighbors × min_cluster_size, each cell a square coloured by ``metric`` with its value written in.
 

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.cohort.validation import MODALITY_TITLES, ValidationReport
+from components.figure_memo import remembered
 from components.tables import render_all_columns
 
 MODALITY_COLOURS = {
@@ -20,6 +21,7 @@ MODALITY_COLOURS = {
 }
 
 
+@remembered
 def availability_figure(report: ValidationReport) -> go.Figure:
     """Horizontal bars: participants with each modality, out of the cohort.
 
@@ -57,6 +59,7 @@ def availability_figure(report: ValidationReport) -> go.Figure:
 MAX_MISSINGNESS_BARS = 40
 
 
+@remembered
 def missingness_figure(report: ValidationReport) -> go.Figure:
     """Horizontal bars of the share of missing values per column, coloured by modality.
 

@@ -6,9 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.embedding import biotype_colour, rgba
+from components.figure_memo import remembered
 from components.profiles import short_label
 
 
+@remembered
 def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3, labels: dict[int, str] | None = None) -> go.Figure:
     """Mean of a daily metric per biotype and study day, with its 95% confidence band.
 
@@ -114,6 +116,7 @@ def participant_figure(
     return fig
 
 
+@remembered
 def adherence_figure(per_participant: pd.DataFrame, p_value: float) -> go.Figure:
     """Box plots (with points) of each participant's adherence per biotype.
 

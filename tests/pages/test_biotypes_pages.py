@@ -174,6 +174,8 @@ def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, co
     from components.cache import SummaryKey
 
     at = computed
+    at.switch_page("pages/profiles.py").run()  # its figures drawn, and remembered, under the old names
+    at.switch_page("pages/biotypes.py").run()
     before = current(at)
     old_key = at.session_state[state.CURRENT_RUN]
     splits, export = SummaryKey(old_key, "splits", (), False), SummaryKey(old_key, "export_files", (), True)
@@ -194,6 +196,8 @@ def test_naming_a_biotype_renames_it_everywhere_without_recomputing(computed, co
     assert any(name.startswith("B1 · high distress (n=") for name in legend)
     at.switch_page("pages/profiles.py").run()
     assert "B1 · high distress" in at.markdown[0].value
+    effect_map = json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec), ensure_ascii=False)
+    assert "B1 · high distress" in effect_map  # the effect-size map, drawn before under the old name
 
 
 def test_a_saved_group_is_profiled_on_the_profiles_page(computed):
