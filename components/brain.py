@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from analysis.cohort.atlas import UNASSIGNED, Atlas
 from analysis.describe.summaries import network_order
+from components.figure_memo import remembered
 
 
 def region_labels(atlas: Atlas | None, n_rois: int) -> list[str]:
@@ -27,6 +28,7 @@ def region_labels(atlas: Atlas | None, n_rois: int) -> list[str]:
     ]
 
 
+@remembered
 def matrix_figure(matrix: np.ndarray, atlas: Atlas | None, title: str, colour_title: str, diverging: bool = True) -> go.Figure:
     """Region × region heat map, regions grouped by network when the atlas has networks.
 
@@ -88,6 +90,7 @@ def matrix_figure(matrix: np.ndarray, atlas: Atlas | None, title: str, colour_ti
     return fig
 
 
+@remembered
 def network_figure(table: pd.DataFrame, title: str, colour_title: str, limit: float | None = None) -> go.Figure:
     """Networks × networks heat map with each cell's value written in it.
 

@@ -6,10 +6,14 @@ change elsewhere on the page. :func:`remembered` memoises a figure builder in th
 
 - arguments that are hashable values (numbers, strings, tuples of them) and dicts of them (biotype
   names) are compared by value;
-- any other argument (a run's DataFrame, a result dataclass) by identity: the memo keeps a reference to
-  it, so that its ``id`` cannot be reused by another object while the entry exists. The run's results
-  are never changed in place (they are frozen dataclasses and tables that nothing writes to), so the
-  same object means the same content.
+- NumPy arrays and pandas Series and DataFrames by content (a digest of their values, index, column
+  names and dtypes), so that a table a page selects afresh at every rerun finds its figure; the digest
+  of an object is computed once and kept with the object (at most :data:`MAX_DIGESTS`), so a run's own
+  tables, passed again at every rerun, are not hashed again;
+- any other argument (a result dataclass, an atlas) by identity: the memo keeps a reference to it, so
+  that its ``id`` cannot be reused by another object while the entry exists. The run's results are
+  never changed in place (they are frozen dataclasses and tables that nothing writes to), so the same
+  object means the same content.
 
 The memo holds at most :data:`MAX_FIGURES` figures per session (least recently used dropped), so
 arguments made afresh at every rerun cost a miss, never unbounded memory. Outside a Streamlit script
@@ -19,10 +23,13 @@ run (tests, the command line) the builder is simply called.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
@@ -30,11 +37,49 @@ T = TypeVar("T")
 
 #: Figures kept per session.
 MAX_FIGURES = 96
+#: Content digests of arrays and tables kept per session (with the objects, so that their ids stay theirs).
+MAX_DIGESTS = 256
 _MEMO_KEY = "_figure_memo"
+_DIGESTS_KEY = "_figure_memo_digests"
 
 
-def _key_part(value: Any) -> tuple[str, Hashable]:
-    """How an argument is compared: (its type, value) when it is hashable by value, else ("object", id)."""
+def _content_digest(value: np.ndarray | pd.Series | pd.DataFrame) -> bytes | None:
+    """A digest of an array's or a table's values, labels and dtypes; None where they cannot be hashed (object arrays)."""
+    digest = hashlib.blake2b(digest_size=16)
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            return None
+        digest.update(repr((value.dtype.str, value.shape)).encode())
+        digest.update(np.ascontiguousarray(value).view(np.uint8).data)
+        return digest.digest()
+    try:
+        rows = pd.util.hash_pandas_object(value, index=True).to_numpy()
+    except TypeError:  # unhashable cells (lists, dicts)
+        return None
+    labels = (value.name, value.dtype) if isinstance(value, pd.Series) else (tuple(value.columns), tuple(value.dtypes))
+    digest.update(repr((type(value).__name__, labels, value.index.names, len(value))).encode())
+    digest.update(rows.data)
+    return digest.digest()
+
+
+def _remembered_digest(value: np.ndarray | pd.Series | pd.DataFrame, digests: OrderedDict | None) -> bytes | None:
+    """:func:`_content_digest`, computed once per object: a run's tables are seen again at every rerun."""
+    if digests is None:
+        return _content_digest(value)
+    if id(value) in digests:
+        digests.move_to_end(id(value))
+        return digests[id(value)][1]
+    digest = digests[id(value)] = (value, _content_digest(value))  # the object is kept so that its id stays its own
+    while len(digests) > MAX_DIGESTS:
+        digests.popitem(last=False)
+    return digest[1]
+
+
+def _key_part(value: Any, digests: OrderedDict | None = None) -> tuple[str, Hashable]:
+    """How an argument is compared: by value, by content (arrays and tables) or, for anything else, by identity."""
+    if isinstance(value, np.ndarray | pd.Series | pd.DataFrame):
+        content = _remembered_digest(value, digests)
+        return ("object", id(value)) if content is None else (type(value).__name__, content)
     if isinstance(value, dict):
         try:
             return ("dict", tuple(sorted(value.items())))
@@ -51,11 +96,11 @@ def _key_part(value: Any) -> tuple[str, Hashable]:
     return ("object", id(value))
 
 
-def _session_memo() -> OrderedDict | None:
-    """The memo of the session running this script, or None outside a Streamlit script run."""
+def _session_memo() -> tuple[OrderedDict, OrderedDict] | None:
+    """The figures and the content digests of the session running this script; None outside a script run."""
     if get_script_run_ctx(suppress_warning=True) is None:
         return None
-    return st.session_state.setdefault(_MEMO_KEY, OrderedDict())
+    return st.session_state.setdefault(_MEMO_KEY, OrderedDict()), st.session_state.setdefault(_DIGESTS_KEY, OrderedDict())
 
 
 def remembered(builder: Callable[..., T]) -> Callable[..., T]:
@@ -64,10 +109,15 @@ def remembered(builder: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(builder)
     def wrapper(*args, **kwargs) -> T:
-        memo = _session_memo()
-        if memo is None:
+        session = _session_memo()
+        if session is None:
             return builder(*args, **kwargs)
-        key = (name, tuple(_key_part(a) for a in args), tuple((k, _key_part(v)) for k, v in sorted(kwargs.items())))
+        memo, digests = session
+        key = (
+            name,
+            tuple(_key_part(a, digests) for a in args),
+            tuple((k, _key_part(v, digests)) for k, v in sorted(kwargs.items())),
+        )
         if key in memo:
             memo.move_to_end(key)
             return memo[key][0]

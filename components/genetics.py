@@ -14,6 +14,7 @@ from components.profiles import short_label
 ANCESTRY_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 
 
+@remembered
 def prs_violin_figure(
     score: pd.Series, biotypes: pd.Series, ancestry: pd.Series | None, title: str, unit: str, labels: dict[int, str] | None = None
 ) -> go.Figure:

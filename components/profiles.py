@@ -411,6 +411,7 @@ def binary_outcome_figure(shares: pd.DataFrame, outcome: str, names: dict[int, s
     return fig
 
 
+@remembered
 def outcome_figure(values: pd.Series, biotypes: pd.Series, names: dict[int, str]) -> go.Figure:
     """Box plots (with points) of one outcome per biotype; noise left out.
 

@@ -73,6 +73,7 @@ def trajectory_figure(trajectories: pd.DataFrame, metric: str, min_n: int = 3, l
     return fig
 
 
+@remembered
 def participant_figure(
     days: pd.DataFrame, metric: str, participant: str, biotype_mean: pd.DataFrame | None, biotype: int | None
 ) -> go.Figure:

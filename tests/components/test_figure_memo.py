@@ -18,6 +18,7 @@ def test_outside_a_script_run_the_builder_is_called_every_time():
 
 
 def memo_script():
+    import numpy as np
     import pandas as pd
     import streamlit as st
 
@@ -26,7 +27,7 @@ def memo_script():
     st.session_state.setdefault("calls", [])
 
     @remembered
-    def figure(table, names, title="t"):
+    def figure(table, names, title="t", values=None):
         st.session_state["calls"].append((id(table), tuple(sorted(names.items())), title))
         return f"{title}: {len(table)} rows, {names}"
 
@@ -39,23 +40,37 @@ def memo_script():
     elif step == 2:
         st.write(figure(tables["kept"], {1: "renamed"}))  # names changed: built again
     elif step == 3:
-        st.write(figure(tables["kept"].copy(), {1: "renamed"}))  # an equal table, another object: built again
+        st.write(figure(tables["kept"].copy(), {1: "renamed"}))  # an equal table, another object: remembered
     elif step == 4:
-        st.write(figure(tables["kept"], {1: "renamed"}, title="other"))  # another keyword value: built again
+        st.write(figure(tables["kept"].assign(a=[1, 3]), {1: "renamed"}))  # one value changed: built again
     elif step == 5:
+        st.write(figure(tables["kept"].rename(columns={"a": "b"}), {1: "renamed"}))  # a column renamed: built again
+    elif step == 6:
+        st.write(figure(tables["kept"].astype(float), {1: "renamed"}))  # another dtype: built again
+    elif step == 7:
+        st.write(figure(tables["kept"].set_axis([5, 6]), {1: "renamed"}))  # another index: built again
+    elif step == 8:
+        st.write(figure(tables["kept"], {1: "renamed"}, values=np.arange(3.0)))  # an array: built
+    elif step == 9:
+        st.write(figure(tables["kept"], {1: "renamed"}, values=np.arange(3.0)))  # an equal array: remembered
+    elif step == 10:
+        st.write(figure(tables["kept"], {1: "renamed"}, values=np.arange(3.0).reshape(1, 3)))  # another shape: built
+    elif step == 11:
+        st.write(figure(tables["kept"], {1: "renamed"}, title="other"))  # another keyword value: built again
+    elif step == 12:
         for k in range(200):
             figure(tables["kept"], {1: f"n{k}"})
 
 
 def test_in_a_session_the_same_objects_and_values_give_the_figure_built_before():
     at = AppTest.from_function(memo_script)
-    expected_calls = [1, 1, 2, 3, 4]
+    expected_calls = [1, 1, 2, 2, 3, 4, 5, 6, 7, 7, 8, 9]
     for step, n_calls in enumerate(expected_calls):
         at.session_state["step"] = step
         at.run()
         assert not at.exception
         assert len(at.session_state["calls"]) == n_calls, step
     assert at.markdown[0].value == "other: 2 rows, {1: 'renamed'}"
-    at.session_state["step"] = 5
+    at.session_state["step"] = 12
     at.run()
     assert len(at.session_state["_figure_memo"]) == MAX_FIGURES  # the oldest are dropped
