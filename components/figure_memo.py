@@ -39,8 +39,9 @@ T = TypeVar("T")
 MAX_FIGURES = 96
 #: Content digests of arrays and tables kept per session (with the objects, so that their ids stay theirs).
 MAX_DIGESTS = 256
-_MEMO_KEY = "_figure_memo"
-_DIGESTS_KEY = "_figure_memo_digests"
+#: Where a session keeps its figures, and the digests of their arrays and tables, in st.session_state.
+MEMO_KEY = "_figure_memo"
+DIGESTS_KEY = "_figure_memo_digests"
 
 
 def _content_digest(value: np.ndarray | pd.Series | pd.DataFrame) -> bytes | None:
@@ -100,7 +101,7 @@ def _session_memo() -> tuple[OrderedDict, OrderedDict] | None:
     """The figures and the content digests of the session running this script; None outside a script run."""
     if get_script_run_ctx(suppress_warning=True) is None:
         return None
-    return st.session_state.setdefault(_MEMO_KEY, OrderedDict()), st.session_state.setdefault(_DIGESTS_KEY, OrderedDict())
+    return st.session_state.setdefault(MEMO_KEY, OrderedDict()), st.session_state.setdefault(DIGESTS_KEY, OrderedDict())
 
 
 def remembered(builder: Callable[..., T]) -> Callable[..., T]:

@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from components.figure_memo import MAX_FIGURES, remembered
+from components.figure_memo import MAX_FIGURES, MEMO_KEY, remembered
 
 
 def test_outside_a_script_run_the_builder_is_called_every_time():
@@ -73,4 +73,4 @@ def test_in_a_session_the_same_objects_and_values_give_the_figure_built_before()
     assert at.markdown[0].value == "other: 2 rows, {1: 'renamed'}"
     at.session_state["step"] = 12
     at.run()
-    assert len(at.session_state["_figure_memo"]) == MAX_FIGURES  # the oldest are dropped
+    assert len(at.session_state[MEMO_KEY]) == MAX_FIGURES  # the oldest are dropped

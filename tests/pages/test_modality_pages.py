@@ -17,6 +17,7 @@ from analysis.describe.summaries import (
 )
 from analysis.features.extractors import prs_features
 from components import state
+from components.figure_memo import MEMO_KEY
 from tests.pages.conftest import APP, computed_session, plotly_array
 
 
@@ -423,6 +424,11 @@ def test_moving_between_pages_and_changing_display_choices_recomputes_nothing(co
             at.selectbox(key=state.WEARABLES_PARTICIPANT).set_value(participants[-1]).run()
     assert calls == first, f"recomputed: {calls[len(first) :]}"
     assert "run_biotypes" not in calls
+    drawn = set(at.session_state[MEMO_KEY])
+    for page in pages:  # third visit: every figure is the one drawn before
+        at.switch_page(page).run()
+    built_again = {key[0] for key in set(at.session_state[MEMO_KEY]) - drawn}
+    assert not built_again, f"figures built again: {built_again}"
 
 
 def test_compare_shows_every_sets_n_and_refuses_statistics_for_a_set_shrunk_by_overlap(computed):
