@@ -229,6 +229,7 @@ def run_cluster(args: argparse.Namespace) -> int:
     cohort = load_cohort(cohort_files_from_args(args))
     with compute_on(args.scheduler):
         result = run_biotypes(cohort, config, progress, for_saving=True)
+        progress(1.0, f"writing the files to {args.out}")
         paths = write_run(result, cohort, args.out)
         if "bids" in formats:
             from analysis.reporting.run_files import bids_derivative_files

@@ -1,6 +1,6 @@
 """Growth curve: time and peak memory of every step of ``python -m analysis cluster`` as N grows.
 
-    python bench/growth.py [--n 1000 10000 100000] [--features 50] [--stability 0] [--stability-subsample 0]
+    python bench/growth.py [--n 1000 10000 100000] [--features 50] [--stability 0] [--stability-subsample 0] [--no-checks]
 
 For each N a planted 8-cluster mixture of N x F features (as bench/scale.py writes it) is clustered
 by the command line in a fresh process. The parent reads the command's progress lines as they come
@@ -13,9 +13,12 @@ and splits the run into steps at them:
 - embed: both UMAP fits (clustering and display);
 - cluster: HDBSCAN over the min_cluster_size candidates, split stability, neighbour agreement;
 - profile: profiles, audits, importance;
+- structure, replication, leave-one-site-out: the validity checks (the structure test's null and
+  planted cohorts, split-half replication, leave-one-site-out where the cohort has sites), each with
+  the pipeline runs it makes;
 - stability: ``--stability K`` resamples (re-embedding 80% subsamples, or ``--stability-subsample M``
   participants with the others placed by approximate_predict; 0 skips it);
-- write: output files until the process ends.
+- write: output files (from "writing the files") until the process ends.
 
 Peak memory is the summed RSS of the process and its worker processes during the step (sampled
 every 0.2 s from /proc). Then, per step, the exponent b of time ~ a * N**b fitted by least squares on
@@ -49,18 +52,30 @@ STEP_STARTS = (
     ("HDBSCAN", "cluster"),
     ("profiling biotypes", "profile"),
     ("stability:", "stability"),
-    ("done", "write"),
+    ("structure:", "structure"),
+    ("replication:", "replication"),
+    ("leave-one-site-out:", "leave-one-site-out"),
+    ("writing the files", "write"),
 )
-STEPS = ("start", "load", "preprocess", "knn", "embed", "cluster", "profile", "stability", "write")
+#: The validity checks: each runs the pipeline again, and its progress lines of those runs stay in it.
+CHECK_STEPS = ("structure", "replication", "leave-one-site-out")
+STEPS = ("start", "load", "preprocess", "knn", "embed", "cluster", "profile", "stability", *CHECK_STEPS, "write")
 
 
-def step_of(line: str) -> str | None:
-    """The step a progress line starts, or None."""
+def step_of(line: str, current: str) -> str | None:
+    """The step a progress line (``[ 50%] message``) starts when the run is in step ``current``, or None."""
+    if not line.startswith("["):
+        return None
     message = line.split("] ", 1)[-1]
-    return next((step for prefix, step in STEP_STARTS if message.startswith(prefix)), None)
+    step = next((step for prefix, step in STEP_STARTS if message.startswith(prefix)), None)
+    if current in CHECK_STEPS and step not in (*CHECK_STEPS, "write"):
+        return None  # a line of a check's own pipeline run
+    return step
 
 
-def measure(n: int, features: int, resamples: int, subsample: int = 0) -> tuple[dict[str, tuple[float, float]], tuple[float, float]]:
+def measure(
+    n: int, features: int, resamples: int, subsample: int = 0, checks: bool = True
+) -> tuple[dict[str, tuple[float, float]], tuple[float, float]]:
     """Step → (seconds, peak GB) of one fresh-process run of the command line on N participants, and its (ARI, noise share).
 
     The ARI is against the planted clusters, noise as its own group (:func:`scale.quality`).
@@ -68,7 +83,10 @@ def measure(n: int, features: int, resamples: int, subsample: int = 0) -> tuple[
     with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
         folder = Path(tmp)
         truth = write_cohort(n, features, folder)
-        (folder / "config.json").write_text(json.dumps({"stability_resamples": resamples, "stability_subsample": subsample}))
+        config = {"stability_resamples": resamples, "stability_subsample": subsample}
+        if not checks:
+            config.update(null_cohorts=0, replication_splits=0, site_replication=False)
+        (folder / "config.json").write_text(json.dumps(config))
         command = [sys.executable, "-u", "-m", "analysis", "cluster", "--participants", str(folder / "participants.csv")]
         command += ["--config", str(folder / "config.json"), "--out", str(folder / "out")]
         started = time.perf_counter()
@@ -79,7 +97,7 @@ def measure(n: int, features: int, resamples: int, subsample: int = 0) -> tuple[
             tail = []
             for line in child.stdout:
                 tail = (tail + [line])[-40:]
-                step = step_of(line)
+                step = step_of(line, current)
                 if step is not None and step != current:
                     now = time.perf_counter()
                     seconds[current] = seconds.get(current, 0.0) + now - last
@@ -105,10 +123,13 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=50)
     parser.add_argument("--stability", type=int, default=0, help="stability resamples (0: skip the step)")
     parser.add_argument("--stability-subsample", type=int, default=0, help="participants per resample (0: 80%% of N)")
+    parser.add_argument(
+        "--no-checks", action="store_true", help="without the structure test and replication (as before they were defaults)"
+    )
     args = parser.parse_args()
     runs = {}
     for n in args.n:
-        runs[n], (ari, noise) = measure(n, args.features, args.stability, args.stability_subsample)
+        runs[n], (ari, noise) = measure(n, args.features, args.stability, args.stability_subsample, not args.no_checks)
         total = sum(s for s, _ in runs[n].values())
         peak = max(m for _, m in runs[n].values())
         print(f"N={n}: {total:.1f} s, peak {peak:.2f} GB, ARI vs planted {ari:.3f}, noise {noise:.1%}", flush=True)
