@@ -1,6 +1,6 @@
 """End to end against the hand-written script: ``python -m analysis cluster`` versus what a researcher writes by hand.
 
-    python bench/scale.py [--n 10000] [--features 50] [--repeats 1]
+    python bench/scale.py [--n 10000] [--features 50] [--repeats 1] [--with-checks]
 
 A Gaussian mixture of 8 clusters (planted labels kept) of N participants x F numeric features is
 written as participants.csv. Each way runs in a fresh Python process (so numba compilation is paid as
@@ -10,7 +10,8 @@ a user pays it), one after the other, ``--repeats`` times:
   random_state 0), hdbscan with min_cluster_size 1% of N, umap-learn to 2 dimensions for display;
 - **project**: ``analysis.cli.main(["cluster", ...])``: validation, automatic min_cluster_size (DBCV and
   split stability over six candidates), neighbour-agreement check, profiles, audits, importance and
-  every output file.
+  every output file; without the validity checks (``--null-cohorts 0 --replication-splits 0``: the
+  script has none), unless ``--with-checks`` runs the command's defaults.
 
 Prints per way the median wall time of the whole process, its peak memory (summed over the process
 and the worker processes it starts, sampled from /proc), the adjusted Rand index
@@ -52,9 +53,11 @@ pd.DataFrame({"participant_id": frame["participant_id"], "biotype": labels}).to_
 PROJECT = """
 import sys
 from analysis.cli import main
-code = main(["cluster", "--participants", sys.argv[1], "--out", sys.argv[2]])
+code = main(["cluster", "--participants", sys.argv[1], "--out", sys.argv[2], *sys.argv[3:]])
 sys.exit(code)
 """
+#: The command line's options that leave the validity checks out (the structure test and split-half replication).
+WITHOUT_CHECKS = ("--null-cohorts", "0", "--replication-splits", "0")
 
 
 def write_cohort(n: int, features: int, folder: Path, seed: int = 0) -> pd.Series:
@@ -70,11 +73,15 @@ def write_cohort(n: int, features: int, folder: Path, seed: int = 0) -> pd.Serie
     return pd.Series(truth, index=ids)
 
 
-def run_child(code: str, participants: Path, out: Path) -> tuple[float, float]:
+def run_child(code: str, participants: Path, out: Path, options: tuple[str, ...] = ()) -> tuple[float, float]:
     """Wall seconds and peak memory (GB, the process and its worker processes together) of a fresh process running ``code``."""
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-c", code, str(participants), str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, str(participants), str(out), *options],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     with TreeMemory(child.pid) as memory:
         stdout, stderr = child.communicate()
@@ -99,14 +106,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[10_000])
     parser.add_argument("--features", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--with-checks", action="store_true", help="run the project with its default validity checks")
     args = parser.parse_args()
+    options = {"by hand": (), "project": () if args.with_checks else WITHOUT_CHECKS}
     rows = []
     for n in args.n:
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
             folder = Path(tmp)
             truth = write_cohort(n, args.features, folder)
             for name, code, output in (("by hand", BY_HAND, "by_hand.csv"), ("project", PROJECT, "project")):
-                runs = [run_child(code, folder / "participants.csv", folder / output) for _ in range(args.repeats)]
+                runs = [run_child(code, folder / "participants.csv", folder / output, options[name]) for _ in range(args.repeats)]
                 assignments = folder / output if output.endswith(".csv") else folder / output / "assignments.csv"
                 ari, noise = quality(assignments, truth)
                 extra = ""
