@@ -5,10 +5,11 @@
 Loads the bundled sample cohort, computes the default run (every modality), visits every page once
 (whatever a page summarises is computed and cached then), and then times ``switch_page(...).run()``
 for each page ``--repeats`` times: the whole script run of the page on the server, cached results
-included. Then the display changes (:data:`DISPLAY_CHANGES`: a biotype, a score, a metric, a q
-threshold chosen on a page): each widget is set to two values once (their results computed and
-cached), then alternated between them ``--repeats`` times, each rerun timed the same way (Streamlit's AppTest runs the script in this process; no browser, no network). Prints the
-median and the largest time per page. Asserts nothing; records them (bench/results/page_switch.jsonl).
+included (Streamlit's AppTest runs the script in this process; no browser, no network). Then the
+display changes (:data:`DISPLAY_CHANGES`: a biotype, a score, a metric, a q threshold chosen on a
+page): each widget is set to two values once (their results computed and cached), then alternated
+between them ``--repeats`` times, each rerun timed the same way. Prints the median and the largest
+time per page and per change. Asserts nothing; records them (bench/results/page_switch.jsonl).
 
 AppTest compiles a page's script afresh at every run (a new ``ScriptCache`` each time: 15-40 ms of
 parsing and Streamlit's "magic" rewriting here), where a server compiles each page once and keeps the

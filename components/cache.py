@@ -67,7 +67,6 @@ from analysis.reporting.run_files import run_files, synthetic_cohort_files, writ
 from analysis.validity.external import CohortReplication, replicate_in_cohort
 from components import state
 from components.brain import glass_brain_figure, region_labels
-from components.genetics import prs_violin_figure
 from components.profiles import biotype_label
 from components.progress import progress_bar, was_stopped
 from components.structure import render_verdict
@@ -667,16 +666,6 @@ def glass_brain(result: RunResult, cohort: Cohort, biotype: int, max_q: float, s
 def adjusted_prs(result: RunResult, cohort: Cohort) -> tuple[pd.DataFrame, list, PrsFeatures]:
     """The polygenic scores as the run clustered them (:func:`analysis.features.extractors.prs_features`)."""
     return prs_features(cohort, result.config)
-
-
-@per_run()
-def prs_violins(result: RunResult, cohort: Cohort, score: str) -> go.Figure:
-    """Violins of one adjusted score per biotype (and ancestry, where the cohort has it): :func:`prs_violin_figure`."""
-    frame = cohort.participants
-    ancestry = frame["ancestry"] if "ancestry" in frame.columns else None
-    title = f"{score} per biotype" + (" and ancestry" if ancestry is not None else "")
-    biotypes = result.assignments["biotype"].set_axis(frame.index)
-    return prs_violin_figure(adjusted_prs(result, cohort)[0][score], biotypes, ancestry, title, "score")
 
 
 @per_run()

@@ -8,8 +8,9 @@ change elsewhere on the page. :func:`remembered` memoises a figure builder in th
   names) are compared by value;
 - NumPy arrays and pandas Series and DataFrames by content (a digest of their values, index, column
   names and dtypes), so that a table a page selects afresh at every rerun finds its figure; the digest
-  of an object is computed once and kept with the object (at most :data:`MAX_DIGESTS`), so a run's own
-  tables, passed again at every rerun, are not hashed again;
+  of an object is computed once and kept beside a weak reference to it (at most :data:`MAX_DIGESTS`),
+  so a run's own tables, passed again at every rerun, are not hashed again, and a table made for one
+  rerun is not kept alive by the memo;
 - any other argument (a result dataclass, an atlas) by identity: the memo keeps a reference to it, so
   that its ``id`` cannot be reused by another object while the entry exists. The run's results are
   never changed in place (they are frozen dataclasses and tables that nothing writes to), so the same
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
@@ -37,7 +39,7 @@ T = TypeVar("T")
 
 #: Figures kept per session.
 MAX_FIGURES = 96
-#: Content digests of arrays and tables kept per session (with the objects, so that their ids stay theirs).
+#: Content digests of arrays and tables kept per session (each beside a weak reference to its object).
 MAX_DIGESTS = 256
 #: Where a session keeps its figures, and the digests of their arrays and tables, in st.session_state.
 MEMO_KEY = "_figure_memo"
@@ -64,16 +66,19 @@ def _content_digest(value: np.ndarray | pd.Series | pd.DataFrame) -> bytes | Non
 
 
 def _remembered_digest(value: np.ndarray | pd.Series | pd.DataFrame, digests: OrderedDict | None) -> bytes | None:
-    """:func:`_content_digest`, computed once per object: a run's tables are seen again at every rerun."""
+    """:func:`_content_digest`, computed once per object while it lives: a run's tables are seen again at every rerun."""
     if digests is None:
         return _content_digest(value)
-    if id(value) in digests:
+    entry = digests.get(id(value))
+    if entry is not None and entry[0]() is value:  # the same object, not a later one given its id
         digests.move_to_end(id(value))
-        return digests[id(value)][1]
-    digest = digests[id(value)] = (value, _content_digest(value))  # the object is kept so that its id stays its own
+        return entry[1]
+    digest = _content_digest(value)
+    digests[id(value)] = (weakref.ref(value), digest)
+    digests.move_to_end(id(value))
     while len(digests) > MAX_DIGESTS:
         digests.popitem(last=False)
-    return digest[1]
+    return digest
 
 
 def _key_part(value: Any, digests: OrderedDict | None = None) -> tuple[str, Hashable]:
@@ -83,7 +88,9 @@ def _key_part(value: Any, digests: OrderedDict | None = None) -> tuple[str, Hash
         return ("object", id(value)) if content is None else (type(value).__name__, content)
     if isinstance(value, dict):
         try:
-            return ("dict", tuple(sorted(value.items())))
+            items = tuple(sorted(value.items()))
+            hash(items)
+            return ("dict", items)
         except TypeError:
             return ("object", id(value))
     if isinstance(value, str | int | float | bool | type(None)):
@@ -114,16 +121,16 @@ def remembered(builder: Callable[..., T]) -> Callable[..., T]:
         if session is None:
             return builder(*args, **kwargs)
         memo, digests = session
-        key = (
-            name,
-            tuple(_key_part(a, digests) for a in args),
-            tuple((k, _key_part(v, digests)) for k, v in sorted(kwargs.items())),
-        )
+        names = sorted(kwargs)
+        values = (*args, *(kwargs[k] for k in names))
+        parts = [_key_part(v, digests) for v in values]
+        key = (name, tuple(parts[: len(args)]), tuple(zip(names, parts[len(args) :], strict=True)))
         if key in memo:
             memo.move_to_end(key)
             return memo[key][0]
         figure = builder(*args, **kwargs)
-        memo[key] = (figure, args, kwargs)  # the arguments are kept so that their ids stay theirs
+        by_identity = [v for v, part in zip(values, parts, strict=True) if part[0] == "object"]
+        memo[key] = (figure, by_identity)  # kept so that their ids stay theirs while the entry exists
         while len(memo) > MAX_FIGURES:
             memo.popitem(last=False)
         return figure

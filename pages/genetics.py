@@ -5,7 +5,7 @@ import streamlit as st
 from analysis.cohort import modalities as M
 from analysis.describe.summaries import is_binary
 from components import cache, state
-from components.genetics import decile_make_up_figure, decile_prevalence_figure, odds_ratio_figure
+from components.genetics import decile_make_up_figure, decile_prevalence_figure, odds_ratio_figure, prs_violin_figure
 from components.profiles import biotype_label
 from components.tables import render_table
 
@@ -23,9 +23,12 @@ if not scores:
 adjusted, notes, _ = cache.adjusted_prs(result, cohort)
 normalisation = "; ".join(n.message for n in notes) or "PRS used as given"
 names = result.names
+biotypes = result.assignments["biotype"].set_axis(frame.index)
+ancestry = frame["ancestry"] if "ancestry" in frame.columns else None
 
 score = st.selectbox("Score", scores, key=state.GENETICS_SCORE)
-st.plotly_chart(cache.prs_violins(result, cohort, score), width="stretch")
+title = f"{score} per biotype" + (" and ancestry" if ancestry is not None else "")
+st.plotly_chart(prs_violin_figure(adjusted[score], biotypes, ancestry, title, "score"), width="stretch")
 st.caption(
     f"Scores as clustered: {normalisation} (`prs_adjustment` = {result.config.prs_adjustment}). "
     "Standardising within ancestry keeps a 'high-risk' biotype from being an ancestry group in disguise."

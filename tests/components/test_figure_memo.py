@@ -74,3 +74,38 @@ def test_in_a_session_the_same_objects_and_values_give_the_figure_built_before()
     at.session_state["step"] = 12
     at.run()
     assert len(at.session_state[MEMO_KEY]) == MAX_FIGURES  # the oldest are dropped
+
+
+def lifetime_script():
+    import gc
+    import weakref
+
+    import pandas as pd
+    import streamlit as st
+
+    from components.figure_memo import remembered
+
+    class Result:  # compared by identity, as a run's result is
+        pass
+
+    @remembered
+    def figure(table, result):
+        return len(table)
+
+    if "refs" not in st.session_state:
+        table, result = pd.DataFrame({"a": range(1000)}), Result()
+        st.write(figure(table, result))
+        st.session_state["refs"] = (weakref.ref(table), weakref.ref(result))
+    else:
+        gc.collect()
+        table_ref, result_ref = st.session_state["refs"]
+        st.write(f"table alive: {table_ref() is not None}; result alive: {result_ref() is not None}")
+
+
+def test_a_table_made_for_one_rerun_is_not_kept_alive_but_an_object_compared_by_identity_is():
+    at = AppTest.from_function(lifetime_script)
+    at.run()
+    assert not at.exception
+    at.run()
+    assert not at.exception
+    assert at.markdown[0].value == "table alive: False; result alive: True"
