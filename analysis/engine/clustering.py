@@ -20,6 +20,8 @@ from analysis.engine.parallel import parallel_workers
 #: Fractions of the cohort tried as min_cluster_size when it is chosen from the data.
 MIN_CLUSTER_FRACTIONS = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
 DEFAULT_N_NEIGHBORS = 15
+#: Cohorts smaller than this get an exact neighbour graph (umap-learn's own small-data threshold).
+EXACT_GRAPH_MAX_POINTS = 4096
 #: Subsamples and the most points used to measure how firmly HDBSCAN splits an embedding.
 SPLIT_SUBSAMPLES = 5
 SPLIT_MAX_POINTS = 5000
@@ -164,17 +166,49 @@ def biotype_numbers(labels: np.ndarray) -> np.ndarray:
 
 
 def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
-    """The approximate k-nearest-neighbour graph (pynndescent, as umap-learn computes it).
+    """The k-nearest-neighbour graph of ``x``: exact below :data:`EXACT_GRAPH_MAX_POINTS` points, else pynndescent's.
 
-    Used at every cohort size: an exact graph below 4,096 points (umap-learn's own small-data path)
-    skipped pynndescent's first-use compilation but cost 0.03 ARI on digits in bench/quality.py.
+    Below the threshold the graph is exact, as umap-learn's own fit makes it there (its small-data
+    path): pynndescent is not used, so a new process does not compile its graph building (most of
+    a cold start). From the threshold on, umap-learn's approximate graph (pynndescent, euclidean,
+    one thread, seeded).
 
     Returns
     -------
     tuple
-        ``(indices, distances, search_index)`` as umap-learn's ``precomputed_knn`` expects.
+        ``(indices, distances, search_index)`` as umap-learn's ``precomputed_knn`` expects:
+        arrays of shape (n, n_neighbors), each point first among its own neighbours; the search
+        index places new participants (for an exact graph, by exact distances:
+        :class:`analysis.engine.library_internals.ExactSearchIndex`).
     """
+    if len(x) < EXACT_GRAPH_MAX_POINTS:
+        return exact_neighbour_graph(x, n_neighbors)
     return internals.nearest_neighbors(x, n_neighbors, seed)
+
+
+def neighbour_graph_kind(n_points: int) -> str:
+    """How :func:`neighbour_graph` builds the graph of ``n_points`` points, in words for a methods section."""
+    return "exact" if n_points < EXACT_GRAPH_MAX_POINTS else "approximate (pynndescent; Dong et al. 2011)"
+
+
+def exact_neighbour_graph(x: np.ndarray, n_neighbors: int) -> tuple:
+    """The exact euclidean k-nearest-neighbour graph, as umap-learn builds it from all pairwise distances.
+
+    Holds one (n, n) float32 matrix (64 MB at :data:`EXACT_GRAPH_MAX_POINTS`).
+
+    Returns
+    -------
+    (indices, distances, search_index)
+        int32 indices and float32 distances of shape (n, n_neighbors), nearest first, and an
+        :class:`analysis.engine.library_internals.ExactSearchIndex` of ``x``.
+    """
+    from sklearn.metrics import pairwise_distances
+
+    points = np.asarray(x, dtype=np.float32)
+    distances = pairwise_distances(points, metric="euclidean")
+    indices = np.argsort(distances, axis=1)[:, :n_neighbors]
+    nearest = np.take_along_axis(distances, indices, axis=1)
+    return indices.astype(np.int32), nearest.astype(np.float32), internals.ExactSearchIndex(points)
 
 
 def umap_embedding(

@@ -26,6 +26,8 @@ umap-learn (``UMAP`` fitted by :func:`analysis.engine.clustering.umap_embedding`
 
 - ``_knn_search_index``: the neighbour search index ``transform`` reads, attached after a fit made
   without it (one index per run instead of one per fit);
+- the search index's interface as ``transform`` uses it (``query(X, k, epsilon=...)`` and
+  ``_angular_trees``), which :class:`ExactSearchIndex` gives an exact neighbour graph;
 - ``umap.umap_.nearest_neighbors`` and ``umap.umap_.noisy_scale_coords``: module functions that
   the package does not export, used to build the neighbour graph once and the spectral starts of a
   fit outside it;
@@ -47,6 +49,8 @@ UMAP_EPOCHS_THRESHOLD = 10_000
 HDBSCAN_ATTRIBUTES = ("_condensed_tree", "_prediction_data", "_raw_data", "_metric_kwargs", "_outlier_scores", "_relative_validity")
 #: Attributes of a fitted UMAP read or written here.
 UMAP_ATTRIBUTES = ("_knn_search_index",)
+#: Attributes of pynndescent's search index that umap-learn's ``transform`` reads (:class:`ExactSearchIndex` has them).
+SEARCH_INDEX_ATTRIBUTES = ("_angular_trees",)
 
 
 def umap_private_module():
@@ -69,6 +73,41 @@ def noisy_scale_coords(layout: np.ndarray, random_state: np.random.RandomState) 
 def layout_epochs(n_points: int) -> int:
     """The number of layout epochs umap-learn uses by default for ``n_points`` points."""
     return UMAP_EPOCHS_SMALL if n_points <= UMAP_EPOCHS_THRESHOLD else UMAP_EPOCHS_LARGE
+
+
+class ExactSearchIndex:
+    """The search index of an exact neighbour graph: answers ``query`` as pynndescent's ``NNDescent`` does, exactly.
+
+    umap-learn's ``transform`` asks the fitted model's search index for each new point's
+    neighbours (``query(X, k, epsilon=...)``, after reading ``_angular_trees`` to choose the
+    epsilon); this index finds them among the fitted points by brute force (scikit-learn,
+    Euclidean, in memory-bounded chunks). Holds the fitted points as float32.
+
+    Parameters
+    ----------
+    data : ndarray of shape (n, n_features)
+        The points the graph was built on.
+    """
+
+    #: Read by umap-learn's ``transform`` to choose pynndescent's search epsilon (unused here).
+    _angular_trees = False
+
+    def __init__(self, data: np.ndarray):
+        self._raw_data = np.ascontiguousarray(data, dtype=np.float32)
+
+    def query(self, query_data: np.ndarray, k: int = 10, epsilon: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` fitted points nearest each query point, nearest first.
+
+        Returns
+        -------
+        indices : ndarray of int32, shape (n_queries, k)
+        distances : ndarray of float32, shape (n_queries, k)
+        """
+        from sklearn.neighbors import NearestNeighbors
+
+        search = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(self._raw_data)
+        distances, indices = search.kneighbors(np.asarray(query_data, dtype=np.float32))
+        return indices.astype(np.int32), distances.astype(np.float32)
 
 
 def attach_search_index(model, search_index):

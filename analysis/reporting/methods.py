@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.cohort.validation import MODALITY_TITLES
+from analysis.engine.clustering import neighbour_graph_kind
 from analysis.validity.structure import p_text
 
 
@@ -49,7 +50,7 @@ def methods_paragraphs(result, cohort) -> list[str]:
         )
         + f". Each modality block was weighted so that its share of the fused variance was: {shares}.",
         f"The fused features were embedded with UMAP (n_neighbors {config.n_neighbors}, min_dist {config.min_dist:g}, "
-        f"{config.n_components} dimensions, seed {config.seed}) and clustered with HDBSCAN (min_cluster_size "
+        f"{config.n_components} dimensions, seed {config.seed}; {neighbour_graph_kind(n_included)} k-nearest-neighbour graph) and clustered with HDBSCAN (min_cluster_size "
         f"{config.min_cluster_size}, min_samples {config.min_samples}, cluster_selection_method '{config.cluster_selection_method}', "
         f"epsilon {config.cluster_selection_epsilon:g})"
         + (

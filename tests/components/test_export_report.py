@@ -44,6 +44,7 @@ def test_methods_text_carries_the_runs_numbers(run):
     assert f"found {result.clusters.n_biotypes} biotypes" in text
     assert f"min_cluster_size {result.config.min_cluster_size}" in text
     assert f"n_neighbors {result.config.n_neighbors}" in text
+    assert "; exact k-nearest-neighbour graph)" in text  # 1,000 participants: below the exact-graph threshold
     noise = float((result.clusters.labels < 0).mean())
     assert f"{noise:.1%} of clustered participants were noise" in text
     for row in result.stability.summary().itertuples():

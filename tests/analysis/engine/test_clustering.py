@@ -293,3 +293,47 @@ def test_the_size_chosen_is_the_best_dbcv_among_firm_splits():
     assert _choose([row(10, 3, 0.80, 1.0), row(20, 3, 0.80, 1.0)]) == 20
     # one biotype everywhere: the fit with the most biotypes
     assert _choose([row(10, 1, float("nan"), 1.0), row(20, 0, float("nan"), 1.0)]) == 10
+
+
+def test_small_cohorts_get_umap_learns_own_exact_graph_and_build_no_search_index(warm_umap, monkeypatch):
+    import umap
+
+    from analysis.engine import library_internals
+
+    def no_approximate_graph(*args, **kwargs):
+        raise AssertionError("pynndescent's graph (compiled in every process) built below the exact-graph threshold")
+
+    x, _ = make_blobs(n_samples=[200, 150], n_features=6, random_state=4)
+    knn = neighbour_graph(x, 15, 0)
+    own = umap.UMAP(n_neighbors=15, n_components=2, min_dist=0.0, random_state=0, n_jobs=1).fit(x)
+    monkeypatch.setattr(library_internals, "nearest_neighbors", no_approximate_graph)
+    _, models = find_biotypes(x, RunConfig(seed=0))
+    _, model = clustering.umap_embedding(x, neighbour_graph(x, 15, 0), 2, 0.0, 0)
+    assert isinstance(knn[2], library_internals.ExactSearchIndex)
+    assert knn[0].dtype == np.int32 and knn[1].dtype == np.float32
+    assert np.array_equal(knn[0][:, 0], np.arange(len(x)))
+    # the same fuzzy graph, edge for edge, as umap-learn's fit builds from all pairwise distances
+    assert ((model.graph_ > 0) != (own.graph_ > 0)).nnz == 0
+    assert abs(model.graph_ - own.graph_).max() < 1e-4
+    # new participants are placed by exact distances, next to the fitted participants they copy
+    for fitted in (model, models.umap, models.umap_2d):
+        placed = fitted.transform(x[:10])
+        assert np.linalg.norm(placed - fitted.embedding_[:10], axis=1).max() < 0.5 * np.ptp(fitted.embedding_, axis=0).min()
+    new = x[:25] + 0.3
+    indices, distances = knn[2].query(new, 15, epsilon=0.12)
+    exact = np.linalg.norm(new[:, None, :] - x[None, :, :], axis=2)
+    assert np.array_equal(indices, np.argsort(exact, axis=1)[:, :15])
+    assert np.allclose(distances, np.sort(exact, axis=1)[:, :15], atol=1e-4)
+
+
+def test_cohorts_from_the_threshold_on_get_pynndescents_graph(warm_umap, monkeypatch):
+    x, _ = make_blobs(n_samples=[60, 40], n_features=4, random_state=4)
+    monkeypatch.setattr(clustering, "EXACT_GRAPH_MAX_POINTS", 100)
+    knn = neighbour_graph(x, 10, 0)
+    assert knn[2] is not None
+    assert np.array_equal(knn[0][:, 0], np.arange(len(x)))
+
+
+def test_the_methods_text_names_the_graph_each_cohort_size_gets():
+    assert clustering.neighbour_graph_kind(clustering.EXACT_GRAPH_MAX_POINTS - 1) == "exact"
+    assert clustering.neighbour_graph_kind(clustering.EXACT_GRAPH_MAX_POINTS).startswith("approximate (pynndescent")

@@ -17,6 +17,7 @@ MODULE = "analysis/engine/library_internals.py"
 PRIVATE_NAMES = {
     *internals.HDBSCAN_ATTRIBUTES,
     *internals.UMAP_ATTRIBUTES,
+    *internals.SEARCH_INDEX_ATTRIBUTES,
     "_select_clusters",
     "_exemplars",
     "_tree_to_labels",
@@ -54,6 +55,19 @@ def test_every_private_attribute_used_is_there_on_fitted_models(warm_umap):
     labels, probabilities, _, condensed = internals.cut_single_linkage_tree(fit.single_linkage_tree_.to_numpy(), 10, "eom", 0.0)
     assert np.array_equal(labels, fit.labels_) and np.allclose(probabilities, fit.probabilities_)
     assert np.array_equal(condensed, internals.raw_condensed_tree(fit))
+
+
+def test_umaps_transform_asks_the_search_index_only_what_the_exact_index_answers():
+    import pynndescent
+    import umap
+
+    source = "".join(inspect.getsource(umap.umap_.UMAP.transform).split())
+    assert "self._knn_search_index._angular_trees" in source, f"umap-learn's transform reads its index differently: see {MODULE}"
+    assert "self._knn_search_index.query(X,self.n_neighbors,epsilon=epsilon)" in source, f"see {MODULE}"
+    index_source = inspect.getsource(pynndescent.NNDescent)
+    assert all(f"self.{name} =" in index_source for name in internals.SEARCH_INDEX_ATTRIBUTES), f"see {MODULE}"
+    assert list(inspect.signature(pynndescent.NNDescent.query).parameters)[1:4] == ["query_data", "k", "epsilon"]
+    assert list(inspect.signature(internals.ExactSearchIndex.query).parameters)[1:4] == ["query_data", "k", "epsilon"]
 
 
 def test_umaps_default_epochs_are_the_ones_the_graph_is_pruned_for():
