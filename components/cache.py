@@ -76,9 +76,9 @@ T = TypeVar("T")
 
 @st.cache_resource(show_spinner=False)
 def compiling_in_background() -> threading.Thread:
-    """Start compiling UMAP's and pynndescent's numba code once per server process (a daemon thread).
+    """Start compiling UMAP's numba code once per server process (a daemon thread).
 
-    The first nearest-neighbour search and UMAP fit in a process pay numba's compilation; started
+    The first UMAP fit in a process pays numba's compilation (:func:`compile_ahead`); started
     when the first page is drawn, it is done by the time a researcher has loaded a cohort and set a
     run up, and their first "Compute biotypes" runs warm.
     """

@@ -858,9 +858,10 @@ def _choose(rows: list[dict]) -> int:
 def compile_ahead() -> float:
     """Run the numba-compiled code of a run once, on 300 random points, so that later runs start warm.
 
-    A new Python process pays numba's compilation on its first nearest-neighbour search and
-    UMAP fit (umap-learn and pynndescent compile on first use); the dashboard calls this in a
-    background thread when its server starts. No data of anyone is involved.
+    A new Python process pays numba's compilation on its first UMAP fit (umap-learn compiles on
+    first use; from :data:`EXACT_GRAPH_MAX_POINTS` participants pynndescent's graph building too,
+    which this run on 300 points does not reach); the dashboard calls this in a background thread
+    when its server starts. No data of anyone is involved.
 
     Returns
     -------
