@@ -177,8 +177,8 @@ def neighbour_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple:
     -------
     tuple
         ``(indices, distances, search_index)`` as umap-learn's ``precomputed_knn`` expects:
-        arrays of shape (n, n_neighbors), each point first among its own neighbours; the search
-        index places new participants (for an exact graph, by exact distances:
+        arrays of shape (n, n_neighbors), nearest first (a point is its own first neighbour unless an
+        identical point comes before it); the search index places new participants (for an exact graph, by exact distances:
         :class:`analysis.engine.library_internals.ExactSearchIndex`).
     """
     if len(x) < EXACT_GRAPH_MAX_POINTS:
