@@ -205,6 +205,8 @@ def exact_neighbour_graph(x: np.ndarray, n_neighbors: int) -> tuple:
     from sklearn.metrics import pairwise_distances
 
     points = np.asarray(x, dtype=np.float32)
+    # The points against themselves, as umap-learn's fit computes them (each point's distance to
+    # itself exactly 0), rather than ExactSearchIndex.query, whose self-distances carry rounding.
     distances = pairwise_distances(points, metric="euclidean")
     indices = np.argsort(distances, axis=1)[:, :n_neighbors]
     nearest = np.take_along_axis(distances, indices, axis=1)
