@@ -109,3 +109,34 @@ def test_a_table_made_for_one_rerun_is_not_kept_alive_but_an_object_compared_by_
     at.run()
     assert not at.exception
     assert at.markdown[0].value == "table alive: False; result alive: True"
+
+
+def test_tables_made_afresh_on_one_index_hash_that_index_once_and_still_tell_indexes_apart(monkeypatch):
+    from collections import OrderedDict
+
+    import numpy as np
+    import pandas as pd
+
+    from components import figure_memo
+
+    hashed_index_rows = []
+    real = pd.util.hash_pandas_object
+
+    def counting(obj, index=True, **kwargs):
+        if isinstance(obj, pd.Index) or index:
+            hashed_index_rows.append(len(obj))
+        return real(obj, index=index, **kwargs)
+
+    monkeypatch.setattr(pd.util, "hash_pandas_object", counting)
+    digests = OrderedDict()
+    ids = pd.Index([f"sub-{i:04d}" for i in range(1000)], name="participant_id")
+    values = np.arange(1000) % 4
+    first = figure_memo._remembered_digest(pd.Series(values, index=ids, name="biotype"), digests)
+    again = figure_memo._remembered_digest(pd.Series(values, index=ids, name="biotype"), digests)  # a new Series, the same index
+    assert first == again
+    assert hashed_index_rows == [1000]  # the index's ids hashed once, not once per Series
+    renamed = pd.Index(ids, name="id")
+    reordered = pd.Index(ids[::-1], name="participant_id")
+    as_numbers = pd.Series(values, index=pd.RangeIndex(1000, name="participant_id"), name="biotype")
+    others = [pd.Series(values, index=renamed, name="biotype"), pd.Series(values, index=reordered, name="biotype"), as_numbers]
+    assert len({first, *(figure_memo._remembered_digest(s, digests) for s in others)}) == 4
