@@ -128,6 +128,21 @@ def network_figure(table: pd.DataFrame, title: str, colour_title: str, limit: fl
     return fig
 
 
+#: The Brain connectivity page's views (its tabs, in order).
+GLASS_BRAIN, BY_NETWORK, BY_REGION = "Glass brain", "By network", "Region by region"
+
+
+def brain_views(atlas: Atlas | None) -> tuple[str, ...]:
+    """The Brain page's views (tab labels, in order) that a cohort's atlas (or ``None``) allows.
+
+    The glass brain needs the atlas's region coordinates, the network summaries two or more networks;
+    the region-by-region matrices need neither.
+    """
+    if atlas is None:
+        return (BY_REGION,)
+    return (GLASS_BRAIN, BY_NETWORK, BY_REGION) if len(atlas.network_names) > 1 else (GLASS_BRAIN, BY_REGION)
+
+
 #: nilearn's ``display_mode="lzr"``: left sagittal, axial seen from above, right sagittal.
 GLASS_BRAIN_VIEWS = ("l", "z", "r")
 #: Edges are drawn in this many colour steps of the diverging scale (the exact value is in each edge's hover).

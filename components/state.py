@@ -148,6 +148,8 @@ BRAIN_MAX_Q = "brain_max_q"
 BRAIN_EDGES = "brain_edges"
 BRAIN_INTERACTIVE = "brain_interactive"
 BRAIN_RAW = "brain_raw"
+#: The Brain page's view (its tabs).
+BRAIN_VIEW = "brain_view"
 
 # Genetics page widgets
 GENETICS_SCORE = "genetics_score"

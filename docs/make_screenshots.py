@@ -38,9 +38,7 @@ def main() -> None:
                 page.get_by_text("biotypes replicate across halves").first.wait_for(timeout=900_000)
                 page.get_by_role("link", name="Brain connectivity", exact=True).click()
                 page.get_by_text("Glass brain", exact=True).wait_for(timeout=120_000)
-                page.wait_for_timeout(4000)
-                page.screenshot(path=str(out / "brain_page.png"))
-                glass_brain(page, out)
+                brain_views(page, out)
             else:
                 page.get_by_role("link", name="Biotypes", exact=True).click()
                 page.get_by_role("button", name="Compute biotypes").click()
@@ -98,10 +96,11 @@ def main() -> None:
         ):
             page.get_by_role("link", name=link, exact=True).click()
             page.get_by_text(marker, exact=True).wait_for(timeout=120_000)
+            if name == "brain_page":
+                brain_views(page, out)
+                continue
             page.wait_for_timeout(4000)
             page.screenshot(path=str(out / f"{name}.png"))
-            if name == "brain_page":
-                glass_brain(page, out)
             if name == "table_one_page":
                 flow_diagram(page, out)
         page.get_by_role("link", name="Assign new participants", exact=True).click()
@@ -121,8 +120,19 @@ def main() -> None:
     print(f"wrote the page screenshots to {out}")
 
 
+def brain_views(page, out: Path) -> None:
+    """The Brain connectivity page's Region by region view, then its glass brain."""
+    page.get_by_role("tab", name="Region by region").click()
+    page.locator(".js-plotly-plot").filter(has_text="Mean connectivity").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(4000)
+    page.screenshot(path=str(out / "brain_page.png"))
+    glass_brain(page, out)
+
+
 def glass_brain(page, out: Path) -> None:
-    """The Brain connectivity page's glass brain, with the hover of one edge."""
+    """The Brain connectivity page's glass brain (its first tab), with the hover of one edge."""
+    page.get_by_role("tab", name="Glass brain").click()
+    page.get_by_text("Strongest significant edges drawn").wait_for(timeout=120_000)
     page.get_by_text("Glass brain", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(2000)
     plot = page.locator(".js-plotly-plot").filter(has_text="minus rest").first

@@ -6,7 +6,7 @@ import streamlit.components.v1 as html_components
 from analysis.cohort.connectivity import edges_to_matrix
 from analysis.describe.summaries import network_matrix, significant_edges, strongest_edges
 from components import cache, state
-from components.brain import connectome_html, matrix_figure, network_figure
+from components.brain import BY_NETWORK, BY_REGION, GLASS_BRAIN, brain_views, connectome_html, matrix_figure, network_figure
 from components.profiles import biotype_label
 
 st.title("Brain connectivity")
@@ -56,55 +56,70 @@ if "connectivity" in result.config.modalities:
 significant = significant_edges(summary, max_q)
 n_significant = int((significant != 0).sum())
 
-one, two = st.columns(2)
-one.plotly_chart(
-    matrix_figure(edges_to_matrix(summary.mean.astype(float), connectivity.n_rois), atlas, "Mean connectivity", "mean"),
-    width="stretch",
-)
-two.plotly_chart(
-    matrix_figure(
-        edges_to_matrix(significant, connectivity.n_rois),
-        atlas,
-        f"Difference from the rest, {n_significant:,} edges with q < {max_q:g}",
-        "difference",
-    ),
-    width="stretch",
-)
+# Only the chosen view is drawn (lazy tabs): a biotype or threshold change then redraws one view's
+# charts, not all five (each plotly chart costs the browser 0.1-0.25 s to draw afresh).
+views = brain_views(atlas)
+tabs = dict(zip(views, st.tabs(views, key=state.BRAIN_VIEW, on_change="rerun"), strict=True))
 
-if atlas is not None and len(atlas.network_names) > 1:
-    one, two = st.columns(2)
-    one.plotly_chart(
-        network_figure(network_matrix(summary.difference, atlas), "Difference from the rest by network (all edges)", "mean difference"),
-        width="stretch",
-    )
-    two.plotly_chart(
-        network_figure(network_matrix(summary.mean.astype(float), atlas), "Mean connectivity by network", "mean"),
-        width="stretch",
-    )
 
-st.subheader("Glass brain")
+def is_open(view: str) -> bool:
+    """Whether ``view`` is offered and is the tab shown."""
+    return view in tabs and bool(tabs[view].open)
+
+
+if is_open(GLASS_BRAIN):
+    with tabs[GLASS_BRAIN]:
+        if n_significant == 0:
+            st.info(f"No edge differs from the rest at q < {max_q:g}; raise the FDR threshold above to see the strongest differences.")
+        else:
+            shown = st.slider(
+                "Strongest significant edges drawn",
+                1,
+                min(n_significant, 500),
+                min(n_significant, 50),
+                key=state.BRAIN_EDGES,
+                help="Of the edges with q below the threshold, the ones with the largest difference from the rest.",
+            )
+            with st.spinner("Drawing the glass brain..."):
+                glass_brain = cache.glass_brain(result, cohort, biotype, max_q, shown, harmonise=not raw)
+            st.plotly_chart(glass_brain, width="stretch")
+            st.caption(
+                "Red: stronger in this biotype than in the rest; blue: weaker. nilearn's glass-brain outline and views (as "
+                "plot_connectome draws them: each side view shows the edges within the hemisphere facing it, the view from above "
+                "all of them); hover over an edge's middle for its two regions and value."
+            )
+            if st.toggle("Interactive 3-D view (nilearn view_connectome)", key=state.BRAIN_INTERACTIVE):
+                drawn = edges_to_matrix(strongest_edges(significant, shown), connectivity.n_rois)
+                html_components.html(connectome_html(drawn, atlas.coords), height=520)
+
+if is_open(BY_NETWORK):
+    with tabs[BY_NETWORK]:
+        one, two = st.columns(2)
+        one.plotly_chart(
+            network_figure(network_matrix(summary.difference, atlas), "Difference from the rest by network (all edges)", "mean difference"),
+            width="stretch",
+        )
+        two.plotly_chart(
+            network_figure(network_matrix(summary.mean.astype(float), atlas), "Mean connectivity by network", "mean"),
+            width="stretch",
+        )
+
+if is_open(BY_REGION):
+    with tabs[BY_REGION]:
+        one, two = st.columns(2)
+        one.plotly_chart(
+            matrix_figure(edges_to_matrix(summary.mean.astype(float), connectivity.n_rois), atlas, "Mean connectivity", "mean"),
+            width="stretch",
+        )
+        two.plotly_chart(
+            matrix_figure(
+                edges_to_matrix(significant, connectivity.n_rois),
+                atlas,
+                f"Difference from the rest, {n_significant:,} edges with q < {max_q:g}",
+                "difference",
+            ),
+            width="stretch",
+        )
+
 if atlas is None:
-    st.info("The glass brain needs region coordinates: choose an atlas or upload a coordinates CSV on the **Data** page.")
-    st.stop()
-if n_significant == 0:
-    st.info(f"No edge differs from the rest at q < {max_q:g}; raise the FDR threshold above to see the strongest differences.")
-    st.stop()
-shown = st.slider(
-    "Strongest significant edges drawn",
-    1,
-    min(n_significant, 500),
-    min(n_significant, 50),
-    key=state.BRAIN_EDGES,
-    help="Of the edges with q below the threshold, the ones with the largest difference from the rest.",
-)
-drawn = edges_to_matrix(strongest_edges(significant, shown), connectivity.n_rois)
-with st.spinner("Drawing the glass brain..."):
-    glass_brain = cache.glass_brain(result, cohort, biotype, max_q, shown, harmonise=not raw)
-st.plotly_chart(glass_brain, width="stretch")
-st.caption(
-    "Red: stronger in this biotype than in the rest; blue: weaker. nilearn's glass-brain outline and views (as plot_connectome "
-    "draws them: each side view shows the edges within the hemisphere facing it, the view from above all of them); hover over "
-    "an edge's middle for its two regions and value."
-)
-if st.toggle("Interactive 3-D view (nilearn view_connectome)", key=state.BRAIN_INTERACTIVE):
-    html_components.html(connectome_html(drawn, atlas.coords), height=520)
+    st.info("The glass brain and the network summaries need an atlas: choose one or upload a coordinates CSV on the **Data** page.")

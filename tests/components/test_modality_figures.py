@@ -4,9 +4,18 @@ import numpy as np
 import pandas as pd
 
 from analysis.cohort.atlas import Atlas
-from components.brain import matrix_figure, network_figure
+from components.brain import brain_views, matrix_figure, network_figure
 from components.genetics import decile_make_up_figure, odds_ratio_figure, prs_violin_figure
 from components.wearables import adherence_figure, trajectory_figure
+
+
+def test_brain_views_offer_only_what_the_atlas_allows():
+    coords = np.zeros((3, 3))
+    two_networks = Atlas("a", ("r1", "r2", "r3"), coords, ("dmn", "dmn", "sal"))
+    one_network = Atlas("b", ("r1", "r2", "r3"), coords, ("unassigned",) * 3)
+    assert brain_views(two_networks) == ("Glass brain", "By network", "Region by region")
+    assert brain_views(one_network) == ("Glass brain", "Region by region")
+    assert brain_views(None) == ("Region by region",)
 
 
 def test_matrix_is_reordered_by_network_with_ticks_per_network():

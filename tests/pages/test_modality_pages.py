@@ -10,6 +10,7 @@ from analysis.cohort.connectivity import edges_to_matrix
 from analysis.describe.summaries import (
     adherence_by_biotype,
     biotype_connectivity,
+    network_matrix,
     prs_association_by_biotype,
     significant_edges,
     strongest_edges,
@@ -50,6 +51,12 @@ def test_pages_before_a_run_point_to_biotypes(page):
     assert any("Biotypes" in i.value for i in at.info)
 
 
+def titled(figures_shown, title):
+    """The one figure whose title contains ``title``."""
+    (figure,) = [f for f in figures_shown if title in f["layout"].get("title", {}).get("text", "")]
+    return figure
+
+
 def test_brain_page_draws_the_biotypes_contrast(computed):
     at = computed
     at.switch_page("pages/brain.py").run()
@@ -57,21 +64,39 @@ def test_brain_page_draws_the_biotypes_contrast(computed):
     result, cohort = run_and_cohort(at)
     expected = biotype_connectivity(cohort.connectivity, labels_of(result))
     first = expected[0]
-    shown = figures(at)
-    assert len(shown) == 5  # mean, difference, two network matrices, glass brain
+    assert [t.label for t in at.tabs] == ["Glass brain", "By network", "Region by region"]
+    # Only the open view is drawn: the glass brain alone, then each other view alone.
+    (glass,) = figures(at)
     n_significant = int((significant_edges(first, 0.05) != 0).sum())
-    assert f"{n_significant:,} edges with q < 0.05" in shown[1]["layout"]["title"]["text"]
-    mean = plotly_array(shown[0]["data"][0]["z"]).astype(float)
-    assert mean.shape == (cohort.connectivity.n_rois, cohort.connectivity.n_rois)
-    assert np.isclose(np.nansum(mean) / 2, first.mean.astype(float).sum(), rtol=1e-4)  # reordered, same edges
     drawn = edges_to_matrix(strongest_edges(significant_edges(first, 0.05), 50), cohort.connectivity.n_rois)
-    (edges,) = [t for t in shown[4]["data"] if t.get("name") == "edges"]
+    (edges,) = [t for t in glass["data"] if t.get("name") == "edges"]
     ends = plotly_array(edges["customdata"]).astype(int).reshape(-1, 2)
     assert len(set(map(tuple, ends))) == min(n_significant, 50) == int((np.triu(drawn, 1) != 0).sum())
     assert np.allclose(plotly_array(edges["marker"]["color"]).astype(float), drawn[ends[:, 0], ends[:, 1]])
+
+    at.session_state[state.BRAIN_VIEW] = "By network"
+    at.run()
+    networks = figures(at)
+    assert len(networks) == 2 and not any(t.get("name") == "edges" for f in networks for t in f["data"])
+    by_network = network_matrix(first.difference, cohort.connectivity.atlas)
+    difference = plotly_array(titled(networks, "Difference from the rest by network")["data"][0]["z"]).astype(float)
+    assert np.allclose(difference, by_network.to_numpy(), equal_nan=True)
+
+    at.session_state[state.BRAIN_VIEW] = "Region by region"
+    at.run()
+    regions = figures(at)
+    assert len(regions) == 2
+    assert f"{n_significant:,} edges with q < 0.05" in titled(regions, "Difference from the rest,")["layout"]["title"]["text"]
+    mean = plotly_array(titled(regions, "Mean connectivity")["data"][0]["z"]).astype(float)
+    assert mean.shape == (cohort.connectivity.n_rois, cohort.connectivity.n_rois)
+    assert np.isclose(np.nansum(mean) / 2, first.mean.astype(float).sum(), rtol=1e-4)  # reordered, same edges
     at.select_slider(key=state.BRAIN_MAX_Q).set_value(0.2).run()
     n_loose = int((significant_edges(first, 0.2) != 0).sum())
-    assert f"{n_loose:,} edges with q < 0.2" in figures(at)[1]["layout"]["title"]["text"]
+    assert f"{n_loose:,} edges with q < 0.2" in titled(figures(at), "Difference from the rest,")["layout"]["title"]["text"]
+    at.select_slider(key=state.BRAIN_MAX_Q).set_value(0.05)
+    at.session_state[state.BRAIN_VIEW] = "Glass brain"
+    at.run()
+    assert len(figures(at)) == 1
 
 
 def test_genetics_page_draws_scores_and_association(computed):
@@ -480,6 +505,7 @@ def test_brain_page_of_a_harmonised_run_tests_the_harmonised_edges(warm_umap):
     assert not at.exception and not at.error
     result, cohort = run_and_cohort(at)
     assert result.config.harmonise_sites
+    at.session_state[state.BRAIN_VIEW] = "Region by region"
     at.switch_page("pages/brain.py").run()
     assert not at.exception and not at.error
     assert any("harmonised across" in c.value for c in at.caption)
@@ -487,6 +513,8 @@ def test_brain_page_of_a_harmonised_run_tests_the_harmonised_edges(warm_umap):
         view = shown_connectivity(cohort, result.config, harmonise)
         first = biotype_connectivity(view.connectivity, labels_of(result))[0]
         n_significant = int((significant_edges(first, 0.05) != 0).sum())
-        assert f"{n_significant:,} edges with q < 0.05" in figures(at)[1]["layout"]["title"]["text"], harmonise
+        assert f"{n_significant:,} edges with q < 0.05" in titled(figures(at), "Difference from the rest,")["layout"]["title"]["text"], (
+            harmonise
+        )
         at.toggle(key=state.BRAIN_RAW).set_value(True).run()
     assert any("raw matrices" in c.value for c in at.caption)
