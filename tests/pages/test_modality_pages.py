@@ -99,6 +99,21 @@ def test_brain_page_draws_the_biotypes_contrast(computed):
     assert len(figures(at)) == 1
 
 
+def test_brain_page_without_an_atlas_offers_the_region_matrices_only(warm_umap):
+    import dataclasses
+
+    at = computed_session()  # its own session: what a page derives from the cohort is kept per run
+    cohort = at.session_state[state.COHORT]
+    at.session_state[state.COHORT] = dataclasses.replace(cohort, connectivity=dataclasses.replace(cohort.connectivity, atlas=None))
+    at.session_state[state.BRAIN_VIEW] = "Glass brain"  # not offered: the one view there is opens
+    at.switch_page("pages/brain.py").run()
+    assert not at.exception and not at.error
+    assert [t.label for t in at.tabs] == ["Region by region"]
+    shown = figures(at)
+    assert len(shown) == 2 and not any(t.get("name") == "edges" for f in shown for t in f["data"])
+    assert any("need an atlas" in i.value for i in at.info)
+
+
 def test_genetics_page_draws_scores_and_association(computed):
     at = computed
     at.switch_page("pages/genetics.py").run()
