@@ -38,7 +38,7 @@ def main() -> None:
                 page.get_by_text("biotypes replicate across halves").first.wait_for(timeout=900_000)
                 page.get_by_role("link", name="Brain connectivity", exact=True).click()
                 page.get_by_text("Glass brain", exact=True).wait_for(timeout=120_000)
-                brain_views(page, out)
+                brain_screenshots(page, out)
             else:
                 page.get_by_role("link", name="Biotypes", exact=True).click()
                 page.get_by_role("button", name="Compute biotypes").click()
@@ -97,7 +97,7 @@ def main() -> None:
             page.get_by_role("link", name=link, exact=True).click()
             page.get_by_text(marker, exact=True).wait_for(timeout=120_000)
             if name == "brain_page":
-                brain_views(page, out)
+                brain_screenshots(page, out)
                 continue
             page.wait_for_timeout(4000)
             page.screenshot(path=str(out / f"{name}.png"))
@@ -120,7 +120,7 @@ def main() -> None:
     print(f"wrote the page screenshots to {out}")
 
 
-def brain_views(page, out: Path) -> None:
+def brain_screenshots(page, out: Path) -> None:
     """The Brain connectivity page's Region by region view, then its glass brain."""
     page.get_by_role("tab", name="Region by region").click()
     page.locator(".js-plotly-plot").filter(has_text="Mean connectivity").first.wait_for(timeout=120_000)
