@@ -1,7 +1,6 @@
 """Brain connectivity page: each biotype's mean connectivity, its difference from the rest, networks, glass brain."""
 
 import streamlit as st
-import streamlit.components.v1 as html_components
 
 from analysis.cohort.connectivity import edges_to_matrix
 from analysis.describe.summaries import network_matrix, significant_edges, strongest_edges
@@ -90,7 +89,7 @@ if is_open(GLASS_BRAIN):
             )
             if st.toggle("Interactive 3-D view (nilearn view_connectome)", key=state.BRAIN_INTERACTIVE):
                 drawn = edges_to_matrix(strongest_edges(significant, shown), connectivity.n_rois)
-                html_components.html(connectome_html(drawn, atlas.coords), height=520)
+                st.iframe(connectome_html(drawn, atlas.coords), height=520)
 
 if is_open(BY_NETWORK):
     with tabs[BY_NETWORK]:

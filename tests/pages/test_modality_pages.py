@@ -18,6 +18,7 @@ from analysis.describe.summaries import (
 )
 from analysis.features.extractors import prs_features
 from components import state
+from components.brain import connectome_html
 from components.figure_memo import MEMO_KEY
 from tests.pages.conftest import APP, computed_session, plotly_array
 
@@ -97,6 +98,11 @@ def test_brain_page_draws_the_biotypes_contrast(computed):
     at.session_state[state.BRAIN_VIEW] = "Glass brain"
     at.run()
     assert len(figures(at)) == 1
+    at.toggle(key=state.BRAIN_INTERACTIVE).set_value(True).run()
+    assert not at.exception
+    (connectome,) = at.get("iframe")  # nilearn's 3-D view of the same 50 edges as the glass brain
+    assert connectome.proto.srcdoc == connectome_html(drawn, cohort.connectivity.atlas.coords)
+    at.toggle(key=state.BRAIN_INTERACTIVE).set_value(False).run()
 
 
 def test_brain_page_without_an_atlas_offers_the_region_matrices_only(warm_umap):
