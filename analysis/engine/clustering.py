@@ -214,7 +214,13 @@ def exact_neighbour_graph(x: np.ndarray, n_neighbors: int) -> tuple:
 
 
 def umap_embedding(
-    x: np.ndarray, knn: tuple, n_components: int, min_dist: float, seed: int, start: tuple | None = None
+    x: np.ndarray,
+    knn: tuple,
+    n_components: int,
+    min_dist: float,
+    seed: int,
+    start: tuple | None = None,
+    epochs: int | None = None,
 ) -> tuple[np.ndarray, object]:
     """Fit UMAP on ``x`` reusing a neighbour graph.
 
@@ -231,6 +237,8 @@ def umap_embedding(
     start : (ndarray of shape (n, n_components), numpy.random.RandomState), optional
         Where the layout starts and the random state to go on with (:func:`spectral_starts`);
         None: umap-learn's own spectral start from ``seed``.
+    epochs : int, optional
+        Layout epochs; None: umap-learn's default (500 up to 10,000 participants, 200 above).
 
     Returns
     -------
@@ -249,6 +257,7 @@ def umap_embedding(
         random_state=seed if start is None else start[1],
         precomputed_knn=knn,
         init="spectral" if start is None else start[0],
+        n_epochs=epochs,
         n_jobs=1,
     )
     with warnings.catch_warnings():
@@ -570,7 +579,9 @@ def size_ordered(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping.get(c, -1) for c in labels.tolist()], dtype=np.int64)
 
 
-def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = True) -> tuple[ClusterResult, FittedModels]:
+def find_biotypes(
+    x: np.ndarray, config, progress=None, with_display: bool = True, layout_epochs: int | None = None
+) -> tuple[ClusterResult, FittedModels]:
     """Embed the fused features and cluster them.
 
     Parameters
@@ -582,12 +593,17 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
     with_display : bool
         Also compute the 2-D display embedding; without it (resamples, which only need labels)
         ``result.display`` is NaN and ``models.umap_2d`` None.
+    layout_epochs : int, optional
+        Epochs of the clustering embedding's layout, only without the display embedding (the
+        validity checks' re-clusterings of large cohorts); None: umap-learn's default.
 
     Returns
     -------
     result : ClusterResult
     models : FittedModels
     """
+    if with_display and layout_epochs is not None:
+        raise ValueError("layout_epochs applies only to fits without the display embedding")
     say = progress or (lambda fraction, message: None)
     n = len(x)
     n_neighbors = min(config.n_neighbors or DEFAULT_N_NEIGHBORS, n - 1)
@@ -598,7 +614,7 @@ def find_biotypes(x: np.ndarray, config, progress=None, with_display: bool = Tru
         (embedding, umap_model), (display, display_model) = both_embeddings(x, knn, config)
     else:
         say(0.15, f"UMAP to {config.n_components} dimensions for clustering")
-        embedding, umap_model = umap_embedding(x, knn, config.n_components, config.min_dist, config.seed)
+        embedding, umap_model = umap_embedding(x, knn, config.n_components, config.min_dist, config.seed, epochs=layout_epochs)
         display, display_model = np.full((n, 2), np.nan, dtype=np.float32), None
     sizes = [config.min_cluster_size] if config.min_cluster_size else candidate_min_cluster_sizes(n)
     # One min_samples for every candidate, so that one tree serves them all.

@@ -628,7 +628,7 @@ def with_structure(result: RunResult, progress: Callable[[float, str], None] | N
     """
     started = time.perf_counter()
     x = result.fused.matrix.to_numpy()
-    # The null cohorts are small (at most 2,000 participants each) but many: they go to the
+    # The null cohorts are small (at most 1,000 participants each) but many: they go to the
     # worker processes whenever the run itself is large enough to have used them (then the workers'
     # compiled code is already loaded; starting fresh workers costs more than a small run's test).
     workers = parallel_workers(len(x)) if result.config.null_cohorts else 1

@@ -126,7 +126,7 @@ def structure_paragraph(structure) -> str:
         return f"Structure: {structure.explanation}"
     subsample = (
         f" A seeded subsample of {structure.n_tested:,} clustered participants was re-clustered and tested, and every null cohort had "
-        f"{structure.n_tested:,} participants."
+        f"{structure.n_tested:,} participants; these clusterings' UMAP layouts ran {structure.layout_epochs} epochs."
         if structure.subsampled
         else f" Every null cohort had the {structure.n_tested:,} clustered participants' number of rows."
     )
@@ -168,6 +168,7 @@ def replication_paragraph(split_half, note: str = "") -> str:
         f"{split_half.n_splits} random splits of {'a seeded subsample of ' if split_half.subsampled else ''}the clustered participants "
         f"into halves of {split_half.n_per_half:,}"
         + (f", balanced within each {split_half.stratified_by}" if split_half.stratified_by else "")
+        + (f" (their UMAP layouts ran {split_half.layout_epochs} epochs)" if split_half.subsampled else "")
     )
     per_biotype = "; ".join(
         f"B{b.biotype} prediction strength {b.prediction_strength:.2f} (range {b.prediction_strength_range[0]:.2f}-{b.prediction_strength_range[1]:.2f}), "

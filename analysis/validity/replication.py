@@ -55,7 +55,7 @@ DEFAULT_REPLICATION_SPLITS = 5
 #: Below this many clustered participants the halves are too small to cluster; replication is skipped.
 MIN_REPLICATION_PARTICIPANTS = 100
 #: At most this many participants per half: larger cohorts are subsampled for each split (said in run.json).
-MAX_HALF_PARTICIPANTS = 2000
+MAX_HALF_PARTICIPANTS = 1000
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,9 @@ class SplitHalf:
         Per split and direction, ARI between the test half's own biotypes and those it is placed into.
     biotypes : tuple of BiotypeReplication
     seconds : float
+    layout_epochs : int or None
+        UMAP layout epochs of the halves' clusterings: ``SUBSAMPLE_LAYOUT_EPOCHS`` of the structure
+        test when subsampled, else umap-learn's default for a half, the run's own.
     """
 
     n_splits: int
@@ -133,6 +136,7 @@ class SplitHalf:
     ari: tuple[float, ...]
     biotypes: tuple[BiotypeReplication, ...]
     seconds: float = 0.0
+    layout_epochs: int | None = None
 
     def summary(self) -> pd.DataFrame:
         """One row per biotype: the medians, ranges, p-value, share found and whether it replicates."""
@@ -166,6 +170,7 @@ class SplitHalf:
             "median_ari": _rounded(float(np.median(self.ari))) if self.ari else None,
             "biotypes": [b.to_dict() for b in self.biotypes],
             "seconds": round(self.seconds, 1),
+            "layout_epochs": self.layout_epochs,
         }
 
 
@@ -439,18 +444,35 @@ def neighbour_share(x_reference: np.ndarray, reference_labels: np.ndarray, x: np
     return np.where(labels >= 0, share, np.nan)
 
 
-def _split_outcome(x: np.ndarray, first: np.ndarray, second: np.ndarray, config, seeds: tuple[int, int]) -> tuple:
-    """Both halves clustered and each placed into the other's biotypes: (own_first, own_second, second_placed_by_first, first_placed_by_second)."""
+def _split_scores(
+    x: np.ndarray, labels: np.ndarray, halves: tuple, config, seeds: tuple[int, int], epochs: int | None, biotypes: list[int], rng
+) -> list[DirectionScores]:
+    """One split: both halves clustered (``epochs`` layout epochs), each placed into the other's biotypes, both directions scored.
+
+    Runs whole in one worker, so that the in-group proportion's null halves (most of a split's
+    cost) are spread over the workers with the clusterings, not computed in the parent while
+    the workers compete for the same cores.
+
+    Returns
+    -------
+    list of DirectionScores
+        First half → second, then second → first.
+    """
     from analysis.engine.clustering import find_biotypes
 
-    fits = []
-    for rows, seed in zip((first, second), seeds, strict=True):
-        clusters, models = find_biotypes(x[rows], config.with_(seed=seed), with_display=False)
-        fits.append((clusters, models))
+    first, second = halves
+    fits = [
+        find_biotypes(x[rows], config.with_(seed=seed), with_display=False, layout_epochs=epochs)
+        for rows, seed in zip(halves, seeds, strict=True)
+    ]
     (c1, m1), (c2, m2) = fits
     placed_second = placed_labels(m1, x[first], c1.labels, x[second], config, c1.n_neighbors)
     placed_first = placed_labels(m2, x[second], c2.labels, x[first], config, c2.n_neighbors)
-    return c1.labels, c2.labels, placed_second, placed_first
+    directions = (
+        Direction(x[first], x[second], labels[first], labels[second], c1.labels, c2.labels, placed_second),
+        Direction(x[second], x[first], labels[second], labels[first], c2.labels, c1.labels, placed_first),
+    )
+    return [direction_scores(d, biotypes, rng) for d in directions]
 
 
 def split_half_replication(
@@ -488,7 +510,8 @@ def split_half_replication(
     """
     from joblib import Parallel, delayed
 
-    from analysis.validity.structure import null_pipeline_config
+    from analysis.engine.library_internals import layout_epochs
+    from analysis.validity.structure import SUBSAMPLE_LAYOUT_EPOCHS, null_pipeline_config
 
     n_splits = int(config.replication_splits)
     biotypes = sorted(set(np.asarray(labels).tolist()) - {-1})
@@ -507,17 +530,16 @@ def split_half_replication(
         rows = np.sort(rng.choice(n, used, replace=False)) if used < n else np.arange(n)
         first, second = half_split(len(rows), None if strata is None else np.asarray(strata)[rows], rng)
         splits.append((rows[first], rows[second]))
+    epochs = SUBSAMPLE_LAYOUT_EPOCHS if used < n else None
     say(0.0, f"replication: clustering {n_splits} pairs of halves of {used // 2} participants")
     seeds = [((config.seed + 7919 * (r + 1)) % 2**32, (config.seed + 7919 * (r + 1) + 1) % 2**32) for r in range(n_splits)]
     jobs = Parallel(n_jobs=n_jobs, return_as="generator", max_nbytes=None)(
-        delayed(_split_outcome)(x, a, b, pipeline, s) for (a, b), s in zip(splits, seeds, strict=True)
+        delayed(_split_scores)(x, labels, halves, pipeline, s, epochs, biotypes, np.random.default_rng([config.seed, 5, r]))
+        for r, (halves, s) in enumerate(zip(splits, seeds, strict=True))
     )
     scores = []
-    for r, ((a, b), (own_a, own_b, placed_b, placed_a)) in enumerate(zip(splits, jobs, strict=True)):
-        rng = np.random.default_rng([config.seed, 5, r])
-        for train, test, own_train, own_test, placed in ((a, b, own_a, own_b, placed_b), (b, a, own_b, own_a, placed_a)):
-            d = Direction(x[train], x[test], labels[train], labels[test], own_train, own_test, placed)
-            scores.append(direction_scores(d, biotypes, rng))
+    for r, split in enumerate(jobs):
+        scores.extend(split)
         say((r + 1) / n_splits, f"replication: {r + 1} of {n_splits} splits compared")
     per_biotype = tuple(_biotype_replication(b, scores) for b in biotypes)
     return SplitHalf(
@@ -528,6 +550,7 @@ def split_half_replication(
         tuple(s.ari for s in scores),
         per_biotype,
         time.perf_counter() - started,
+        epochs or layout_epochs(used // 2),
     )
 
 

@@ -24,7 +24,11 @@ MIN_NULL_COHORTS = 19
 ALPHA = 0.05
 #: Above this many clustered participants, the cohort and every null cohort are tested on this many
 #: (a seeded subsample of the cohort, re-clustered by the same pipeline; null cohorts of this size).
-MAX_TESTED_PARTICIPANTS = 2000
+MAX_TESTED_PARTICIPANTS = 1000
+#: UMAP layout epochs with which the validity checks re-cluster subsamples of a large cohort (the
+#: structure test's subsample and its null and planted cohorts, replication's halves): umap-learn's
+#: own default above 10,000 participants, against its 500 below (see docs/methods.md).
+SUBSAMPLE_LAYOUT_EPOCHS = 200
 #: The null model, as run.json and the methods text name it.
 NULL_MODEL = "multivariate Gaussian with the fused features' mean and covariance (no subgroups)"
 
@@ -397,6 +401,10 @@ class Structure:
     graded : GradedCheck or None
         Of the run's biotypes (all its participants).
     power : Power or None
+    layout_epochs : int or None
+        UMAP layout epochs of the pipeline's clusterings of the null and planted cohorts (and of the
+        subsample): :data:`SUBSAMPLE_LAYOUT_EPOCHS` when subsampled, else umap-learn's default for
+        ``n_tested`` participants, the run's own; None when untested.
     """
 
     verdict: str
@@ -411,6 +419,7 @@ class Structure:
     null_biotypes: tuple[int, ...] = ()
     graded: GradedCheck | None = None
     power: Power | None = field(default=None)
+    layout_epochs: int | None = None
 
     @property
     def headline(self) -> str:
@@ -426,6 +435,7 @@ class Structure:
         out["null_model"] = NULL_MODEL if self.n_null else None
         out["n_tested"] = self.n_tested
         out["subsampled"] = self.subsampled
+        out["layout_epochs"] = self.layout_epochs
         if self.gap is not None:
             out["gap"] = {
                 "statistic": "Hartigan's dip of every participant's projection on a Fisher discriminant axis (each pair of biotypes, each biotype against the rest); the largest",
@@ -483,12 +493,12 @@ class _Outcome:
     n_biotypes: int
 
 
-def _tested(x: np.ndarray, config, labels: np.ndarray | None = None) -> _Outcome:
-    """Cluster ``x`` with the pipeline (unless ``labels`` are given) and measure both statistics."""
+def _tested(x: np.ndarray, config, labels: np.ndarray | None = None, epochs: int | None = None) -> _Outcome:
+    """Cluster ``x`` with the pipeline and ``epochs`` layout epochs (unless ``labels`` are given) and measure both statistics."""
     if labels is None:
         from analysis.engine.clustering import find_biotypes
 
-        labels = find_biotypes(x, config, with_display=False)[0].labels
+        labels = find_biotypes(x, config, with_display=False, layout_epochs=epochs)[0].labels
     return _Outcome(separation(x, labels), gap(x, labels), len({int(b) for b in labels if b >= 0}))
 
 
@@ -538,6 +548,8 @@ def structure_test(
     """
     from joblib import Parallel, delayed
 
+    from analysis.engine.library_internals import layout_epochs
+
     say = progress or (lambda fraction, message: None)
     x = np.asarray(x, dtype=np.float64)
     numbers = np.asarray(numbers)
@@ -564,7 +576,8 @@ def structure_test(
         cohorts.append(x[rows])
     say(0.0, f"structure: the pipeline on {n_null} null cohorts and {len(planted)} planted ones of {n_tested} participants")
     outcomes = []
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator", max_nbytes=None)(delayed(_tested)(c, pipeline) for c in cohorts)
+    epochs = SUBSAMPLE_LAYOUT_EPOCHS if subsampled else None
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator", max_nbytes=None)(delayed(_tested)(c, pipeline, None, epochs) for c in cohorts)
     for done, outcome in enumerate(jobs, start=1):
         outcomes.append(outcome)
         say(done / (len(cohorts) + 1), f"structure: {done} of {len(cohorts)} cohorts clustered")
@@ -600,6 +613,7 @@ def structure_test(
         tuple(o.n_biotypes for o in nulls),
         graded,
         power,
+        epochs or layout_epochs(n_tested),
     )
 
 

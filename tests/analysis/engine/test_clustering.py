@@ -337,3 +337,14 @@ def test_cohorts_from_the_threshold_on_get_pynndescents_graph(warm_umap, monkeyp
 def test_the_methods_text_names_the_graph_each_cohort_size_gets():
     assert clustering.neighbour_graph_kind(clustering.EXACT_GRAPH_MAX_POINTS - 1) == "exact"
     assert clustering.neighbour_graph_kind(clustering.EXACT_GRAPH_MAX_POINTS).startswith("approximate (pynndescent")
+
+
+def test_a_fit_without_display_takes_the_layout_epochs_it_is_given(blobs, warm_umap):
+    x, _ = blobs
+    config = RunConfig(n_neighbors=15, min_cluster_size=20, seed=0)
+    default, default_models = find_biotypes(x, config, with_display=False)
+    shorter, models = find_biotypes(x, config, with_display=False, layout_epochs=50)
+    assert default_models.umap.n_epochs is None and models.umap.n_epochs == 50
+    assert not np.array_equal(default.embedding, shorter.embedding)
+    with pytest.raises(ValueError, match="layout_epochs"):
+        find_biotypes(x, config, layout_epochs=50)

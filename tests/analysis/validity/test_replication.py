@@ -76,6 +76,7 @@ def test_planted_biotypes_replicate_across_halves(warm_umap):
         assert b.p_value <= 0.05 and b.found == 1.0 and b.profile_correlation > 0.9
         assert b.replicates
     assert "3 of 3 biotypes replicate" in result.headline()
+    assert not result.subsampled and result.layout_epochs == 500  # the run's own
     record = result.to_dict()
     assert [b["biotype"] for b in record["biotypes"]] == [1, 2, 3]
     assert {"prediction_strength", "in_group_proportion", "p_value"} <= set(record["biotypes"][0])
@@ -144,3 +145,16 @@ def test_an_unusable_severity_score_is_refused_before_clustering(clinical_cohort
         run_biotypes(clinical_cohort, RunConfig(modalities=("clinical",), severity_score="nope"))
     with pytest.raises(CohortError, match="severity_score 'sex' is not numeric"):
         run_biotypes(clinical_cohort, RunConfig(modalities=("clinical",), severity_score="sex"))
+
+
+def test_halves_of_a_large_cohort_are_subsampled_and_laid_out_with_fewer_epochs(monkeypatch, layout_epochs_calls, warm_umap):
+    from analysis.validity import replication
+    from analysis.validity.structure import SUBSAMPLE_LAYOUT_EPOCHS
+
+    x, labels = blobs((160, 120, 80), seed=6)
+    monkeypatch.setattr(replication, "MAX_HALF_PARTICIPANTS", 120)
+    result = split_half_replication(x, labels, automatic(2))
+    assert result.subsampled and result.n_per_half == 120
+    assert layout_epochs_calls == [SUBSAMPLE_LAYOUT_EPOCHS] * 4  # two halves per split
+    assert result.layout_epochs == result.to_dict()["layout_epochs"] == SUBSAMPLE_LAYOUT_EPOCHS
+    assert all(b.replicates for b in result.biotypes), result.headline()

@@ -105,6 +105,7 @@ def test_a_planted_mixture_is_distinct_with_every_figure_behind_it(warm_umap):
     assert structure.gap.p_value < 1e-3 and structure.gap_null.observed > max(structure.gap_null.null)
     assert len(structure.gap_null.null) == len(structure.separation.null) == len(structure.null_biotypes) == 19
     assert structure.n_tested == 300 and not structure.subsampled
+    assert structure.layout_epochs == 500  # the run's own: umap-learn's default up to 10,000 participants
     assert "gap between B" in structure.explanation and "dip test p < 0.001" in structure.explanation  # never "p = 0"
 
 
@@ -215,3 +216,21 @@ def gap_of(p):
     from analysis.validity.structure import Gap
 
     return Gap(p, (1, 2), 0.02)
+
+
+@pytest.mark.slow
+def test_a_large_cohort_is_tested_on_a_subsample_clustered_as_its_null_cohorts_are(monkeypatch, layout_epochs_calls, warm_umap):
+    from analysis.engine.clustering import find_biotypes
+    from analysis.validity import structure as module
+
+    x, _ = mixture(5 * np.eye(3, 6), 100, 13)
+    clusters, _ = find_biotypes(x, automatic(), with_display=False)
+    monkeypatch.setattr(module, "MAX_TESTED_PARTICIPANTS", 200)
+    layout_epochs_calls.clear()  # the run's own clustering above
+    structure = module.structure_test(x, clusters.numbers, automatic())
+    assert structure.subsampled and structure.n_tested == 200
+    # The subsample, the 19 null and the 8 planted cohorts: one pipeline, the same shorter layout.
+    assert layout_epochs_calls == [module.SUBSAMPLE_LAYOUT_EPOCHS] * (19 + 8 + 1)
+    assert structure.layout_epochs == module.SUBSAMPLE_LAYOUT_EPOCHS == structure.to_dict()["layout_epochs"] == 200
+    assert structure.verdict == "distinct", structure.explanation
+    assert "tested on a subsample of 200 participants" in structure.explanation
