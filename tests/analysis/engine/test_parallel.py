@@ -54,9 +54,16 @@ def test_a_local_dask_cluster_gives_identical_embeddings_resamples_and_sweep(war
 
 
 @pytest.mark.slow
-def test_the_structure_test_and_split_half_replication_are_identical_on_a_dask_cluster(warm_umap):
+@pytest.mark.parametrize("subsampled", [False, True])
+def test_the_structure_test_and_split_half_replication_are_identical_on_a_dask_cluster(subsampled, monkeypatch, warm_umap):
     from dask.distributed import LocalCluster
 
+    from analysis.validity import replication as replication_module
+    from analysis.validity import structure as structure_module
+
+    if subsampled:  # as a large cohort is checked: subsamples re-clustered with fewer layout epochs
+        monkeypatch.setattr(structure_module, "MAX_TESTED_PARTICIPANTS", 100)
+        monkeypatch.setattr(replication_module, "MAX_HALF_PARTICIPANTS", 60)
     x, _ = make_blobs(n_samples=[80, 70], n_features=4, cluster_std=1.0, random_state=2)
     result, _ = find_biotypes(x, RunConfig(seed=1))
     config = RunConfig(
@@ -76,6 +83,8 @@ def test_the_structure_test_and_split_half_replication_are_identical_on_a_dask_c
         structure = structure_test(x, result.numbers, config, n_jobs=parallel_workers(len(x)))
         replication = split_half_replication(x, result.labels, config, n_jobs=parallel_workers(len(x)))
     assert structure_here.verdict != "untested" and len(structure_here.gap_null.null) == 19
+    assert structure.subsampled == replication.subsampled == subsampled
+    assert structure.layout_epochs == replication.layout_epochs == (200 if subsampled else 500)
     assert structure.to_dict() == structure_here.to_dict()
     timeless = [{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in (replication, replication_here)]
     assert timeless[0] == timeless[1] and len(replication.ari) == 4
