@@ -124,9 +124,11 @@ def structure_paragraph(structure) -> str:
         )
     if structure.gap_null is None:
         return f"Structure: {structure.explanation}"
+    # A run saved before the epochs were recorded has None: its epochs are not known, so not stated.
+    epochs = f"; these clusterings' UMAP layouts ran {structure.layout_epochs} epochs" if structure.layout_epochs is not None else ""
     subsample = (
         f" A seeded subsample of {structure.n_tested:,} clustered participants was re-clustered and tested, and every null cohort had "
-        f"{structure.n_tested:,} participants; these clusterings' UMAP layouts ran {structure.layout_epochs} epochs."
+        f"{structure.n_tested:,} participants{epochs}."
         if structure.subsampled
         else f" Every null cohort had the {structure.n_tested:,} clustered participants' number of rows."
     )
@@ -168,7 +170,11 @@ def replication_paragraph(split_half, note: str = "") -> str:
         f"{split_half.n_splits} random splits of {'a seeded subsample of ' if split_half.subsampled else ''}the clustered participants "
         f"into halves of {split_half.n_per_half:,}"
         + (f", balanced within each {split_half.stratified_by}" if split_half.stratified_by else "")
-        + (f" (their UMAP layouts ran {split_half.layout_epochs} epochs)" if split_half.subsampled else "")
+        + (
+            f" (their UMAP layouts ran {split_half.layout_epochs} epochs)"
+            if split_half.subsampled and split_half.layout_epochs is not None
+            else ""
+        )
     )
     per_biotype = "; ".join(
         f"B{b.biotype} prediction strength {b.prediction_strength:.2f} (range {b.prediction_strength_range[0]:.2f}-{b.prediction_strength_range[1]:.2f}), "

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis.engine.library_internals import UMAP_EPOCHS_LARGE, layout_epochs
+
 #: Verdicts of the structure test, in the order run.json documents them.
 VERDICTS = ("distinct", "graded", "not_distinct", "untested")
 #: Null cohorts run by default: the smallest empirical p-value is then 1 / 20 = 0.05.
@@ -28,7 +30,7 @@ MAX_TESTED_PARTICIPANTS = 1000
 #: UMAP layout epochs with which the validity checks re-cluster subsamples of a large cohort (the
 #: structure test's subsample and its null and planted cohorts, replication's halves): umap-learn's
 #: own default above 10,000 participants, against its 500 below (see docs/methods.md).
-SUBSAMPLE_LAYOUT_EPOCHS = 200
+SUBSAMPLE_LAYOUT_EPOCHS = UMAP_EPOCHS_LARGE
 #: The null model, as run.json and the methods text name it.
 NULL_MODEL = "multivariate Gaussian with the fused features' mean and covariance (no subgroups)"
 
@@ -547,8 +549,6 @@ def structure_test(
     Structure
     """
     from joblib import Parallel, delayed
-
-    from analysis.engine.library_internals import layout_epochs
 
     say = progress or (lambda fraction, message: None)
     x = np.asarray(x, dtype=np.float64)

@@ -26,3 +26,10 @@ def test_subsampled_replication_halves_give_their_layout_epochs():
         "3 random splits of a seeded subsample of the clustered participants into halves of 1,000, balanced within each site "
         "(their UMAP layouts ran 200 epochs)." in subsampled
     )
+
+
+def test_a_run_saved_before_the_epochs_were_recorded_does_not_state_them():
+    structure = structure_paragraph(replace(a_structure(), n_tested=2000, subsampled=True, layout_epochs=None))
+    assert "every null cohort had 2,000 participants. " in structure and "epochs" not in structure
+    split_half = replication_paragraph(replace(a_split_half(), n_per_half=2000, subsampled=True, layout_epochs=None))
+    assert "halves of 2,000, balanced within each site." in split_half and "epochs" not in split_half
